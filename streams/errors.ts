@@ -1,0 +1,80 @@
+/**
+ * Typed errors shared by processors and the runtime. Every error carries a stable
+ * machine-readable code (used in DLQ records, logs and metrics labels) and whether
+ * retrying the same operation can help.
+ */
+
+/** Stable error codes. Add new codes; never rename or reuse one. */
+export const ErrorCodes = {
+  // serde / wire format
+  BAD_MAGIC_BYTE: 'SERDE_BAD_MAGIC_BYTE',
+  UNKNOWN_SCHEMA_ID: 'SERDE_UNKNOWN_SCHEMA_ID',
+  TRUNCATED_PAYLOAD: 'SERDE_TRUNCATED_PAYLOAD',
+  SCHEMA_MISMATCH: 'SERDE_SCHEMA_MISMATCH',
+  SCHEMA_INCOMPATIBLE: 'REGISTRY_SCHEMA_INCOMPATIBLE',
+  // infrastructure
+  BROKER_UNREACHABLE: 'KAFKA_BROKER_UNREACHABLE',
+  REGISTRY_UNREACHABLE: 'REGISTRY_UNREACHABLE',
+  TOPIC_CONFIG_DRIFT: 'TOPIC_CONFIG_DRIFT',
+  STACK_INSTALL_FAILED: 'STACK_INSTALL_FAILED',
+  STACK_START_FAILED: 'STACK_START_FAILED',
+  // processing
+  PROCESSOR_FAILED: 'PROCESSOR_FAILED',
+  INVALID_RECORD: 'INVALID_RECORD',
+  LATE_RECORD: 'LATE_RECORD',
+  TRANSACTION_ABORTED: 'TRANSACTION_ABORTED',
+  // user input
+  BAD_CLI_ARGUMENT: 'CLI_BAD_ARGUMENT',
+  BAD_CONFIG: 'CONFIG_INVALID',
+  PARSE_ERROR: 'PARSE_ERROR',
+  RULE_INVALID: 'RULE_INVALID',
+  POLICY_INVALID: 'POLICY_INVALID',
+  DBC_INVALID: 'DBC_INVALID',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** Base class of every error fmeaflow raises on purpose. */
+export class FmeaflowError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, opts: { retriable?: boolean; cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'FmeaflowError';
+    this.code = code;
+    this.retriable = opts.retriable ?? false;
+    this.details = opts.details ?? {};
+  }
+
+  /** A JSON-friendly view for structured logs and DLQ records. */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, retriable: this.retriable, message: this.message, ...this.details };
+  }
+}
+
+/** A problem located in a user-edited file (rule file, policy file, DBC, candump). */
+export class SourceLocationError extends FmeaflowError {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, message: string, loc: { file: string; line: number; column?: number; field?: string }) {
+    const where = `${loc.file}:${loc.line}${loc.column ? `:${loc.column}` : ''}`;
+    super(code, `${where}${loc.field ? ` (${loc.field})` : ''}: ${message}`, { details: { ...loc } });
+    this.name = 'SourceLocationError';
+    this.file = loc.file;
+    this.line = loc.line;
+    this.column = loc.column ?? 0;
+    this.field = loc.field;
+  }
+}
+
+/** Normalises anything thrown into an FmeaflowError so callers can rely on `code`. */
+export function asFmeaflowError(err: unknown, fallback: ErrorCode = ErrorCodes.PROCESSOR_FAILED): FmeaflowError {
+  if (err instanceof FmeaflowError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new FmeaflowError(fallback, message, { cause: err });
+}

@@ -1,0 +1,104 @@
+/**
+ * The contract every processor implements. A processor is pure: given a read-only
+ * view of its state store and one input record it returns the store updates, the
+ * output records and the timers it wants. It never touches Kafka, a clock, the file
+ * system or the runtime; the runtime (Kafka or replay) owns all of that, which is why
+ * the same processor gives identical results in both.
+ */
+
+/** One input record as the runtime hands it to a processor. `value` is already decoded. */
+export interface InputRecord<V = unknown> {
+  readonly topic: string;
+  readonly partition: number;
+  /** Kafka offset as a decimal string (Kafka offsets exceed 2^53 in long-lived topics). */
+  readonly offset: string;
+  readonly key: string;
+  readonly value: V;
+  /** Event time in epoch milliseconds, extracted from the payload by the processor's `eventTimeMs`. */
+  readonly eventTimeMs: number;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** A record a processor wants written. The runtime serialises it with the topic's schema. */
+export interface OutputRecord<V = unknown> {
+  readonly topic: string;
+  readonly key: string;
+  /** `null` writes a tombstone (compacted topics). */
+  readonly value: V | null;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A keyed write to the processor's own state store; `value: null` deletes the key. */
+export interface StoreUpdate<S = unknown> {
+  readonly key: string;
+  readonly value: S | null;
+}
+
+/** Event-time timers fire when the partition watermark passes `atMs`; wall-clock ones on processing time. */
+export interface TimerRequest {
+  readonly kind: 'event-time' | 'wall-clock';
+  /** Timer identity within the partition; re-registering the same id replaces the earlier timer. */
+  readonly id: string;
+  readonly atMs: number;
+  /** Free-form data handed back to `onTimer`. */
+  readonly payload?: Readonly<Record<string, unknown>>;
+}
+
+/** A timer as delivered back to the processor. */
+export interface FiredTimer extends TimerRequest {
+  readonly partition: number;
+}
+
+/** Read-only view of a processor's store for one partition. */
+export interface ReadonlyStore<S> {
+  get(key: string): S | undefined;
+  /** Iterates all keys of this partition's store (for windows closing on a timer). */
+  entries(): Iterable<readonly [string, S]>;
+  readonly size: number;
+}
+
+/** Read-only access to global tables (every worker reads the whole topic). */
+export interface GlobalTables {
+  /** Latest value per key of a global topic, or an empty map when the topic is unknown. */
+  table<V = unknown>(topic: string): ReadonlyMap<string, V>;
+}
+
+/** What a processor may read besides its state and the record. */
+export interface ProcessorContext {
+  readonly partition: number;
+  /** Current event-time watermark of the partition (max event time seen − allowed lateness). */
+  readonly watermarkMs: number;
+  /** Wall-clock time as provided by the runtime (the replay runtime makes it deterministic). */
+  readonly nowMs: number;
+  readonly globals: GlobalTables;
+}
+
+/** Result of handling one record or one timer. Everything optional is treated as empty. */
+export interface ProcessResult<S = unknown, O = unknown> {
+  readonly updates?: readonly StoreUpdate<S>[];
+  readonly outputs?: readonly OutputRecord<O>[];
+  readonly timers?: readonly TimerRequest[];
+  /** Timer ids to cancel. */
+  readonly cancelTimers?: readonly string[];
+}
+
+/** A stream processor. S is the per-key store value, V the input value type. */
+export interface Processor<S = unknown, V = unknown> {
+  /** Unique name; also the consumer group suffix and the store/changelog name prefix. */
+  readonly name: string;
+  readonly inputTopics: readonly string[];
+  readonly outputTopics: readonly string[];
+  /** Name of the state store; the changelog is `<app>-<store>-changelog`. */
+  readonly store: string;
+  /** Global topics this processor reads through `ctx.globals`. */
+  readonly globalTopics?: readonly string[];
+  /** Allowed lateness in ms: records older than the watermark go to the late side output. */
+  readonly allowedLatenessMs: number;
+  /** Event time of a decoded input value, in epoch ms. */
+  eventTimeMs(value: V, topic: string): number;
+  process(store: ReadonlyStore<S>, record: InputRecord<V>, ctx: ProcessorContext): ProcessResult<S>;
+  onTimer?(store: ReadonlyStore<S>, timer: FiredTimer, ctx: ProcessorContext): ProcessResult<S>;
+}
+
+/** An empty result, for branches that do nothing. */
+export const NOTHING: ProcessResult<never> = Object.freeze({});

@@ -1,0 +1,93 @@
+/**
+ * A single-node Apache Kafka in KRaft combined mode (broker + controller in one JVM), run
+ * from the Maven-resolved classpath. Settings make transactions work on one node.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { ErrorCodes, FmeaflowError } from '../../errors.ts';
+import { runningPid, startDetached, stopRecorded, waitUntil, type ManagedProcess } from './managed-process.ts';
+import { stackPaths, type KafkaInstanceConfig, type StackPaths } from './stack-config.ts';
+
+const NAME = 'kafka';
+
+/** server.properties for a loopback-only single node with replication factors of 1. */
+export function serverProperties(k: KafkaInstanceConfig): string {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@${k.host}:${k.controllerPort}`,
+    `listeners=PLAINTEXT://${k.host}:${k.port},CONTROLLER://${k.host}:${k.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://${k.host}:${k.port}`,
+    'controller.listener.names=CONTROLLER',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name=PLAINTEXT',
+    `log.dirs=${k.dataDir}`,
+    'num.partitions=1',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=4',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'transaction.state.log.num.partitions=4',
+    'group.initial.rebalance.delay.ms=0',
+    // Short so that a killed worker's transactional id and group slot are reclaimed quickly in tests.
+    'transaction.abort.timed.out.transaction.cleanup.interval.ms=5000',
+    'log.cleaner.backoff.ms=5000',
+    'auto.create.topics.enable=false',
+    '',
+  ].join('\n');
+}
+
+/** Whether a broker answers a metadata request at host:port. */
+export async function kafkaReachable(brokers: string[], timeoutMs = 3000): Promise<boolean> {
+  const kafka = new Kafka({ clientId: 'fmeaflow-probe', brokers, logLevel: logLevel.NOTHING, connectionTimeout: timeoutMs, retry: { retries: 0 } });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.fetchTopicMetadata({ topics: [] });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+function java(paths: StackPaths): string[] {
+  return ['-cp', `${paths.kafkaLibDir}/*`, `-Dlog4j2.configurationFile=${paths.log4jConfig}`];
+}
+
+/** Formats the KRaft storage directory once (idempotent: skipped when meta.properties exists). */
+function formatStorage(k: KafkaInstanceConfig, propsFile: string, paths: StackPaths): void {
+  if (fs.existsSync(path.join(k.dataDir, 'meta.properties'))) return;
+  const uuid = spawnSync('java', [...java(paths), 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' });
+  const clusterId = (uuid.stdout ?? '').trim().split('\n').pop()?.trim();
+  if (uuid.status !== 0 || !clusterId) throw new FmeaflowError(ErrorCodes.STACK_START_FAILED, `kafka-storage random-uuid failed: ${uuid.stderr}`);
+  const fmt = spawnSync('java', [...java(paths), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile], { encoding: 'utf8' });
+  if (fmt.status !== 0) throw new FmeaflowError(ErrorCodes.STACK_START_FAILED, `kafka-storage format failed: ${fmt.stdout}${fmt.stderr}`);
+}
+
+/** Starts the broker unless one already answers on the port; waits until a metadata request succeeds. */
+export async function startKafka(k: KafkaInstanceConfig, paths: StackPaths = stackPaths()): Promise<{ started: boolean; process?: ManagedProcess }> {
+  const address = `${k.host}:${k.port}`;
+  if (await kafkaReachable([address])) return { started: false };
+  fs.mkdirSync(k.runDir, { recursive: true });
+  fs.mkdirSync(k.dataDir, { recursive: true });
+  const propsFile = path.join(k.runDir, 'server.properties');
+  fs.writeFileSync(propsFile, serverProperties(k));
+  formatStorage(k, propsFile, paths);
+  const proc = startDetached(NAME, k.runDir, 'java', [`-Xmx${k.heapMb}m`, `-Xms${Math.min(256, k.heapMb)}m`, ...java(paths), 'kafka.Kafka', propsFile]);
+  await waitUntil(() => kafkaReachable([address], 1000), { timeoutMs: 90_000, pid: proc.pid, what: `Kafka broker at ${address}`, logFile: proc.logFile });
+  return { started: true, process: proc };
+}
+
+/** Stops the broker this project started in `k.runDir` (graceful: controlled shutdown). */
+export async function stopKafka(k: KafkaInstanceConfig): Promise<boolean> {
+  return stopRecorded(k.runDir, NAME, 60_000);
+}
+
+/** Pid of the broker this project started, if running. */
+export function kafkaPid(k: KafkaInstanceConfig): number | undefined {
+  return runningPid(k.runDir, NAME);
+}

@@ -1,0 +1,55 @@
+/**
+ * Apicurio Registry 3.x with in-memory storage, serving the Confluent-compatible API that
+ * @kafkajs/confluent-schema-registry talks to unchanged.
+ */
+import { ErrorCodes, FmeaflowError } from '../../errors.ts';
+import { registryRunnerJar } from './install.ts';
+import { runningPid, startDetached, stopRecorded, waitUntil, type ManagedProcess } from './managed-process.ts';
+import { registryUrlOf, stackPaths, type RegistryInstanceConfig, type StackPaths } from './stack-config.ts';
+
+const NAME = 'registry';
+
+/** Whether a Confluent-compatible registry answers at `url` (…/apis/ccompat/v7 or a Confluent root). */
+export async function registryReachable(url: string, timeoutMs = 3000): Promise<boolean> {
+  try {
+    const res = await fetch(`${url.replace(/\/$/, '')}/subjects`, { signal: AbortSignal.timeout(timeoutMs) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts the registry unless one already answers on the port; waits until it serves /subjects. */
+export async function startRegistry(r: RegistryInstanceConfig, paths: StackPaths = stackPaths()): Promise<{ started: boolean; process?: ManagedProcess }> {
+  const url = registryUrlOf(r);
+  if (await registryReachable(url)) return { started: false };
+  const jar = registryRunnerJar(paths);
+  const proc = startDetached(NAME, r.runDir, 'java', [
+    `-Xmx${r.heapMb}m`,
+    `-Dquarkus.http.port=${r.port}`,
+    `-Dquarkus.http.host=${r.host}`,
+    // In-memory storage: schemas live as long as the process; `fmeaflow topics` re-registers them.
+    '-Dapicurio.storage.kind=sql',
+    '-Dapicurio.storage.sql.kind=h2',
+    '-Dquarkus.log.level=WARN',
+    '-jar',
+    jar,
+  ]);
+  await waitUntil(() => registryReachable(url, 1000), { timeoutMs: 90_000, pid: proc.pid, what: `schema registry at ${url}`, logFile: proc.logFile });
+  return { started: true, process: proc };
+}
+
+/** Stops the registry this project started. */
+export async function stopRegistry(r: RegistryInstanceConfig): Promise<boolean> {
+  return stopRecorded(r.runDir, NAME);
+}
+
+/** Pid of the registry this project started, if running. */
+export function registryPid(r: RegistryInstanceConfig): number | undefined {
+  return runningPid(r.runDir, NAME);
+}
+
+/** Error for an unreachable registry that tells the user how to get one. */
+export function registryUnreachable(url: string): FmeaflowError {
+  return new FmeaflowError(ErrorCodes.REGISTRY_UNREACHABLE, `schema registry not reachable at ${url}; start the local one with: npx tsx streams/cli.ts stack up (or set SCHEMA_REGISTRY_URL)`, { retriable: true });
+}

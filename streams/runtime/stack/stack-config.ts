@@ -1,0 +1,79 @@
+/**
+ * Where the local development stack lives and which loopback ports it uses. Everything is
+ * overridable by environment so two stacks (e.g. a test's private broker) can coexist.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Project root (two levels above streams/runtime/stack). */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export interface KafkaInstanceConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly controllerPort: number;
+  readonly dataDir: string;
+  /** Folder for pid file, generated server.properties and the log. */
+  readonly runDir: string;
+  readonly heapMb: number;
+}
+
+export interface RegistryInstanceConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly runDir: string;
+  readonly heapMb: number;
+}
+
+export interface StackPaths {
+  readonly cacheDir: string;
+  readonly kafkaLibDir: string;
+  readonly registryDir: string;
+  readonly pom: string;
+  readonly log4jConfig: string;
+}
+
+/** Paths of the installed artifacts; FMEAFLOW_CACHE moves them (e.g. to share between clones). */
+export function stackPaths(env: NodeJS.ProcessEnv = process.env): StackPaths {
+  const cacheDir = path.resolve(env.FMEAFLOW_CACHE ?? path.join(PROJECT_ROOT, '.cache'));
+  return {
+    cacheDir,
+    kafkaLibDir: path.join(cacheDir, 'kafka-lib'),
+    registryDir: path.join(cacheDir, 'registry'),
+    pom: path.join(PROJECT_ROOT, 'docker', 'local-stack', 'pom.xml'),
+    log4jConfig: path.join(PROJECT_ROOT, 'docker', 'local-stack', 'log4j2.yaml'),
+  };
+}
+
+function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`${name}=${raw} is not a valid port number`);
+  return n;
+}
+
+/** Default local broker: 127.0.0.1:19092 (controller 19093), data under .cache/stack/kafka-data. */
+export function defaultKafkaInstance(env: NodeJS.ProcessEnv = process.env): KafkaInstanceConfig {
+  const { cacheDir } = stackPaths(env);
+  const runDir = path.join(cacheDir, 'stack', 'kafka');
+  return {
+    host: '127.0.0.1',
+    port: intEnv(env, 'FMEAFLOW_KAFKA_PORT', 19092),
+    controllerPort: intEnv(env, 'FMEAFLOW_KAFKA_CONTROLLER_PORT', 19093),
+    dataDir: path.resolve(env.FMEAFLOW_KAFKA_DATA_DIR ?? path.join(runDir, 'data')),
+    runDir,
+    heapMb: 1024,
+  };
+}
+
+/** Default local registry: http://127.0.0.1:18081 (Confluent API under /apis/ccompat/v7). */
+export function defaultRegistryInstance(env: NodeJS.ProcessEnv = process.env): RegistryInstanceConfig {
+  const { cacheDir } = stackPaths(env);
+  return { host: '127.0.0.1', port: intEnv(env, 'FMEAFLOW_REGISTRY_PORT', 18081), runDir: path.join(cacheDir, 'stack', 'registry'), heapMb: 512 };
+}
+
+/** Confluent-compatible base URL of a registry instance. */
+export function registryUrlOf(r: RegistryInstanceConfig): string {
+  return `http://${r.host}:${r.port}/apis/ccompat/v7`;
+}
