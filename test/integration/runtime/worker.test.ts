@@ -1,0 +1,153 @@
+/**
+ * The Kafka runtime against the real broker and registry: poison records go to the DLQ
+ * with their offset and code while processing continues; results equal the replay
+ * runtime's on the same input; late records go to the late topic; two workers share
+ * partitions and one takes over when the other stops.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runWorker, type Worker } from '../../../streams/runtime/kafka/worker.ts';
+import { createSerde } from '../../../streams/runtime/serde/serde.ts';
+import { replay, type ReplayRecord } from '../../../streams/runtime/replay/replay.ts';
+import { countPerKey } from '../../../streams/processors/testing/count-per-key.ts';
+import { windowedCount } from '../../../streams/processors/testing/windowed-count.ts';
+import { changelogTopic } from '../../../streams/runtime/kafka/internal-topics.ts';
+import { ErrorCodes } from '../../../streams/errors.ts';
+import { freshTopics, produceAll, readAll, testAdmin, testProducer, uniqueName, waitFor, waitForGroupCaughtUp } from '../../helpers/kafka.ts';
+
+process.env.FMEAFLOW_LOG_LEVEL ??= 'warn';
+
+const metric = (vehicleId: string, timestampMs: number) => ({ vehicleId, name: 'speed', labels: {}, kind: 'GAUGE', timestampMs, value: 1, histogram: null, unit: null });
+
+async function setup(t: import('node:test').TestContext, partitions: number) {
+  const [input, output, late, dlq] = await freshTopics(t, [{ prefix: 'rt-in', partitions }, { prefix: 'rt-out', partitions }, { prefix: 'rt-late' }, { prefix: 'rt-dlq' }]);
+  const catalog = [
+    { name: input!, schema: 'metric.avsc' },
+    { name: late!, schema: 'late-record.avsc' },
+    { name: dlq!, schema: 'dead-letter.avsc' },
+  ];
+  const serde = createSerde();
+  await serde.registerAll(catalog);
+  return { input: input!, output: output!, late: late!, dlq: dlq!, catalog, serde, app: uniqueName('rtapp') };
+}
+
+function startWorker(t: import('node:test').TestContext, opts: Parameters<typeof runWorker>[0]): Promise<Worker> {
+  return runWorker({ handleSignals: false, sessionTimeoutMs: 6000, ...opts }).then((w) => {
+    t.after(() => w.stop());
+    return w;
+  });
+}
+
+const plainValues = (recs: { key: Buffer | null; value: Buffer | null }[]) => recs.map((r) => ({ key: r.key!.toString(), value: JSON.parse(r.value!.toString()) }));
+
+test('poison records go to the DLQ with offset and code; everything else is counted exactly once and equals replay', async (t) => {
+  const s = await setup(t, 3);
+  const producer = await testProducer(t);
+  const keys = Array.from({ length: 20 }, (_, i) => `veh-${i}`);
+  const input: ReplayRecord[] = [];
+  const wire: { key: string; value: Buffer }[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const key = i === 1234 ? 'poison' : keys[i % keys.length]!;
+    const v = metric(key, 1_700_000_000_000 + i);
+    input.push({ topic: s.input, key, value: v });
+    wire.push({ key, value: s.serde.encodeSync(s.input, v) });
+  }
+  // A record that is not Avro at all, in the middle of key veh-3's stream.
+  wire.splice(2000, 0, { key: 'veh-3', value: Buffer.from('{"not":"avro"}') });
+  await produceAll(producer, s.input, wire);
+
+  const p = countPerKey({ input: s.input, output: s.output, failOnKey: 'poison' });
+  const w = await startWorker(t, { app: s.app, processors: [p], catalog: s.catalog, lateTopic: s.late, dlqTopic: s.dlq, instanceId: 'w1' });
+  const admin = await testAdmin(t);
+  await waitForGroupCaughtUp(admin, `${s.app}-${p.name}`, s.input);
+  await w.stop();
+
+  const out = plainValues(await readAll(s.output));
+  // Oracle by construction: each key's outputs are exactly 1..n_k, n_k = its valid records.
+  for (const k of keys) {
+    const n = input.filter((r) => r.key === k).length;
+    assert.deepEqual(out.filter((o) => o.key === k).map((o) => o.value.count), Array.from({ length: n }, (_, i) => i + 1), `counts of ${k}`);
+  }
+  // Same outputs, per key in order, as the replay runtime.
+  const r = replay([p], input, { partitions: { [s.input]: 3 }, lateTopic: s.late, dlqTopic: s.dlq });
+  const byKey = (xs: { key: string; value: unknown }[]) => Object.fromEntries(keys.map((k) => [k, xs.filter((x) => x.key === k).map((x) => x.value)]));
+  assert.deepEqual(byKey(out), byKey(r.outputs[s.output]!.map((o) => ({ key: o.key, value: o.value }))));
+
+  const dead = await Promise.all((await readAll(s.dlq)).map(async (d) => ({ ...(await s.serde.decode(s.dlq, d.value!)) as Record<string, unknown> })));
+  assert.equal(dead.length, 2);
+  const byCode = Object.fromEntries(dead.map((d) => [d.errorCode as string, d]));
+  const bad = byCode[ErrorCodes.BAD_MAGIC_BYTE]!;
+  const thrown = byCode[ErrorCodes.PROCESSOR_FAILED]!;
+  assert.ok(bad && thrown, `codes: ${dead.map((d) => d.errorCode).join(', ')}`);
+  assert.deepEqual(bad.rawValue, Buffer.from('{"not":"avro"}'));
+  assert.equal(bad.sourceTopic, s.input);
+  // Its offset is where the raw record really sits in the input topic.
+  const raw = (await readAll(s.input)).find((m) => m.value?.equals(Buffer.from('{"not":"avro"}')));
+  assert.equal(String(bad.sourceOffset), raw!.offset);
+  assert.equal(bad.sourcePartition, raw!.partition);
+  assert.equal(thrown.processor, p.name);
+  assert.match(String(thrown.errorMessage), /poison/);
+  const metricsText = await w.metrics.registry.metrics();
+  assert.match(metricsText, /fmeaflow_dlq_total\{processor="count-per-key",code="SERDE_BAD_MAGIC_BYTE"\} 1/);
+});
+
+test('late and out-of-order records: right windows or the late topic, same as replay', async (t) => {
+  const s = await setup(t, 1);
+  const producer = await testProducer(t);
+  const times = [1000, 12_000, 9000, 16_000, 8000, 11_000, 26_000];
+  await produceAll(producer, s.input, times.map((ts) => ({ key: 'a', value: s.serde.encodeSync(s.input, metric('a', ts)) })));
+  const p = windowedCount({ input: s.input, output: s.output, windowMs: 10_000, allowedLatenessMs: 5_000 });
+  const w = await startWorker(t, { app: s.app, processors: [p], catalog: s.catalog, lateTopic: s.late, dlqTopic: s.dlq, instanceId: 'w1' });
+  const admin = await testAdmin(t);
+  await waitForGroupCaughtUp(admin, `${s.app}-${p.name}`, s.input);
+  await w.stop();
+  // Hand-derived (see test/unit/runtime/replay.test.ts): [0,10s) has 1000+9000, [10s,20s) has 12000+16000+11000; 8000 is late.
+  assert.deepEqual(plainValues(await readAll(s.output)).map((o) => o.value), [
+    { key: 'a', startMs: 0, endMs: 10_000, count: 2 },
+    { key: 'a', startMs: 10_000, endMs: 20_000, count: 3 },
+  ]);
+  const late = await Promise.all((await readAll(s.late)).map(async (l) => (await s.serde.decode(s.late, l.value!)) as Record<string, unknown>));
+  assert.equal(late.length, 1);
+  assert.equal(late[0]!.eventTimeMs, 8000);
+  assert.equal(late[0]!.watermarkMs, 11_000);
+  assert.equal(late[0]!.sourceOffset, 4);
+  const r = replay([p], times.map((ts) => ({ topic: s.input, key: 'a', value: metric('a', ts) })), { lateTopic: s.late });
+  assert.deepEqual(r.outputs[s.output]!.map((o) => o.value), plainValues(await readAll(s.output)).map((o) => o.value));
+});
+
+test('scale-out: two workers share partitions; when one stops the other restores its state and finishes', async (t) => {
+  const s = await setup(t, 4);
+  const producer = await testProducer(t);
+  const keys = Array.from({ length: 40 }, (_, i) => `veh-${i}`);
+  const first = Array.from({ length: 4000 }, (_, i) => keys[i % keys.length]!);
+  const second = Array.from({ length: 4000 }, (_, i) => keys[(i * 7) % keys.length]!);
+  const p = countPerKey({ input: s.input, output: s.output });
+  const a = await startWorker(t, { app: s.app, processors: [p], catalog: s.catalog, lateTopic: s.late, dlqTopic: s.dlq, instanceId: 'a' });
+  const b = await startWorker(t, { app: s.app, processors: [p], catalog: s.catalog, lateTopic: s.late, dlqTopic: s.dlq, instanceId: 'b' });
+  const seenBy = { a: new Set<number>(), b: new Set<number>() };
+  a.on('committed', (e: { partition: number; records: number }) => e.records > 0 && seenBy.a.add(e.partition));
+  b.on('committed', (e: { partition: number; records: number }) => e.records > 0 && seenBy.b.add(e.partition));
+  await produceAll(producer, s.input, first.map((k, i) => ({ key: k, value: s.serde.encodeSync(s.input, metric(k, i)) })));
+  const admin = await testAdmin(t);
+  await waitForGroupCaughtUp(admin, `${s.app}-${p.name}`, s.input);
+  assert.ok(seenBy.a.size > 0 && seenBy.b.size > 0, `both workers processed partitions (a: ${[...seenBy.a]}, b: ${[...seenBy.b]})`);
+  const restored: { partitions: number[] }[] = [];
+  b.on('restored', (e: { partitions: number[] }) => restored.push(e));
+  await a.stop();
+  await produceAll(producer, s.input, second.map((k, i) => ({ key: k, value: s.serde.encodeSync(s.input, metric(k, 10_000 + i)) })));
+  await waitForGroupCaughtUp(admin, `${s.app}-${p.name}`, s.input);
+  await waitFor(() => restored.some((r) => r.partitions.some((x) => seenBy.a.has(x))), { what: 'b to restore a partition a had' });
+  await b.stop();
+
+  const out = plainValues(await readAll(s.output));
+  for (const k of keys) {
+    const n = first.filter((x) => x === k).length + second.filter((x) => x === k).length;
+    assert.deepEqual(out.filter((o) => o.key === k).map((o) => o.value.count), Array.from({ length: n }, (_, i) => i + 1), `counts of ${k}`);
+  }
+  // The changelog (read_committed) holds the final count per key, like a single uninterrupted run.
+  const state = new Map<string, number>();
+  for (const c of await readAll(changelogTopic(s.app, p.store))) if (!c.key!.toString().startsWith('\u0000')) state.set(c.key!.toString(), JSON.parse(c.value!.toString()));
+  const single = replay([p], [...first, ...second].map((k, i) => ({ topic: s.input, key: k, value: metric(k, i) })), { partitions: { [s.input]: 4 } });
+  const singleState = new Map(Object.values(single.finalState[p.name]!).flatMap((m) => Object.entries(m)) as [string, number][]);
+  assert.deepEqual(new Map([...state].sort()), new Map([...singleState].sort()));
+});

@@ -1,0 +1,126 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { judgeWindow, type SeriesState } from '../../../streams/processors/drift/series-judge.ts';
+import { driftConfig } from '../../../streams/processors/drift/drift-config.ts';
+import { chartStep, CHART_RESET, chartLimit, type EwmaChartConfig } from '../../../streams/processors/drift/ewma-chart.ts';
+import type { DriftEvent } from '../../../streams/processors/drift/drift-types.ts';
+import { gaussian, points } from './fixtures.ts';
+
+function run(values: number[], cfg = driftConfig()): { events: DriftEvent[]; states: SeriesState[] } {
+  let st: SeriesState | undefined;
+  const events: DriftEvent[] = [];
+  const states: SeriesState[] = [];
+  for (const p of points(values)) {
+    const r = judgeWindow(st, p, cfg);
+    st = r.state;
+    states.push(st);
+    events.push(...r.events);
+  }
+  return { events, states };
+}
+
+test('a 3σ step is flagged by the field rule after exactly 2 windows', () => {
+  // Warm-up on alternating 9/11: mean 10, sample sd sqrt(40/39) after 40 windows (computed by hand below).
+  const warm: number[] = Array.from({ length: 40 }, (_, i) => (i % 2 ? 11 : 9));
+  const sd = Math.sqrt(40 / 39); // Welford sample variance of ±1 around 10 over 40 values
+  const cfg = driftConfig({ chart: null, baseline: { warmupWindows: 40 } });
+  const step = 10 + 3.01 * sd; // just beyond 3σ, so one window alone must not flag
+  const { events } = run([...warm, step, step, step], cfg);
+  const onset = events.filter((e) => e.phase === 'ONSET');
+  assert.equal(onset.length, 1);
+  assert.equal(onset[0]!.detector, 'Z_RULE');
+  assert.equal(onset[0]!.windowStartMs, points(warm.concat([0, 0]))[41]!.windowStartMs, 'onset on the 2nd shifted window');
+  assert.equal(onset[0]!.evidenceWindows, 2);
+  assert.equal(onset[0]!.firstWindowStartMs, points(warm.concat([0]))[40]!.windowStartMs);
+  assert.ok(Math.abs(onset[0]!.zScore - 3.01) < 1e-9, `z=${onset[0]!.zScore}`);
+  assert.equal(onset[0]!.baselineMean, 10);
+});
+
+test('one 3σ outlier window does not flag and is not learned', () => {
+  const warm: number[] = Array.from({ length: 40 }, (_, i) => (i % 2 ? 11 : 9));
+  const cfg = driftConfig({ chart: null, baseline: { warmupWindows: 40 } });
+  const { events, states } = run([...warm, 20, 10], cfg);
+  assert.equal(events.length, 0);
+  assert.equal(states[40]!.baseline.mean, 10, 'outlier held out of the baseline');
+});
+
+test('a 1σ sustained shift is caught by the EWMA chart; the field rule stays blind', () => {
+  const g = gaussian('one-sigma');
+  const pre = Array.from({ length: 300 }, () => g());
+  const post = Array.from({ length: 60 }, () => 1 + g());
+  const chartOnly = run([...pre, ...post], driftConfig({ zRule: null }));
+  const zOnly = run([...pre, ...post], driftConfig({ chart: null }));
+  const firstAfter = (evs: DriftEvent[]) => evs.find((e) => e.phase === 'ONSET' && e.windowStartMs >= points(pre)[299]!.windowEndMs);
+  const c = firstAfter(chartOnly.events);
+  assert.ok(c, 'chart detects the 1σ shift within 60 windows');
+  assert.equal(c.detector, 'EWMA_CHART');
+  const delay = (c.windowStartMs - points(pre)[299]!.windowEndMs) / 60_000 + 1;
+  assert.ok(delay <= 40, `detection delay ${delay} windows (L&S ARL1 ≈ 10.3)`);
+  assert.equal(firstAfter(zOnly.events), undefined, 'the |z|>3 ×2 rule misses it (P ≈ 0.02² per window)');
+});
+
+test('stationary Gaussian noise over 10k windows: the field rule raises no drift', () => {
+  const g = gaussian('stationary-10k');
+  const values = Array.from({ length: 10_000 }, () => 50 + 5 * g());
+  const { events } = run(values, driftConfig({ chart: null }));
+  assert.equal(events.filter((e) => e.phase === 'ONSET').length, 0);
+});
+
+test('EWMA chart in-control ARL matches Lucas & Saccucci (λ=0.1, L=2.814 → 500)', () => {
+  // Known in-control parameters, asymptotic limits: the L&S table value is ARL0 = 500.
+  const cfg: EwmaChartConfig = { lambda: 0.1, L: 2.814, limits: 'asymptotic' };
+  const g = gaussian('arl');
+  const runs = 1500;
+  let total = 0;
+  let sumSq = 0;
+  for (let r = 0; r < runs; r++) {
+    let s = CHART_RESET;
+    let n = 0;
+    for (;;) {
+      n++;
+      const step = chartStep(s, g(), cfg);
+      s = step.state;
+      if (step.signal) break;
+    }
+    total += n;
+    sumSq += n * n;
+  }
+  const mean = total / runs;
+  const se = Math.sqrt((sumSq / runs - mean * mean) / runs);
+  assert.ok(Math.abs(mean - 500) < 3 * se, `ARL ${mean.toFixed(1)} vs 500 (SE ${se.toFixed(1)})`);
+  // Run lengths of an in-control chart are near-geometric: SD ≈ mean.
+  assert.ok(se * Math.sqrt(runs) > 0.8 * mean);
+});
+
+test('exact limits start narrow and converge to the asymptote', () => {
+  const ex: EwmaChartConfig = { lambda: 0.1, L: 2.814, limits: 'exact' };
+  assert.ok(Math.abs(chartLimit(1, ex) - 2.814 * 0.1) < 1e-12, 'step 1: L·λ (sqrt(λ/(2−λ)·(1−(1−λ)²)) = λ)');
+  assert.ok(Math.abs(chartLimit(500, ex) - 2.814 * Math.sqrt(0.1 / 1.9)) < 1e-9);
+});
+
+test('a drifting series is not learned; after N drifting windows it is re-baselined from them', () => {
+  const warm = Array.from({ length: 30 }, (_, i) => (i % 2 ? 11 : 9));
+  const cfg = driftConfig({ chart: null, rebaselineAfterWindows: 10 });
+  const { events, states } = run([...warm, ...Array(12).fill(30)], cfg);
+  const phases = events.map((e) => e.phase);
+  // Windows 31 and 32 (1-based) are the 2 |z| windows; onset on 32; 10 drifting windows → re-baseline at 41.
+  assert.equal(phases[0], 'ONSET');
+  assert.equal(phases.filter((p) => p === 'ONGOING').length, 8);
+  assert.equal(phases[phases.length - 1], 'REBASELINED');
+  assert.equal(events[events.length - 1]!.windowStartMs, points(Array(41).fill(0))[40]!.windowStartMs);
+  for (let i = 31; i < 40; i++) assert.equal(states[i]!.baseline.mean, 10, `frozen at window ${i + 1}`);
+  const after = states[40]!;
+  assert.equal(after.drift, null);
+  assert.equal(after.baseline.mean, 30, 'mean of the 10 drifting windows (all 30)');
+  // The 42nd window (30 again) is normal now.
+  assert.equal(states[41]!.drift, null);
+});
+
+test('a drift recovers after the quiet windows and the baseline resumes learning', () => {
+  const warm = Array.from({ length: 30 }, (_, i) => (i % 2 ? 11 : 9));
+  const cfg = driftConfig({ chart: null, recoveryWindows: 2 });
+  const { events, states } = run([...warm, 20, 20, 20, 10, 10, 11], cfg);
+  assert.deepEqual(events.map((e) => e.phase), ['ONSET', 'ONGOING', 'RECOVERED']);
+  assert.equal(states[33]!.baseline.mean, 10, 'quiet window inside the drift is not learned');
+  assert.notEqual(states[35]!.baseline.mean, states[34]!.baseline.mean, 'learning again after recovery');
+});

@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../../streams/runtime/stack/stack-config.ts';
+
+function cli(...args: string[]): { code: number | null; out: string; err: string } {
+  const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'streams', 'cli.ts'), ...args], { encoding: 'utf8', cwd: PROJECT_ROOT });
+  return { code: res.status, out: res.stdout, err: res.stderr };
+}
+
+test('an unknown command is rejected with a suggestion and a usage hint', () => {
+  const r = cli('stak');
+  assert.equal(r.code, 2);
+  assert.match(r.err, /unknown command 'stak'/);
+  assert.match(r.err, /Did you mean stack\?/);
+  assert.match(r.err, /--help/);
+});
+
+test('an unknown option is rejected and names the option', () => {
+  const r = cli('topics', '--partitons', '3');
+  assert.equal(r.code, 2);
+  assert.match(r.err, /unknown option '--partitons'/);
+});
+
+test('every command has --help that describes it', () => {
+  const root = cli('--help');
+  assert.equal(root.code, 0);
+  const commands = [...root.out.matchAll(/^ {2}([a-z][\w-]*)\s/gm)].map((m) => m[1]).filter((c) => c !== 'help');
+  assert.ok(commands.includes('stack') && commands.includes('topics'), `root help lists commands: ${root.out}`);
+  for (const c of commands) {
+    const h = cli(c!, '--help');
+    assert.equal(h.code, 0, `${c} --help exits 0`);
+    assert.match(h.out, new RegExp(`Usage: fmeaflow ${c}`), `${c} --help prints its usage`);
+  }
+});

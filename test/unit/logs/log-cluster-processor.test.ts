@@ -1,0 +1,187 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import avsc from 'avsc';
+import { Topics } from '../../../streams/topic-catalog.ts';
+import { createLogClusterProcessor, type LogClusterConfig } from '../../../streams/processors/logs/log-cluster-processor.ts';
+import { DEFAULT_TREND_OPTIONS } from '../../../streams/processors/logs/cluster-trends.ts';
+import { readLogCounters, type LogStoreValue } from '../../../streams/processors/logs/log-store.ts';
+import { ErrorCodes } from '../../../streams/errors.ts';
+import { LogTask } from './log-task-harness.ts';
+
+const MIN = 60_000;
+const T0 = 1_764_000_000_000 - (1_764_000_000_000 % MIN);
+const config: Partial<LogClusterConfig> = {
+  windowMs: MIN,
+  allowedLatenessMs: 0,
+  closeDelayMs: 10_000,
+  trends: { ...DEFAULT_TREND_OPTIONS, alpha: 0.5, warmupWindows: 0, minBaselineWindows: 3, rateUpRatio: 3, minCount: 5, goneAfterWindows: 2, goneMinBaseline: 1 },
+};
+const eventType = avsc.Type.forSchema(JSON.parse(readFileSync(new URL('../../../schemas/log-cluster-event.avsc', import.meta.url), 'utf8')));
+
+/** Lines of window w: `n` of each kind, spread over the window. */
+function window(t: LogTask, w: number, kinds: Record<string, number>, vehicle = 'VIN-1', traceId?: string): void {
+  let k = 0;
+  const total = Object.values(kinds).reduce((a, b) => a + b, 0);
+  for (const [kind, n] of Object.entries(kinds)) {
+    for (let i = 0; i < n; i++) {
+      // In order within the window: allowed lateness is 0 in these tests.
+      const ts = T0 + w * MIN + 1000 + Math.floor((k++ * 50_000) / total);
+      const body = kind === 'volt' ? `bus voltage ${11000 + i} mV below limit` : kind === 'hb' ? `heartbeat ok from ecu ${i % 4}` : `request timeout on CAN id 0x2A3 after ${200 + i} ms`;
+      t.log({ vehicleId: vehicle, body, timestampMs: ts, ...(traceId ? { traceId } : {}) });
+    }
+  }
+}
+
+function clusterIdOf(t: LogTask, keyword: string): string {
+  const e = t.events.find((x) => x.templates.some((tp) => tp.template.includes(keyword)));
+  assert.ok(e, `an event mentions ${keyword}`);
+  return e.clusterId;
+}
+
+test('new cluster, rate ×N over baseline, gone — with drift correlated by vehicle and by trace', () => {
+  const t = new LogTask(createLogClusterProcessor(config));
+  for (let w = 0; w < 4; w++) window(t, w, { volt: 10, hb: 10 });
+  window(t, 4, { volt: 50, to: 6 }, 'VIN-1', 'trace-abc');
+  // Drift events arrive after the logs of window 4 (detectors lag); their end time closes window 4.
+  const drift = (vehicleId: string | null, seriesId: string, traceId?: string) => ({
+    seriesId, name: 'can.bus_errors', labels: {}, vehicleId, detector: 'ewma-zscore', value: 57, zScore: 6.2,
+    windowStartMs: T0 + 4 * MIN, windowEndMs: T0 + 5 * MIN, ...(traceId ? { traceId } : {}),
+  });
+  t.send(Topics.drift, 'VIN-1', drift('VIN-1', 'bus_errors/VIN-1'), T0 + 5 * MIN);
+  t.send(Topics.drift, 'VIN-9', drift('VIN-9', 'bus_errors/VIN-9'), T0 + 5 * MIN);
+  t.send(Topics.drift, 'VIN-7', drift('VIN-7', 'latency/VIN-7', 'trace-abc'), T0 + 5 * MIN);
+  for (let w = 5; w < 8; w++) window(t, w, { volt: 10 });
+  window(t, 8, { volt: 1 }); // closes window 7
+
+  const volt = clusterIdOf(t, 'voltage');
+  const hb = clusterIdOf(t, 'heartbeat');
+  const timeout = clusterIdOf(t, 'timeout');
+  assert.equal(new Set([volt, hb, timeout]).size, 3);
+  const byType = (type: string, cid: string) => t.events.filter((e) => e.eventType === type && e.clusterId === cid);
+
+  // NEW for the two clusters of window 0 (warm-up 0) and for the timeout cluster in window 4.
+  assert.equal(byType('NEW', volt)[0]!.windowStartMs, T0);
+  assert.equal(byType('NEW', hb)[0]!.windowStartMs, T0);
+  const newTimeout = byType('NEW', timeout);
+  assert.equal(newTimeout.length, 1);
+  assert.equal(newTimeout[0]!.windowStartMs, T0 + 4 * MIN);
+  assert.equal(newTimeout[0]!.count, 6);
+  assert.ok(newTimeout[0]!.templates[0]!.template.includes('<CANID>'));
+  assert.ok(newTimeout[0]!.examples.every((e) => e.traceId === 'trace-abc' && e.vehicleId === 'VIN-1'));
+  // Correlation: VIN-1's drift by vehicle, VIN-7's by trace id, VIN-9's not at all.
+  const corr = newTimeout[0]!.correlatedDrift.map((d) => [d.seriesId, d.matchedBy]).sort();
+  assert.deepEqual(corr, [['bus_errors/VIN-1', 'VEHICLE'], ['latency/VIN-7', 'TRACE']]);
+
+  // RATE_UP for voltage in window 4: baseline 10 (EWMA of 10,10,10,10), count 50 → ratio 5.
+  const up = byType('RATE_UP', volt);
+  assert.equal(up.length, 1);
+  assert.equal(up[0]!.windowStartMs, T0 + 4 * MIN);
+  assert.equal(up[0]!.count, 50);
+  assert.equal(up[0]!.baselineCount, 10);
+  assert.equal(up[0]!.ratio, 5);
+  assert.deepEqual(up[0]!.vehicleCounts, [{ vehicleId: 'VIN-1', count: 50 }]);
+  assert.ok(up[0]!.correlatedDrift.some((d) => d.seriesId === 'bus_errors/VIN-1'));
+
+  // Heartbeat silent from window 4: GONE after 2 empty windows (4 and 5) → at window 5. Timeout silent from 5 → GONE at 6.
+  assert.deepEqual(byType('GONE', hb).map((e) => e.windowStartMs), [T0 + 5 * MIN]);
+  assert.deepEqual(byType('GONE', timeout).map((e) => e.windowStartMs), [T0 + 6 * MIN]);
+  assert.equal(t.events.filter((e) => e.eventType === 'RATE_UP').length, 1, 'no other spikes');
+
+  // Every event is valid against the published Avro schema.
+  for (const e of t.events) assert.ok(eventType.isValid(e, { errorHook: (p) => assert.fail(`invalid field ${p.join('.')} in ${e.eventId}`) }));
+});
+
+test('cluster and template ids survive a restart from the changelog; both copies continue identically', () => {
+  const a = new LogTask(createLogClusterProcessor(config));
+  for (let w = 0; w < 3; w++) window(a, w, { volt: 5, hb: 5, to: 2 });
+  const before = new Map(a.events.map((e) => [e.templates[0]!.template, e.clusterId]));
+  // A fresh processor instance (nothing in memory) restored from the compacted changelog.
+  const b = LogTask.restoredFrom(createLogClusterProcessor(config), a.changelog);
+  const aFrom = a.events.length;
+  for (const t of [a, b]) {
+    for (let w = 3; w < 6; w++) window(t, w, { volt: w === 4 ? 40 : 5, hb: 5, to: 2, ...(w === 5 ? {} : {}) });
+    t.log({ vehicleId: 'VIN-2', body: 'fan speed 3000 rpm out of range', timestampMs: T0 + 5 * MIN + 500 });
+    window(t, 6, { volt: 1 });
+  }
+  const continued = a.events.slice(aFrom);
+  assert.ok(continued.length > 0);
+  assert.deepEqual(b.events, continued, 'restored instance emits exactly what the uninterrupted one emits');
+  for (const e of b.events) {
+    const old = before.get(e.templates[0]!.template);
+    if (old !== undefined) assert.equal(e.clusterId, old, 'known templates keep their cluster id');
+  }
+  assert.ok(b.events.some((e) => e.eventType === 'RATE_UP'));
+});
+
+test('bad input: empty, binary, 1 MB and non-UTF-8 lines are counted; malformed records go to the DLQ', () => {
+  const p = createLogClusterProcessor(config);
+  const t = new LogTask(p);
+  t.log({ vehicleId: 'V', body: '', timestampMs: T0 + 1 });
+  t.log({ vehicleId: 'V', body: '   ', timestampMs: T0 + 2 });
+  t.log({ vehicleId: 'V', body: new Uint8Array(300).map((_, i) => (i * 53) % 31), timestampMs: T0 + 3 });
+  t.log({ vehicleId: 'V', body: `stack ${'frame '.repeat(200_000)}`, timestampMs: T0 + 4 });
+  t.log({ vehicleId: 'V', body: new Uint8Array([...Buffer.from('sensor '), 0xc3, 0x28, ...Buffer.from(' out of range')]), timestampMs: T0 + 5 });
+  t.send(Topics.logs, 'V', { vehicleId: 'V', body: 42, timestampMs: T0 + 6 }, T0 + 6);
+  t.send(Topics.logs, 'V', { body: 'no vehicle', timestampMs: T0 + 7 }, T0 + 7);
+  t.send(Topics.drift, 'V', { garbage: true }, T0 + 8);
+  const store = { get: (k: string) => t.task.data.get(k) as LogStoreValue | undefined, entries: () => t.task.data.entries() as Iterable<[string, LogStoreValue]>, size: t.task.data.size };
+  const c = readLogCounters(store);
+  assert.equal(c.lines, 5);
+  assert.equal(c.emptyLines, 2);
+  assert.equal(c.binaryLines, 1);
+  assert.equal(c.truncatedLines, 1);
+  assert.equal(c.replacementChars, 1, 'one invalid byte (0xC3 followed by a non-continuation byte)');
+  assert.equal(t.dlq.length, 2);
+  for (const d of t.dlq) assert.equal((d.value as { errorCode: string }).errorCode, ErrorCodes.INVALID_RECORD);
+  assert.match((t.dlq[0]!.value as { errorMessage: string }).errorMessage, /field body/);
+  assert.match((t.dlq[1]!.value as { errorMessage: string }).errorMessage, /field vehicleId/);
+  // The truncated line is stored cut, with its marker, not at 1.2 MB.
+  const tpl = [...t.task.data.values()].filter((v) => (v as LogStoreValue).kind === 'template') as Extract<LogStoreValue, { kind: 'template' }>[];
+  const long = tpl.find((x) => x.record.tokens.includes('<TRUNCATED>'));
+  assert.ok(long);
+  assert.ok(long.examples[0]!.text.length <= 512);
+});
+
+test('a flood of unique lines stays bounded: templates capped, evictions and unattributed lines counted, steady clusters unaffected', () => {
+  const t = new LogTask(createLogClusterProcessor({ ...config, miner: { maxTemplates: 200 } }));
+  for (let i = 0; i < 3000; i++) {
+    // 3000 lines that share no template with each other (distinct first tokens / lengths), 40 ms apart.
+    const words = Array.from({ length: (i % 9) + 2 }, (_, j) => `w${String.fromCharCode(97 + ((i * 7 + j * 3) % 26))}${String.fromCharCode(97 + ((i + j) % 26))}`);
+    t.log({ vehicleId: 'V', body: `${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + ((i / 26) % 26 | 0))} ${words.join(' ')}`, timestampMs: T0 + i * 40 });
+    if (i % 10 === 0) t.log({ vehicleId: 'V', body: 'heartbeat ok', timestampMs: T0 + i * 40 });
+  }
+  const data = [...t.task.data.values()] as LogStoreValue[];
+  const templates = data.filter((v) => v.kind === 'template').length;
+  assert.equal(templates, 200);
+  const store = { get: (k: string) => t.task.data.get(k) as LogStoreValue | undefined, entries: () => t.task.data.entries() as Iterable<[string, LogStoreValue]>, size: t.task.data.size };
+  const c = readLogCounters(store);
+  assert.equal(c.templateEvictions, 3001 - 200, '3000 flood templates + heartbeat, 200 live');
+  // Window 0 (lines 0..1499) closes at 70 s; by then the 250 newer flood lines have evicted all of its flood templates.
+  assert.equal(c.unattributedLines, 1500);
+  const hb = t.events.filter((e) => e.templates.some((x) => x.template === 'heartbeat ok'));
+  assert.equal(hb.length, 1);
+  assert.equal(hb[0]!.eventType, 'NEW');
+  assert.equal(hb[0]!.count, 150);
+});
+
+test('the learned encoder is asked only for templates it has not encoded, at window close, never per line', () => {
+  const calls: string[][] = [];
+  const encoder = {
+    version: 'counting-v1',
+    codeSize: 4,
+    encode(ts: readonly (readonly string[])[]) {
+      calls.push(ts.map((x) => x.join(' ')));
+      return ts.map((x) => [x.length, 1, 0, 0]);
+    },
+  };
+  const t = new LogTask(createLogClusterProcessor({ ...config, encoder: { current: encoder } }));
+  for (let w = 0; w < 4; w++) window(t, w, { volt: 30, hb: 30 });
+  window(t, 4, { volt: 30, hb: 30, to: 3 });
+  window(t, 5, { volt: 5 }); // its last line (≈ +41 s) passes window 4's close at +10 s
+  const encoded = calls.flat();
+  assert.equal(calls.length, 2, 'window 0 (two new templates) and window 4 (the timeout template); no call in windows 1-3');
+  assert.equal(new Set(encoded).size, encoded.length, 'no template encoded twice');
+  assert.equal(encoded.length, 3);
+  assert.ok(t.events.every((e) => e.embeddingVersion === 'counting-v1'));
+});

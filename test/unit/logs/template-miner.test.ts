@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { maskLine } from '../../../streams/processors/logs/masking.ts';
+import { TemplateMiner } from '../../../streams/processors/logs/template-miner.ts';
+
+const add = (m: TemplateMiner, line: string) => m.add(maskLine(line), 0);
+
+test('lines differing only in variables share a template; different events do not', () => {
+  const m = new TemplateMiner();
+  const a = add(m, 'PacketResponder 1 for block blk_38865049064139660 terminating');
+  const b = add(m, 'PacketResponder 0 for block blk_-6952295868487656571 terminating');
+  const c = add(m, 'Receiving block blk_-1608999687919862906 src: /10.250.19.102:54106 dest: /10.250.19.102:50010');
+  assert.equal(a.change, 'created');
+  assert.equal(b.templateId, a.templateId);
+  assert.notEqual(c.templateId, a.templateId);
+  assert.deepEqual(m.get(a.templateId)!.tokens, ['PacketResponder', '<NUM>', 'for', 'block', '<*>', 'terminating']);
+});
+
+test('a template generalises in place and keeps its id', () => {
+  const m = new TemplateMiner();
+  const a = add(m, 'login failed for alice from console');
+  const b = add(m, 'login failed for bob from console');
+  assert.equal(b.templateId, a.templateId);
+  assert.equal(b.change, 'updated');
+  assert.deepEqual(m.get(a.templateId)!.tokens, ['login', 'failed', 'for', '<*>', 'from', 'console']);
+  assert.equal(m.get(a.templateId)!.count, 2);
+});
+
+test('snapshot and restore give an identical miner (same ids, same future assignments)', () => {
+  const lines = ['conn 1 to 10.0.0.1 ok', 'conn 2 to 10.0.0.2 ok', 'disk /dev/sda1 full', 'conn 3 to 10.0.0.3 refused', 'disk /dev/sdb2 full'];
+  const a = new TemplateMiner();
+  for (const l of lines) add(a, l);
+  const b = TemplateMiner.restore(JSON.parse(JSON.stringify(a.snapshot())));
+  const next = ['conn 4 to 10.0.0.9 ok', 'fan speed 3000 rpm', 'disk /dev/sdc1 full', 'fan speed 2000 rpm'];
+  assert.deepEqual(next.map((l) => add(b, l).templateId), next.map((l) => add(a, l).templateId));
+  assert.deepEqual(b.templates(), a.templates());
+});
+
+test('a flood of unique lines keeps at most maxTemplates, evicting least recently used, counted', () => {
+  const m = new TemplateMiner({ maxTemplates: 50 });
+  const keep = add(m, 'heartbeat ok').templateId;
+  for (let i = 0; i < 1000; i++) {
+    // Each line has a unique word count pattern so none can join another template.
+    add(m, `${'w'.repeat((i % 7) + 1)}${String.fromCharCode(97 + (i % 26))} unique${'x'.repeat(i % 13)} ${Array.from({ length: (i % 40) + 1 }, (_, j) => `k${String.fromCharCode(97 + ((i + j) % 26))}`).join(' ')}`);
+    if (i % 10 === 0) add(m, 'heartbeat ok');
+  }
+  assert.ok(m.size <= 50);
+  assert.ok(m.evictions > 0);
+  assert.equal(m.evictions + m.size, m.snapshotNextId() - 1, 'every created template is either live or counted as evicted');
+  assert.equal(m.resolve(keep), keep, 'a template in regular use is never the one evicted');
+});
