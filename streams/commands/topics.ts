@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { Kafka, logLevel } from 'kafkajs';
 import { provisionTopics } from '../runtime/admin/topic-provisioner.ts';
+import { createSerde } from '../runtime/serde/serde.ts';
 import { stackEndpoints } from '../runtime/stack/stack.ts';
 import { TOPIC_SPECS } from '../topic-catalog.ts';
 
@@ -9,10 +10,12 @@ import { TOPIC_SPECS } from '../topic-catalog.ts';
 export function register(program: Command): void {
   program
     .command('topics')
-    .description('create all topics (idempotent) with partitions, cleanup policy and retention; report topics whose config differs')
+    .description('create all topics (idempotent) with partitions, cleanup policy and retention; report topics whose config differs; register every schema as <topic>-value')
     .option('--brokers <list>', 'bootstrap servers, comma separated (default: KAFKA_BROKERS or the local stack)')
+    .option('--registry <url>', 'schema registry URL (default: SCHEMA_REGISTRY_URL or the local stack)')
+    .option('--no-schemas', 'do not register the topic schemas')
     .option('--strict', 'exit with code 3 when an existing topic differs from the catalog')
-    .action(async (opts: { brokers?: string; strict?: boolean }) => {
+    .action(async (opts: { brokers?: string; registry?: string; schemas: boolean; strict?: boolean }) => {
       const brokers = opts.brokers?.split(',') ?? stackEndpoints().brokers;
       const admin = new Kafka({ clientId: 'fmeaflow-topics', brokers, logLevel: logLevel.ERROR }).admin();
       await admin.connect();
@@ -21,6 +24,11 @@ export function register(program: Command): void {
         for (const t of report.created) process.stdout.write(`created  ${t}\n`);
         for (const t of report.existing) process.stdout.write(`exists   ${t}\n`);
         for (const d of report.drift) process.stdout.write(`DIFFERS  ${d.topic}: ${d.setting} is ${d.actual}, catalog says ${d.expected}\n`);
+        if (opts.schemas) {
+          const serde = createSerde({ registryUrl: opts.registry ?? stackEndpoints().registryUrl });
+          const { registered } = await serde.registerAll(TOPIC_SPECS.map((t) => ({ name: t.name, schema: t.schema })));
+          for (const [topic, id] of registered) process.stdout.write(`schema   ${topic}-value → id ${id} (BACKWARD)\n`);
+        }
         if (opts.strict && report.drift.length > 0) process.exitCode = 3;
       } finally {
         await admin.disconnect();

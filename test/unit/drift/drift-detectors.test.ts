@@ -4,7 +4,12 @@ import { judgeWindow, type SeriesState } from '../../../streams/processors/drift
 import { driftConfig } from '../../../streams/processors/drift/drift-config.ts';
 import { chartStep, CHART_RESET, chartLimit, type EwmaChartConfig } from '../../../streams/processors/drift/ewma-chart.ts';
 import type { DriftEvent } from '../../../streams/processors/drift/drift-types.ts';
-import { gaussian, points } from './fixtures.ts';
+import { createSeriesDriftProcessor } from '../../../streams/processors/drift/series-drift-processor.ts';
+import { runStages } from '../../../streams/processors/drift/in-memory-driver.ts';
+import { Topics } from '../../../streams/topic-catalog.ts';
+import { ErrorCodes, FmeaflowError } from '../../../streams/errors.ts';
+import { createCanaryProcessor } from '../../../streams/processors/canary/canary-processor.ts';
+import { gauge, gaussian, points, T0 } from './fixtures.ts';
 
 function run(values: number[], cfg = driftConfig()): { events: DriftEvent[]; states: SeriesState[] } {
   let st: SeriesState | undefined;
@@ -123,4 +128,43 @@ test('a drift recovers after the quiet windows and the baseline resumes learning
   assert.deepEqual(events.map((e) => e.phase), ['ONSET', 'ONGOING', 'RECOVERED']);
   assert.equal(states[33]!.baseline.mean, 10, 'quiet window inside the drift is not learned');
   assert.notEqual(states[35]!.baseline.mean, states[34]!.baseline.mean, 'learning again after recovery');
+});
+
+test('through the full judge (estimated reference) the chart false-alarm rate is near its ARL0 of 500', () => {
+  // A slow reference (0.002) approximates the known-parameter chart; 50k windows → ~100 alarms, Poisson SE ≈ 10 %.
+  const g = gaussian('judge-arl');
+  const cfg = driftConfig({ zRule: null, baseline: { referenceAlpha: 0.002 } });
+  let st: SeriesState | undefined;
+  let onsets = 0;
+  let normal = 0;
+  const pts = points(Array.from({ length: 50_000 }, () => 50 + 5 * g()));
+  for (const p of pts) {
+    if (st && !st.drift && st.baseline.n >= cfg.baseline.warmupWindows) normal++;
+    const r = judgeWindow(st, p, cfg);
+    st = r.state;
+    onsets += r.events.filter((e) => e.phase === 'ONSET').length;
+  }
+  const arl = normal / onsets;
+  // ±3 Poisson SE around 500 on ~100 alarms.
+  assert.ok(arl > 500 / (1 + 3 / Math.sqrt(100)) && arl < 500 / (1 - 3 / Math.sqrt(100)), `in-control windows per false drift ${arl.toFixed(0)} (${onsets} alarms)`);
+});
+
+test('idle series expire: state deleted and the compacted baseline tombstoned', () => {
+  const p = createSeriesDriftProcessor({ window: { windowMs: 60_000 }, drift: { baseline: { idleExpiryMs: 3_600_000 } }, allowedLatenessMs: 0 });
+  const feed = [0, 1, 2].map((m) => ({ topic: Topics.metrics, key: 'V', value: gauge('temp', T0 + m * 60_000 + 1, 20) }));
+  const early = runStages([p], feed, { flushUntilMs: T0 + 3 * 60_000 + 3_599_999 });
+  assert.ok(early.outputs.every((o) => o.value !== null), 'not yet idle for 1 h');
+  const r = runStages([p], feed, { flushUntilMs: T0 + 3 * 60_000 + 3_600_000 });
+  const tomb = r.outputs.filter((o) => o.topic === Topics.baselines && o.value === null).map((o) => o.key).sort();
+  assert.deepEqual(tomb, ['temp.last{}@fleet', 'temp.mean{}@fleet']);
+  assert.equal([...r.stores.get('series-drift')!.keys()].length, 0);
+});
+
+test('out-of-range configuration is refused up front with BAD_CONFIG naming the field', () => {
+  const isBad = (field: RegExp) => (e: unknown) => e instanceof FmeaflowError && e.code === ErrorCodes.BAD_CONFIG && field.test(e.message);
+  assert.throws(() => driftConfig({ baseline: { alpha: 0 } }), isBad(/baseline\.alpha/));
+  assert.throws(() => driftConfig({ zRule: null, chart: null }), isBad(/cannot both be disabled/));
+  assert.throws(() => driftConfig({ rebaselineAfterWindows: 1 }), isBad(/rebaselineAfterWindows/));
+  assert.throws(() => createSeriesDriftProcessor({ window: { windowMs: 0 } }), isBad(/window size/));
+  assert.throws(() => createCanaryProcessor({ judge: { confidence: 1.5 } }), isBad(/confidence/));
 });

@@ -9,7 +9,7 @@ const table = loadOccurrenceTable('fmea-rules/occurrence-table.yaml');
 test('the committed occurrence table carries the facts of the reference CSV', () => {
   const rows = readFileSync('../shared/data/fmea/occurrence-per-1000.csv', 'utf8').trim().split(/\r?\n/).slice(1)
     .map((r) => r.split(',').map(Number)).map(([o, t]) => ({ occurrence: o!, atLeastPer1000: t! }));
-  const sort = (x: { occurrence: number }[]) => [...x].sort((a, b) => a.occurrence - b.occurrence);
+  const sort = (x: readonly { occurrence: number }[]) => [...x].sort((a, b) => a.occurrence - b.occurrence);
   assert.deepEqual(sort(table), sort(rows));
 });
 

@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { PROJECT_ROOT } from '../../../streams/runtime/stack/stack-config.ts';
+
+// No Docker engine runs here, so these tests check what can be checked without one: the files
+// parse, reference files that exist, and run only CLI commands and options that really exist.
+
+const composeFile = path.join(PROJECT_ROOT, 'docker', 'compose.yml');
+
+function cliHelp(args: string[]): string {
+  const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'streams', 'cli.ts'), ...args, '--help'], { encoding: 'utf8', cwd: PROJECT_ROOT });
+  assert.equal(res.status, 0, `fmeaflow ${args.join(' ')} --help failed: ${res.stderr}`);
+  return res.stdout;
+}
+
+test('compose file parses and every fmeaflow service runs an existing CLI command with existing options', () => {
+  const doc = YAML.parse(fs.readFileSync(composeFile, 'utf8')) as { services: Record<string, { image?: string; build?: unknown; command?: string[]; volumes?: string[] }> };
+  const ours = Object.entries(doc.services).filter(([, s]) => s.build !== undefined || s.image?.startsWith('fmeaflow'));
+  assert.ok(ours.length >= 3, 'init, engine and replay services use the project image');
+  for (const [name, svc] of ours) {
+    assert.ok(Array.isArray(svc.command) && svc.command.length > 0, `${name} has an explicit command`);
+    const [cmd, ...rest] = svc.command!;
+    const help = cliHelp([cmd!]);
+    for (const opt of rest.filter((a) => a.startsWith('--'))) assert.ok(help.includes(opt), `${name}: option ${opt} of "fmeaflow ${cmd}" exists`);
+  }
+});
+
+test('compose mounts and provisioning files exist', () => {
+  const doc = YAML.parse(fs.readFileSync(composeFile, 'utf8')) as { services: Record<string, { volumes?: string[] }> };
+  for (const [name, svc] of Object.entries(doc.services)) {
+    for (const v of svc.volumes ?? []) {
+      const host = v.split(':')[0]!.replace(/\$\{[A-Z_]+:-([^}]+)\}/, '$1');
+      if (!host.startsWith('.')) continue; // named volume
+      assert.ok(fs.existsSync(path.resolve(PROJECT_ROOT, 'docker', host)), `${name}: ${host} exists`);
+    }
+  }
+  const dash = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'docker', 'grafana', 'dashboards', 'fmeaflow.json'), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+  assert.ok(dash.panels.length >= 8);
+  // Every metric the dashboard queries must be one the engine exports.
+  const metricsSource = fs.readFileSync(path.join(PROJECT_ROOT, 'streams', 'runtime', 'observability', 'metrics.ts'), 'utf8');
+  for (const expr of dash.panels.flatMap((p) => p.targets.map((t) => t.expr))) {
+    for (const m of expr.match(/fmeaflow_[a-z_]+/g) ?? []) assert.ok(metricsSource.includes(`'${m.replace(/_bucket$/, '')}'`), `dashboard metric ${m} is exported`);
+  }
+});
+
+test('the Dockerfile copies only paths that exist and runs the CLI entry point', () => {
+  const text = fs.readFileSync(path.join(PROJECT_ROOT, 'docker', 'Dockerfile'), 'utf8');
+  const known = new Set(['FROM', 'WORKDIR', 'ENV', 'COPY', 'RUN', 'USER', 'EXPOSE', 'ENTRYPOINT', 'CMD', 'ARG', 'LABEL']);
+  const logical = text.replace(/\\\n/g, ' ').split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+  for (const line of logical) {
+    const instr = line.trim().split(/\s+/)[0]!;
+    assert.ok(known.has(instr), `known instruction: ${instr}`);
+    if (instr === 'COPY') for (const src of line.trim().split(/\s+/).slice(1, -1)) assert.ok(fs.existsSync(path.join(PROJECT_ROOT, src)), `COPY source ${src} exists`);
+  }
+  assert.match(text, /ENTRYPOINT \["npx", "tsx", "streams\/cli.ts"\]/);
+});
