@@ -132,6 +132,8 @@ const configs: [string, DriftConfig][] = [
   ['both, re-baseline after 10', driftConfig({ rebaselineAfterWindows: 10 })],
   ['EWMA chart λ=0.05 L=2.615', driftConfig({ zRule: null, chart: { lambda: 0.05, L: 2.615, limits: 'asymptotic' } })],
   ['field rule, varianceAlpha=0.2', driftConfig({ chart: null, baseline: { varianceAlpha: 0.2 } })],
+  ['both, recovery 50', driftConfig({ recoveryWindows: 50 })],
+  ['both, chart L=4.5, recovery 50', driftConfig({ recoveryWindows: 50, chart: { lambda: 0.1, L: 4.5, limits: 'asymptotic' } })],
 ];
 
 // NAB's own optimiser picks each detector's threshold on the whole corpus; this grid does

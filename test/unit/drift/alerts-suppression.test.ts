@@ -11,9 +11,9 @@ import type { DriftEvent, DriftPhase } from '../../../streams/processors/drift/d
 import { parsePolicyFile } from '../../../streams/processors/suppression/policy-file.ts';
 import { evaluateSuppression } from '../../../streams/processors/suppression/evaluate-suppression.ts';
 import { readReleases, validateReleaseEvent, type ReleaseEvent } from '../../../streams/processors/suppression/release-table.ts';
-import { MIN, release, T0 } from './fixtures.ts';
+import { MIN, projectFile, release, T0 } from './fixtures.ts';
 
-const policies = parsePolicyFile(readFileSync('config/suppression-policies.yaml', 'utf8'), 'config/suppression-policies.yaml');
+const policies = parsePolicyFile(readFileSync(projectFile('config/suppression-policies.yaml'), 'utf8'), 'config/suppression-policies.yaml');
 const NO_POLICIES = { file: '(none)', coreChains: [], policies: [] };
 
 function drift(name: string, service: string, w: number, phase: DriftPhase = w === 0 ? 'ONSET' : 'ONGOING', op = 'plan'): DriftEvent {

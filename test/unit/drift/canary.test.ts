@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import seedrandom from 'seedrandom';
-import { mannWhitneyU, normalCdf } from '../../../streams/processors/canary/mann-whitney.ts';
+import { mannWhitneyU, mannWhitneyUCounts, normalCdf } from '../../../streams/processors/canary/mann-whitney.ts';
+import { emptySketch, sketchAdd, sketchValueCounts } from '../../../streams/processors/series/latency-sketch.ts';
 import { DEFAULT_CANARY_JUDGE, judgeMetric } from '../../../streams/processors/canary/canary-judge.ts';
 import { gaussian } from './fixtures.ts';
 
@@ -103,4 +104,17 @@ test('error-rate regression on 0/1 samples fails; too few samples give no verdic
   const j = judgeMetric('error_rate', canary, base, DEFAULT_CANARY_JUDGE)!;
   assert.equal(j.verdict, 'FAIL');
   assert.equal(judgeMetric('error_rate', canary.slice(0, 10), base, DEFAULT_CANARY_JUDGE), null);
+});
+
+test('the test on sketch buckets agrees with the test on raw latencies', () => {
+  const base = lognormal('sk-b', 500, 40);
+  const can = lognormal('sk-c', 150, 44);
+  const bin = (xs: number[]) => xs.reduce((s, v) => sketchAdd(s, v), emptySketch());
+  const raw = mannWhitneyU(can, base);
+  const binned = mannWhitneyUCounts(sketchValueCounts(bin(can)), sketchValueCounts(bin(base)));
+  assert.equal(binned.n1, 150);
+  assert.equal(binned.n2, 500);
+  // 1 % buckets turn near-equal values into ties: U moves by at most the pairs inside shared buckets.
+  assert.ok(Math.abs(binned.z - raw.z) < 0.05, `z raw ${raw.z} vs binned ${binned.z}`);
+  assert.equal(binned.pGreater < 0.05, raw.pGreater < 0.05);
 });

@@ -28,7 +28,8 @@ test('a 3σ step is flagged by the field rule after exactly 2 windows', () => {
   // Warm-up on alternating 9/11: mean 10, sample sd sqrt(40/39) after 40 windows (computed by hand below).
   const warm: number[] = Array.from({ length: 40 }, (_, i) => (i % 2 ? 11 : 9));
   const sd = Math.sqrt(40 / 39); // Welford sample variance of ±1 around 10 over 40 values
-  const cfg = driftConfig({ chart: null, baseline: { warmupWindows: 40 } });
+  // Default detectors (field rule + EWMA chart): the chart needs a 3rd window for a 3σ step (Z = 0.3, 0.57, 0.81 vs limit 0.645).
+  const cfg = driftConfig({ baseline: { warmupWindows: 40 } });
   const step = 10 + 3.01 * sd; // just beyond 3σ, so one window alone must not flag
   const { events } = run([...warm, step, step, step], cfg);
   const onset = events.filter((e) => e.phase === 'ONSET');

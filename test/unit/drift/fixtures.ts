@@ -42,3 +42,8 @@ export function gauge(name: string, tMs: number, value: number, vehicle = 'VIN1'
 export function release(p: Partial<ReleaseEvent> & { releaseId: string; service: string; phase: ReleaseEvent['phase']; timestampMs: number }): ReleaseEvent {
   return { version: '2.0.0', baselineVersion: '1.0.0', trafficPercent: 10, cohort: 'canary', cohortVehicleIds: [], ...p };
 }
+
+/** Absolute path of a file given relative to the project root (tests may run from any cwd). */
+export function projectFile(rel: string): URL {
+  return new URL(`../../../${rel}`, import.meta.url);
+}

@@ -18,9 +18,9 @@ import { createAlertProcessor } from '../../../streams/processors/alerts/alert-p
 import { createCanaryProcessor } from '../../../streams/processors/canary/canary-processor.ts';
 import type { AlertRecord } from '../../../streams/processors/alerts/alert-types.ts';
 import type { CanaryVerdictRecord } from '../../../streams/processors/canary/canary-types.ts';
-import { gaussian, MIN, release, span, T0 } from './fixtures.ts';
+import { gaussian, MIN, projectFile, release, span, T0 } from './fixtures.ts';
 
-const policies = parsePolicyFile(readFileSync('config/suppression-policies.yaml', 'utf8'), 'config/suppression-policies.yaml');
+const policies = parsePolicyFile(readFileSync(projectFile('config/suppression-policies.yaml'), 'utf8'), 'config/suppression-policies.yaml');
 const SVC = 'adas-planner';
 const OP = 'plan.trajectory';
 
@@ -72,14 +72,14 @@ test('every record the pipeline publishes is valid for its Avro schema', () => {
   const seen = new Set<string>();
   for (const o of out.raw.outputs) {
     if (o.value === null) continue;
-    const type = avro.Type.forSchema(JSON.parse(readFileSync(`schemas/${schemaOf[o.topic]}.avsc`, 'utf8')));
+    const type = avro.Type.forSchema(JSON.parse(readFileSync(projectFile(`schemas/${schemaOf[o.topic]}.avsc`), 'utf8')));
     assert.ok(type.isValid(o.value, { errorHook: (path) => assert.fail(`${o.topic}: invalid at ${path.join('.')}`) }));
     seen.add(o.topic);
   }
   assert.deepEqual([...seen].sort(), Object.keys(schemaOf).sort());
   for (const stem of Object.values(schemaOf)) {
-    const type = avro.Type.forSchema(JSON.parse(readFileSync(`schemas/${stem}.avsc`, 'utf8')));
-    const ex = JSON.parse(readFileSync(`schemas/examples/${stem}.json`, 'utf8'));
+    const type = avro.Type.forSchema(JSON.parse(readFileSync(projectFile(`schemas/${stem}.avsc`), 'utf8')));
+    const ex = JSON.parse(readFileSync(projectFile(`schemas/examples/${stem}.json`), 'utf8'));
     assert.deepEqual(type.fromBuffer(type.toBuffer(ex)), type.fromBuffer(type.toBuffer(type.clone(ex))));
     assert.ok(type.isValid(ex));
   }

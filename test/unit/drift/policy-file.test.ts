@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { lintPolicyFile, parsePolicyFile } from '../../../streams/processors/suppression/policy-file.ts';
 import { SourceLocationError, ErrorCodes } from '../../../streams/errors.ts';
+import { projectFile } from './fixtures.ts';
 
 const FILE = 'config/suppression-policies.yaml';
 
 test('the default policy file is valid and means what its comments say', () => {
-  const set = parsePolicyFile(readFileSync(FILE, 'utf8'), FILE);
+  const set = parsePolicyFile(readFileSync(projectFile(FILE), 'utf8'), FILE);
   assert.deepEqual(set.policies.map((p) => p.name), ['gray-release-latency-drift', 'gray-release-low-traffic-noncore-errors']);
   const [lat, err] = set.policies;
   assert.deepEqual(lat!.duration, { kind: 'for', ms: 5 * 60_000 });

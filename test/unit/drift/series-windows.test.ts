@@ -7,6 +7,7 @@ import { runStages } from '../../../streams/processors/drift/in-memory-driver.ts
 import type { SeriesPoint } from '../../../streams/processors/series/series-types.ts';
 import type { MetricRecord } from '../../../streams/processors/series/input-records.ts';
 import { bucketQuantile, cumulativeIncrease } from '../../../streams/processors/series/window-accumulator.ts';
+import { runDriftPipeline } from '../../../streams/processors/drift/drift-pipeline.ts';
 import { gauge, span, T0 } from './fixtures.ts';
 
 const S10 = 10_000;
@@ -101,4 +102,13 @@ test('records behind the watermark are routed late, not folded into a closed win
   const { points, r } = runWindows(recs, { allowedLatenessMs: 0 });
   assert.equal(r.late.length, 1);
   assert.equal(find(points, 'g.mean')[0]!.value, 1);
+});
+
+test('pipeline helper: metrics and spans of one partition are interleaved by event time, none late', () => {
+  const metrics = Array.from({ length: 120 }, (_, i) => gauge('cpu', T0 + i * 1000, 50));
+  const spans = Array.from({ length: 120 }, (_, i) => span({ service: 's', op: 'o', endMs: T0 + i * 1000 + 500, durMs: 10 }));
+  const out = runDriftPipeline({ metrics, spans, alerts: { policies: { file: '-', coreChains: [], policies: [] } }, seriesDrift: { allowedLatenessMs: 0 }, flushUntilMs: T0 + 10 * 60_000 });
+  assert.equal(out.raw.late.length, 0);
+  const names = new Set(out.baselines.map((b) => b.name));
+  for (const n of ['cpu.mean', 'cpu.last', 'span.latency.p95', 'span.error_rate']) assert.ok(names.has(n), n);
 });

@@ -1,0 +1,42 @@
+/**
+ * Thin Processor for the windowing stage alone: metrics + spans in, one series point
+ * per closed window out to an internal topic keyed by series id (so a later stage can
+ * be partitioned by series). Use `createSeriesDriftProcessor` instead when windows,
+ * baselines and drift should run in one task without the internal topic.
+ */
+import { Topics } from '../../topic-catalog.ts';
+import type { Processor } from '../processor.ts';
+import type { MetricRecord, SpanRecord } from './input-records.ts';
+import { accumulateRecord, closeWindow, seriesEventTimeMs, seriesWindowConfig, type SeriesWindowConfig } from './series-window-stage.ts';
+import type { WindowAcc } from './window-accumulator.ts';
+
+/** Internal topic of series points (not yet in the catalog: see the report). */
+export const SERIES_POINTS_TOPIC = 'fmeaflow.series-points.v1';
+
+/** Options of the windowing processor. */
+export interface SeriesWindowProcessorOptions extends Partial<SeriesWindowConfig> {
+  readonly allowedLatenessMs?: number;
+}
+
+/** Creates the windowing processor (`series-windows`). */
+export function createSeriesWindowProcessor(opts: SeriesWindowProcessorOptions = {}): Processor<WindowAcc, MetricRecord | SpanRecord> {
+  const { allowedLatenessMs: _lateness, ...windowOpts } = opts;
+  const cfg: SeriesWindowConfig = seriesWindowConfig(windowOpts);
+  return {
+    name: 'series-windows',
+    inputTopics: [Topics.metrics, Topics.spans],
+    outputTopics: [SERIES_POINTS_TOPIC],
+    store: 'series-windows',
+    allowedLatenessMs: opts.allowedLatenessMs ?? 30_000,
+    eventTimeMs: seriesEventTimeMs,
+    process(store, record, ctx) {
+      const { update, timer } = accumulateRecord(store, record.topic, record.value, ctx.nowMs, cfg);
+      return { updates: [update], timers: [timer] };
+    },
+    onTimer(store, timer) {
+      if (!timer.id.startsWith('close|')) return {};
+      const { points, deletes } = closeWindow(store, Number(timer.payload?.['windowStartMs']), cfg);
+      return { updates: deletes, outputs: points.map((p) => ({ topic: SERIES_POINTS_TOPIC, key: p.seriesId, value: p })) };
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * The gray-release global table (`fleet.releases.v1`, latest ReleaseEvent per release
+ * id) as suppression and canary judgement see it: which releases are in progress for
+ * a service. Table entries cannot be sent to the DLQ from here, so invalid entries are
+ * skipped and reported; `validateReleaseEvent` is exported for the runtime's
+ * global-table loader to DLQ them at ingestion.
+ */
+import { ErrorCodes, FmeaflowError } from '../../errors.ts';
+
+/** Decoded `dev.fmeaflow.fleet.ReleaseEvent`. */
+export interface ReleaseEvent {
+  readonly releaseId: string;
+  readonly service: string;
+  readonly version: string;
+  readonly baselineVersion: string | null;
+  readonly phase: 'START' | 'RAMP' | 'PROMOTE' | 'ROLLBACK' | 'END';
+  readonly trafficPercent: number;
+  readonly cohort: string;
+  readonly cohortVehicleIds: readonly string[];
+  readonly timestampMs: number;
+}
+
+const PHASES = new Set(['START', 'RAMP', 'PROMOTE', 'ROLLBACK', 'END']);
+
+/** Throws INVALID_RECORD when a release event is malformed or names a service outside `knownServices` (when given). */
+export function validateReleaseEvent(ev: ReleaseEvent, knownServices?: ReadonlySet<string>): void {
+  const bad = (field: string, message: string): never => {
+    throw new FmeaflowError(ErrorCodes.INVALID_RECORD, `release ${JSON.stringify(ev?.releaseId)}: ${message}`, { details: { releaseId: ev?.releaseId, field } });
+  };
+  if (!ev || typeof ev !== 'object') bad('(record)', 'not a release event');
+  if (!ev.releaseId) bad('releaseId', 'empty release id');
+  if (!ev.service) bad('service', 'empty service');
+  if (!PHASES.has(ev.phase)) bad('phase', `unknown phase ${JSON.stringify(ev.phase)}`);
+  if (!Number.isFinite(ev.trafficPercent) || ev.trafficPercent < 0 || ev.trafficPercent > 100) bad('trafficPercent', `traffic share ${ev.trafficPercent} is not within 0..100`);
+  if (!Number.isFinite(ev.timestampMs)) bad('timestampMs', 'timestamp is not finite');
+  if (knownServices && !knownServices.has(ev.service)) bad('service', `unknown service ${JSON.stringify(ev.service)} (known: ${[...knownServices].sort().join(', ')})`);
+}
+
+/** True while the release is in one of the given phases (START/RAMP = in progress). */
+export function inProgress(ev: ReleaseEvent, phases: readonly string[] = ['START', 'RAMP']): boolean {
+  return phases.includes(ev.phase);
+}
+
+/** Valid releases of the table and the rejected ones with their errors. */
+export function readReleases(table: ReadonlyMap<string, ReleaseEvent>, knownServices?: ReadonlySet<string>): { valid: ReleaseEvent[]; rejected: { releaseId: string; error: FmeaflowError }[] } {
+  const valid: ReleaseEvent[] = [];
+  const rejected: { releaseId: string; error: FmeaflowError }[] = [];
+  for (const [id, ev] of table) {
+    try {
+      validateReleaseEvent(ev, knownServices);
+      valid.push(ev);
+    } catch (e) {
+      rejected.push({ releaseId: id, error: e as FmeaflowError });
+    }
+  }
+  // Deterministic choice when several releases of one service overlap.
+  valid.sort((a, b) => (a.releaseId < b.releaseId ? -1 : a.releaseId > b.releaseId ? 1 : 0));
+  return { valid, rejected };
+}
