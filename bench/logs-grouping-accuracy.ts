@@ -39,7 +39,7 @@ export async function evaluateDataset(name: string, clustering: ClusteringOption
   for (const t of templates) tfidf.observe(t.id, t.tokens);
   let codes: number[][] | undefined;
   if (lstm) {
-    const trained = await trainLstmEncoder(templates.map((t) => t.tokens), { epochs: 4 });
+    const trained = await trainLstmEncoder(templates.map((t) => t.tokens), { epochs: 4, log: (m) => console.error(m) });
     codes = trained.encoder.encode(templates.map((t) => t.tokens));
     trained.encoder.dispose();
   }

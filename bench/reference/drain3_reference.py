@@ -1,6 +1,6 @@
 """Reference run of the Python drain3 package for bench/logs-throughput.ts.
 
-Reads JSON on stdin: {"datasets": {name: [content, ...]}, "repeat": n, "masks": [{"pattern", "flags", "token"}]}
+Reads JSON on stdin: {"datasets": {name: [content, ...]}, "repeat": n, "labels": bool, "masks": [{"pattern", "flags", "token"}]}
 Writes JSON on stdout: per configuration ("comparable": depth 5 = two prefix tokens, sim 0.5 and
 the same masking rules as fmeaflow; "default": drain3's own defaults, no masking) the cluster id
 of every line per dataset (for grouping accuracy) and the time to mine all lines `repeat` times
@@ -39,9 +39,10 @@ def main():
     out = {}
     for kind in ("comparable", "default"):
         labels = {}
-        for name, lines in job["datasets"].items():
-            miner = make_miner(kind, job["masks"])
-            labels[name] = [miner.add_log_message(line)["cluster_id"] for line in lines]
+        if job.get("labels", True):
+            for name, lines in job["datasets"].items():
+                miner = make_miner(kind, job["masks"])
+                labels[name] = [miner.add_log_message(line)["cluster_id"] for line in lines]
         all_lines = [l for lines in job["datasets"].values() for l in lines]
         miner = make_miner(kind, job["masks"])
         t0 = time.perf_counter()

@@ -15,6 +15,7 @@ const config: Partial<LogClusterConfig> = {
   windowMs: MIN,
   allowedLatenessMs: 0,
   closeDelayMs: 10_000,
+  driftSource: 'input',
   trends: { ...DEFAULT_TREND_OPTIONS, alpha: 0.5, warmupWindows: 0, minBaselineWindows: 3, rateUpRatio: 3, minCount: 5, goneAfterWindows: 2, goneMinBaseline: 1 },
 };
 const eventType = avsc.Type.forSchema(JSON.parse(readFileSync(new URL('../../../schemas/log-cluster-event.avsc', import.meta.url), 'utf8')));
@@ -132,10 +133,15 @@ test('bad input: empty, binary, 1 MB and non-UTF-8 lines are counted; malformed 
   assert.equal(c.binaryLines, 1);
   assert.equal(c.truncatedLines, 1);
   assert.equal(c.replacementChars, 1, 'one invalid byte (0xC3 followed by a non-continuation byte)');
-  assert.equal(t.dlq.length, 2);
+  t.send(Topics.logs, 'V', { vehicleId: 'V', body: 'no time' }, T0 + 9);
+  assert.equal(t.dlq.length, 4);
   for (const d of t.dlq) assert.equal((d.value as { errorCode: string }).errorCode, ErrorCodes.INVALID_RECORD);
-  assert.match((t.dlq[0]!.value as { errorMessage: string }).errorMessage, /field body/);
-  assert.match((t.dlq[1]!.value as { errorMessage: string }).errorMessage, /field vehicleId/);
+  const messages = t.dlq.map((d) => (d.value as { errorMessage: string }).errorMessage);
+  assert.match(messages[0]!, /field body/);
+  assert.match(messages[1]!, /field vehicleId/);
+  assert.match(messages[2]!, /drift event without windowEndMs/);
+  assert.match(messages[3]!, /field timestampMs/);
+  assert.equal(t.late.length, 0, 'nothing was routed as late instead');
   // The truncated line is stored cut, with its marker, not at 1.2 MB.
   const tpl = [...t.task.data.values()].filter((v) => (v as LogStoreValue).kind === 'template') as Extract<LogStoreValue, { kind: 'template' }>[];
   const long = tpl.find((x) => x.record.tokens.includes('<TRUNCATED>'));
@@ -184,4 +190,54 @@ test('the learned encoder is asked only for templates it has not encoded, at win
   assert.equal(new Set(encoded).size, encoded.length, 'no template encoded twice');
   assert.equal(encoded.length, 3);
   assert.ok(t.events.every((e) => e.embeddingVersion === 'counting-v1'));
+});
+
+test("drift from the global table (schemas/drift-event.avsc shape, key seriesId, vehicle in scope) is correlated by vehicle", () => {
+  const t = new LogTask(createLogClusterProcessor({ ...config, driftSource: 'global' }));
+  const example = JSON.parse(readFileSync(new URL('../../../schemas/examples/drift-event.json', import.meta.url), 'utf8'));
+  const onVehicle = { ...example, seriesId: 'can.bus_errors@VIN-1', name: 'can.bus_errors', scope: 'VIN-1', zScore: 6.2, windowStartMs: T0, windowEndMs: T0 + MIN };
+  const otherVehicle = { ...onVehicle, seriesId: 'can.bus_errors@VIN-2', scope: 'VIN-2' };
+  const fleet = { ...onVehicle, seriesId: 'can.bus_errors@fleet', scope: 'fleet' };
+  for (const d of [onVehicle, otherVehicle, fleet]) t.globals.apply(Topics.drift, d.seriesId, d);
+  window(t, 0, { to: 6 });
+  window(t, 1, { hb: 5 });
+  const e = t.events.find((x) => x.eventType === 'NEW' && x.templates[0]!.template.includes('<CANID>'));
+  assert.ok(e);
+  assert.deepEqual(e.correlatedDrift.map((d) => [d.seriesId, d.vehicleId, d.matchedBy, d.detector]), [['can.bus_errors@VIN-1', 'VIN-1', 'VEHICLE', 'Z_RULE']]);
+});
+
+test('a processor instance whose memory ran ahead of a rolled-back store rebuilds from the store (no stale cache)', () => {
+  const shared = createLogClusterProcessor(config);
+  const a = new LogTask(shared);
+  for (let w = 0; w < 2; w++) window(a, w, { volt: 5, hb: 5 });
+  const committed = new Map(a.changelog);
+  // The shared instance goes on with records whose transaction never commits …
+  window(a, 2, { volt: 30, to: 4 });
+  // … while another worker, restored from the committed changelog, takes a different history to the same length.
+  const other = LogTask.restoredFrom(createLogClusterProcessor(config), committed);
+  window(other, 2, { hb: 30, volt: 4 });
+  // The partition comes back to the shared instance, restored from what the other worker committed.
+  const back = LogTask.restoredFrom(shared, other.changelog);
+  const fresh = LogTask.restoredFrom(createLogClusterProcessor(config), other.changelog);
+  for (const t of [back, fresh]) for (let w = 3; w < 6; w++) window(t, w, { volt: 5, hb: w === 4 ? 40 : 5 });
+  assert.ok(fresh.events.length > 0);
+  assert.deepEqual(back.events, fresh.events);
+});
+
+test('when a new template bridges two clusters, the survivor keeps the older id and names the merged one (UPDATE)', () => {
+  const t = new LogTask(createLogClusterProcessor({ ...config, clustering: { method: 'dbscan', epsilon: 0.4, minPoints: 1 } }));
+  const at = (w: number, i: number) => T0 + w * MIN + 1000 + i * 100;
+  for (let i = 0; i < 5; i++) t.log({ vehicleId: 'V', body: 'alpha beta gamma delta', timestampMs: at(0, 2 * i) });
+  for (let i = 0; i < 5; i++) t.log({ vehicleId: 'V', body: 'epsilon zeta eta theta', timestampMs: at(0, 2 * i + 1) });
+  // Shares four of its eight tokens with each: cosine ≈ 0.7 to both, so single-linkage DBSCAN joins all three.
+  for (let i = 0; i < 3; i++) t.log({ vehicleId: 'V', body: 'alpha beta gamma delta epsilon zeta eta theta', timestampMs: at(1, i) });
+  for (let i = 0; i < 3; i++) t.log({ vehicleId: 'V', body: 'alpha beta gamma delta', timestampMs: at(2, 200 + i) }); // past window 1's close
+  const first = t.events.filter((e) => e.windowStartMs === T0 && e.eventType === 'NEW').map((e) => e.clusterId).sort();
+  assert.equal(first.length, 2);
+  const update = t.events.find((e) => e.windowStartMs === T0 + MIN && e.eventType === 'UPDATE');
+  assert.ok(update, 'an UPDATE in window 1');
+  assert.equal(update.clusterId, first[0], 'the older id survives');
+  assert.deepEqual(update.mergedClusterIds, [first[1]]);
+  assert.equal(update.templates.length, 3);
+  assert.ok(!t.events.some((e) => e.clusterId === first[1] && e.windowStartMs > T0), 'the merged id emits nothing more');
 });

@@ -29,8 +29,11 @@ export class LogTask {
   readonly changelog = new Map<string, unknown>();
   private offset = 0;
 
+  /** Global tables the processor reads through ctx.globals (e.g. fmeaflow.drift.v1 in 'global' drift mode). */
+  readonly globals = new GlobalTableSet();
+
   constructor(processor: Processor<any, any>, readonly partition = 0) {
-    this.task = new PartitionTask(processor, partition, { late: Topics.late, dlq: Topics.dlq }, new GlobalTableSet());
+    this.task = new PartitionTask(processor, partition, { late: Topics.late, dlq: Topics.dlq }, this.globals);
   }
 
   /** A task restored from another task's changelog (JSON round trip, as through Kafka). */

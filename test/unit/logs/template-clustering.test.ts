@@ -63,4 +63,7 @@ test('cluster ids follow the largest template overlap; fresh ids only for groups
   const merged = matchClusterIds([[1, 2, 3, 4, 5]], previous, 4, 'p0-c');
   assert.deepEqual(merged.ids, ['p0-c1']);
   assert.deepEqual(merged.retired, ['p0-c2', 'p0-c3']);
+  // c2's templates now live in c1; c3's only template (6) is in no group any more, so nothing absorbed it.
+  assert.deepEqual([...merged.absorbedBy], [['p0-c2', 'p0-c1']]);
+  assert.deepEqual([...m.absorbedBy], [], 'no old cluster vanished in the first case');
 });
