@@ -140,7 +140,11 @@ export async function produceAll(producer: Producer, topic: string, records: rea
   }
 }
 
-/** Waits until a consumer group's committed offsets reach the end of `topic` on every partition. */
+/**
+ * Waits until a consumer group's committed offsets reach the end of `topic` on every partition.
+ * Only for non-transactional inputs: a transactionally written topic ends with a commit marker
+ * no consumer commits past, so wait for the records (e.g. the worker's 'committed' events) instead.
+ */
 export async function waitForGroupCaughtUp(admin: Admin, groupId: string, topic: string, timeoutMs = 60_000): Promise<void> {
   await waitFor(
     async () => {

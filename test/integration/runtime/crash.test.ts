@@ -25,15 +25,23 @@ const FIXTURE = fileURLToPath(new URL('./fixtures/count-worker.ts', import.meta.
 interface Child {
   proc: ChildProcess;
   committed: number;
+  /** Set when the worker announces it is sending a transaction. */
+  committing: boolean;
+  ready: boolean;
   exited: Promise<number | null>;
 }
 
 function startChild(config: object): Child {
   const proc = spawn(process.execPath, ['--import', 'tsx', FIXTURE], { env: { ...process.env, FIXTURE_CONFIG: JSON.stringify(config), FMEAFLOW_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const child: Child = { proc, committed: 0, exited: new Promise((r) => proc.once('exit', (code) => r(code))) };
+  const child: Child = { proc, committed: 0, committing: false, ready: false, exited: new Promise((r) => proc.once('exit', (code) => r(code))) };
   createInterface({ input: proc.stdout! }).on('line', (line) => {
-    const m = JSON.parse(line) as { committed?: number };
-    if (m.committed !== undefined) child.committed = m.committed;
+    const m = JSON.parse(line) as { committed?: number; committing?: boolean; ready?: boolean };
+    if (m.ready) child.ready = true;
+    if (m.committed !== undefined) {
+      child.committed = m.committed;
+      child.committing = false;
+    }
+    if (m.committing) child.committing = true;
   });
   return child;
 }
@@ -59,11 +67,15 @@ test(`exactly-once: ${RECORDS} records, ${KILLS} SIGKILLs, output equals replay`
   for (let k = 0; k < KILLS; k++) {
     const child = startChild(config);
     children.push(child);
-    // Kill after a random amount of progress in this incarnation, plus a random delay so some kills land mid-transaction.
+    // Kill after a random amount of progress in this incarnation: on even rounds right after the worker
+    // announces a transaction (so the kill lands while outputs are half sent), on odd rounds after a random delay.
     const threshold = Math.floor((0.05 + rng() * 0.15) * RECORDS);
     await waitFor(() => child.committed >= threshold || child.proc.exitCode !== null, { timeoutMs: 90_000, what: `child ${k} to commit ${threshold} records` });
     assert.equal(child.proc.exitCode, null, 'worker died on its own');
-    await new Promise((r) => setTimeout(r, Math.floor(rng() * 200)));
+    if (k % 2 === 0) await waitFor(() => child.committing || child.proc.exitCode !== null, { timeoutMs: 30_000, intervalMs: 1, what: 'a transaction to start' });
+    // Fault injection, not synchronisation: a random moment inside the transaction's sends (or anywhere).
+    await new Promise((r) => setTimeout(r, 5 + Math.floor(rng() * (k % 2 === 0 ? 120 : 300))));
+    t.diagnostic(`kill ${k}: after ${child.committed} records, mid-transaction=${child.committing}`);
     child.proc.kill('SIGKILL');
     await child.exited;
   }
@@ -71,6 +83,7 @@ test(`exactly-once: ${RECORDS} records, ${KILLS} SIGKILLs, output equals replay`
   children.push(last);
   const admin = await testAdmin(t);
   await waitForGroupCaughtUp(admin, `${app}-count-per-key`, input!, 150_000);
+  await waitFor(() => last.ready, { what: 'the last worker to be running' });
   last.proc.kill('SIGTERM');
   assert.equal(await last.exited, 0, 'graceful shutdown on SIGTERM');
 
@@ -95,5 +108,7 @@ test(`exactly-once: ${RECORDS} records, ${KILLS} SIGKILLs, output equals replay`
   }
   assert.deepEqual(new Map([...state].sort()), new Map([...n].sort()), 'changelog state equals an uninterrupted count');
   const uncommitted = (await readAll(output!, { readUncommitted: true })).length;
-  t.diagnostic(`aborted/fenced output records visible only to read_uncommitted: ${uncommitted - RECORDS}`);
+  // Evidence that kills really hit open transactions: their outputs exist in the log, aborted.
+  t.diagnostic(`aborted output records (visible only to read_uncommitted): ${uncommitted - RECORDS}`);
+  assert.ok(uncommitted > RECORDS, 'at least one kill landed inside an open transaction (else this test proved less than it claims)');
 });

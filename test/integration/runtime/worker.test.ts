@@ -11,7 +11,8 @@ import { createSerde } from '../../../streams/runtime/serde/serde.ts';
 import { replay, type ReplayRecord } from '../../../streams/runtime/replay/replay.ts';
 import { countPerKey } from '../../../streams/processors/testing/count-per-key.ts';
 import { windowedCount } from '../../../streams/processors/testing/windowed-count.ts';
-import { changelogTopic } from '../../../streams/runtime/kafka/internal-topics.ts';
+import { changelogTopic, repartitionTopic } from '../../../streams/runtime/kafka/internal-topics.ts';
+import type { Processor } from '../../../streams/processors/processor.ts';
 import { ErrorCodes } from '../../../streams/errors.ts';
 import { freshTopics, produceAll, readAll, testAdmin, testProducer, uniqueName, waitFor, waitForGroupCaughtUp } from '../../helpers/kafka.ts';
 
@@ -150,4 +151,102 @@ test('scale-out: two workers share partitions; when one stops the other restores
   const single = replay([p], [...first, ...second].map((k, i) => ({ topic: s.input, key: k, value: metric(k, i) })), { partitions: { [s.input]: 4 } });
   const singleState = new Map(Object.values(single.finalState[p.name]!).flatMap((m) => Object.entries(m)) as [string, number][]);
   assert.deepEqual(new Map([...state].sort()), new Map([...singleState].sort()));
+});
+
+test('repartition topic, global table, traceparent propagation and /metrics', async (t) => {
+  const s = await setup(t, 2);
+  const [releases] = await freshTopics(t, [{ prefix: 'rt-releases', compact: true }]);
+  const catalog = [...s.catalog, { name: releases!, schema: 'release-event.avsc' }];
+  await s.serde.registerAll(catalog);
+  const producer = await testProducer(t);
+  const rel = (version: string) => ({ releaseId: 'r1', service: 'adas', version, baselineVersion: null, phase: 'START', trafficPercent: 5, cohort: 'canary', cohortVehicleIds: [], timestampMs: 1 });
+  await produceAll(producer, releases!, [{ key: 'r1', value: s.serde.encodeSync(releases!, rel('1.0')) }, { key: 'r1', value: s.serde.encodeSync(releases!, rel('1.1')) }]);
+  const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+  const keys = ['a', 'b', 'c', 'd', 'e'];
+  const seq = Array.from({ length: 200 }, (_, i) => keys[(i * 3) % 5]!);
+  await produceAll(producer, s.input, seq.map((k, i) => ({ key: k, value: s.serde.encodeSync(s.input, metric(k, i)), headers: { traceparent } })));
+
+  const rep = repartitionTopic(s.app, 'by-key');
+  const first = countPerKey({ name: 'first', input: s.input, output: rep });
+  const enrich: Processor<number, { key: string; count: number }> = {
+    name: 'enrich',
+    inputTopics: [rep],
+    outputTopics: [s.output],
+    store: 'enrich-store',
+    globalTopics: [releases!],
+    allowedLatenessMs: Number.MAX_SAFE_INTEGER,
+    eventTimeMs: (v) => v.count,
+    process(_store, rec, ctx) {
+      const r = ctx.globals.table<{ version: string }>(releases!).get('r1');
+      return { outputs: [{ topic: s.output, key: rec.key, value: { key: rec.key, count: rec.value.count, version: r?.version ?? null } }] };
+    },
+  };
+  const w = await startWorker(t, { app: s.app, processors: [first, enrich], catalog, lateTopic: s.late, dlqTopic: s.dlq, instanceId: 'w1', repartitionPartitions: 3, metricsPort: 0 });
+  let enriched = 0;
+  w.on('committed', (e: { processor: string; records: number }) => {
+    if (e.processor === 'enrich') enriched += e.records;
+  });
+  const admin = await testAdmin(t);
+  await waitForGroupCaughtUp(admin, `${s.app}-first`, s.input);
+  // The repartition topic is transactional: its end offset sits after a commit marker no consumer ever
+  // commits past, so wait for the records instead.
+  await waitFor(() => enriched >= 200, { what: 'enrich to process 200 repartitioned records' });
+  const md = await admin.fetchTopicMetadata({ topics: [rep] });
+  assert.equal(md.topics[0]!.partitions.length, 3, 'repartition topic created with the requested partitions');
+
+  const res = await fetch(`http://127.0.0.1:${w.metricsPort}/metrics`);
+  const text = await res.text();
+  assert.equal(res.status, 200);
+  assert.match(text, new RegExp(`fmeaflow_records_in_total\\{processor="first",topic="${s.input}"\\} 200`));
+  assert.match(text, /fmeaflow_transactions_committed_total\{processor="enrich"\} \d+/);
+  await w.stop();
+
+  const out = await readAll(s.output);
+  assert.equal(out.length, 200);
+  for (const k of keys) {
+    const vals = out.filter((o) => o.key!.toString() === k).map((o) => JSON.parse(o.value!.toString()) as { count: number; version: string });
+    assert.deepEqual(vals.map((v) => v.count), Array.from({ length: 40 }, (_, i) => i + 1));
+    assert.ok(vals.every((v) => v.version === '1.1'), 'the global table holds the latest release event');
+  }
+  assert.ok(out.every((o) => o.headers.traceparent === traceparent), 'traceparent carried through both hops');
+});
+
+test('an unreachable broker fails fast with a typed error naming it and the fix', async () => {
+  const started = Date.now();
+  await assert.rejects(
+    runWorker({ app: uniqueName('down'), processors: [countPerKey({ input: 'x', output: 'y' })], brokers: ['127.0.0.1:1'], handleSignals: false }),
+    (e: unknown) => e instanceof Error && (e as { code?: string }).code === ErrorCodes.BROKER_UNREACHABLE && /127\.0\.0\.1:1/.test(e.message) && /stack up/.test(e.message),
+  );
+  assert.ok(Date.now() - started < 15_000, 'fails within seconds, not after a long retry ladder');
+});
+
+test('at-least-once mode counts correctly without a crash; wall-clock timers fire on an idle partition', async (t) => {
+  const s = await setup(t, 2);
+  const producer = await testProducer(t);
+  const keys = ['p', 'q', 'r'];
+  const seq = Array.from({ length: 600 }, (_, i) => keys[i % 3]!);
+  await produceAll(producer, s.input, seq.map((k, i) => ({ key: k, value: s.serde.encodeSync(s.input, metric(k, i)) })));
+  const base = countPerKey({ input: s.input, output: s.output });
+  // After each record, (re)arm a wall-clock timer 300 ms ahead; it fires only once the input goes idle.
+  const idle: Processor<number, Record<string, unknown>> = {
+    ...base,
+    process(store, rec, ctx) {
+      const r = base.process(store, rec, ctx);
+      return { ...r, timers: [{ kind: 'wall-clock', id: `idle-${rec.key}`, atMs: ctx.nowMs + 300, payload: { key: rec.key } }] };
+    },
+    onTimer(store, timer) {
+      const key = String(timer.payload?.key);
+      return { outputs: [{ topic: s.output, key, value: { key, count: -(store.get(key) ?? 0) } }] };
+    },
+  };
+  const w = await startWorker(t, { app: s.app, processors: [idle], catalog: s.catalog, lateTopic: s.late, dlqTopic: s.dlq, instanceId: 'w1', mode: 'at-least-once', wallClockTickMs: 100 });
+  const admin = await testAdmin(t);
+  await waitForGroupCaughtUp(admin, `${s.app}-${idle.name}`, s.input);
+  await waitFor(async () => (await readAll(s.output)).length >= 603, { what: 'one idle-timer output per key' });
+  await w.stop();
+  const out = plainValues(await readAll(s.output));
+  for (const k of keys) {
+    const vals = out.filter((o) => o.key === k).map((o) => o.value.count);
+    assert.deepEqual(vals, [...Array.from({ length: 200 }, (_, i) => i + 1), -200], `key ${k}: 1..200, then the idle timer with the final count`);
+  }
 });

@@ -111,3 +111,14 @@ test('JSONL input: bytes decode and a bad line names file and line', () => {
   assert.throws(() => readJsonlRecords(bad), (e: unknown) => e instanceof SourceLocationError && e.line === 2 && e.field === 'key');
 });
 
+
+test('replay: wall-clock timers use the deterministic clock (max event time)', () => {
+  const p = {
+    ...countPerKey({ input: 'in', output: 'out' }),
+    process: (_s: unknown, r: { key: string; eventTimeMs: number }, ctx: { nowMs: number }) => ({ timers: r.eventTimeMs === 0 ? [{ kind: 'wall-clock' as const, id: 'w', atMs: ctx.nowMs + 100 }] : [] }),
+    onTimer: (_s: unknown, t: { id: string; atMs: number }) => ({ outputs: [{ topic: 'out', key: t.id, value: t.atMs }] }),
+  };
+  // nowMs = 0 at the first record → timer at 100; it fires on the first record with event time >= 100.
+  const r = replay([p as never], [rec(0), rec(50), rec(99), rec(100), rec(500)]);
+  assert.deepEqual(r.outputs.out?.map((o) => o.value), [100]);
+});

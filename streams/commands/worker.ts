@@ -1,0 +1,62 @@
+/**
+ * `fmeaflow worker`: runs the topology's processors under the Kafka runtime until
+ * SIGTERM/SIGINT. The topology module names the processors; this command only chooses
+ * how they run (delivery mode, instance id, metrics port, tracing).
+ */
+import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import type { Command } from 'commander';
+import { ErrorCodes, FmeaflowError } from '../errors.ts';
+import type { Processor } from '../processors/processor.ts';
+
+type ProcessorList = readonly Processor<any, any>[];
+
+/** Finds the processor list a topology module exports (`processors`, `topology.processors`, or default; arrays or factories taking `{ app }`). */
+export async function loadProcessors(file: string, app: string): Promise<ProcessorList> {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--topology ${file}: no such file (the default is streams/topology.ts)`);
+  const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  const candidates = [mod.processors, (mod.topology as Record<string, unknown> | undefined)?.processors, mod.default];
+  for (const c of candidates) {
+    const v = typeof c === 'function' ? await (c as (o: { app: string }) => unknown)({ app }) : c;
+    if (Array.isArray(v) && v.length > 0) return v as ProcessorList;
+  }
+  throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `${file} exports no processors: export \`processors\` (an array, or a function ({ app }) => Processor[])`);
+}
+
+/** Registers the `worker` command. */
+export function register(program: Command): void {
+  program
+    .command('worker')
+    .description('Run the stream processors on Kafka (exactly-once by default) until SIGTERM/SIGINT')
+    .option('--app <id>', 'application id: prefix of consumer groups, changelogs and transactional ids', 'fmeaflow')
+    .option('--mode <mode>', 'exactly-once | at-least-once', 'exactly-once')
+    .option('--instance-id <id>', 'stable id of this worker (keep it across restarts so a crashed predecessor is fenced); default: host name')
+    .option('--metrics-port <port>', 'serve Prometheus /metrics on this port (0 = any free port)')
+    .option('--topology <file>', 'module exporting the processors', 'streams/topology.ts')
+    .option('--only <names>', 'comma-separated processor names to run (default: all)')
+    .option('--tracing', 'start the OpenTelemetry SDK even without OTEL_EXPORTER_OTLP_ENDPOINT')
+    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; topology: string; only?: string; tracing?: boolean }) => {
+      if (opts.mode !== 'exactly-once' && opts.mode !== 'at-least-once') {
+        throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--mode ${opts.mode}: use exactly-once (default) or at-least-once`);
+      }
+      let metricsPort: number | undefined;
+      if (opts.metricsPort !== undefined) {
+        metricsPort = Number(opts.metricsPort);
+        if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--metrics-port ${opts.metricsPort}: give a port number 0-65535 (e.g. --metrics-port 9464)`);
+      }
+      let processors = await loadProcessors(opts.topology, opts.app);
+      if (opts.only) {
+        const want = opts.only.split(',').map((s) => s.trim()).filter(Boolean);
+        const unknown = want.filter((n) => !processors.some((p) => p.name === n));
+        if (unknown.length > 0) throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--only: unknown processor(s) ${unknown.join(', ')}; available: ${processors.map((p) => p.name).join(', ')}`);
+        processors = processors.filter((p) => want.includes(p.name));
+      }
+      const { runWorker } = await import('../runtime/kafka/worker.ts');
+      const w = await runWorker({ app: opts.app, processors, mode: opts.mode, instanceId: opts.instanceId, metricsPort, tracing: opts.tracing ?? false, handleSignals: true });
+      if (w.metricsPort !== undefined) process.stderr.write(`fmeaflow worker: metrics on http://127.0.0.1:${w.metricsPort}/metrics\n`);
+      // Keep running until a signal stops the worker (runWorker installs the handlers).
+      await new Promise<never>(() => undefined);
+    });
+}

@@ -1,0 +1,58 @@
+/**
+ * kafkajs client construction with our defaults: brokers from the environment, kafkajs'
+ * own chatter routed to the structured logger at WARN and above, and a broker that
+ * cannot be reached turned into a typed error that says how to start one.
+ */
+import kafkajs from 'kafkajs';
+import { ErrorCodes, FmeaflowError } from '../../errors.ts';
+import { brokers as defaultBrokers, START_STACK_HINT } from './connection.ts';
+import { logger } from '../observability/logger.ts';
+
+const { Kafka, logLevel } = kafkajs;
+export type KafkaClient = InstanceType<typeof Kafka>;
+
+const log = logger('kafkajs');
+
+/** Creates a kafkajs client; `clientId` shows up in broker logs and quotas. */
+export function createKafka(clientId: string, brokerList: readonly string[] = defaultBrokers(), retries = 8, quiet = false): KafkaClient {
+  return new Kafka({
+    clientId,
+    brokers: [...brokerList],
+    logLevel: quiet ? logLevel.NOTHING : logLevel.WARN,
+    retry: { initialRetryTime: 100, retries },
+    logCreator: () => ({ level, log: entry }) => {
+      const { message, ...rest } = entry as { message: string } & Record<string, unknown>;
+      // kafkajs logs expected rebalance/coordinator churn as ERROR; keep it but as warn-level data.
+      if (level <= logLevel.ERROR) log.warn(message, rest);
+      else log.debug(message, rest);
+    },
+  });
+}
+
+/** True when a kafkajs error means no broker answered. */
+export function isBrokerUnreachable(err: unknown): boolean {
+  const e = err as { name?: string; message?: string };
+  return /KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSNonRetriableError/.test(e?.name ?? '') && /ECONNREFUSED|Connection|connect/i.test(e?.message ?? '');
+}
+
+/** Wraps a connection failure as KAFKA_BROKER_UNREACHABLE naming the brokers and the fix. */
+export function brokerUnreachable(brokerList: readonly string[], err: unknown): FmeaflowError {
+  return new FmeaflowError(ErrorCodes.BROKER_UNREACHABLE, `Kafka broker ${brokerList.join(',')} is unreachable (${(err as Error)?.message ?? err}); set KAFKA_BROKERS or ${START_STACK_HINT}`, {
+    retriable: true,
+    cause: err,
+    details: { brokers: brokerList },
+  });
+}
+
+/** Fails fast with KAFKA_BROKER_UNREACHABLE when no broker answers (instead of kafkajs' long retry ladder). */
+export async function probeBrokers(brokerList: readonly string[] = defaultBrokers()): Promise<void> {
+  // Quiet: the typed error below says it better than kafkajs' retry chatter.
+  const admin = createKafka('fmeaflow-probe', brokerList, 1, true).admin();
+  try {
+    await admin.connect();
+  } catch (err) {
+    throw brokerUnreachable(brokerList, err);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}

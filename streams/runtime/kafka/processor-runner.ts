@@ -1,0 +1,369 @@
+/**
+ * Runs one processor under a Kafka consumer group. Per fetched partition batch it
+ * decodes, runs the partition's task, and commits outputs, changelog writes and the
+ * input offset together: in one transaction (exactly-once) or as send-then-commit
+ * (at-least-once). A failed or aborted commit drops the partition's in-memory state and
+ * rewinds to the last committed offset, so nothing is ever half applied.
+ */
+import { EventEmitter } from 'node:events';
+import type { Admin, Consumer, Message, Producer, TopicMessages } from 'kafkajs';
+import { asFmeaflowError, ErrorCodes, FmeaflowError } from '../../errors.ts';
+import type { GlobalTables, Processor } from '../../processors/processor.ts';
+import type { KafkaClient } from './client.ts';
+import type { TopicCodec } from './topic-codec.ts';
+import { readToEnd } from './topic-reader.ts';
+import { PartitionTask, type SideTopics, type TaskDrain, type TaskInput } from '../state/partition-task.ts';
+import { parseJsonWithBytes, stringifyWithBytes } from '../serde/json-bytes.ts';
+import type { RuntimeMetrics } from '../observability/metrics.ts';
+import { logger, type Logger } from '../observability/logger.ts';
+import { spanTraceparent, startBatchSpan } from '../observability/tracing.ts';
+
+/** exactly-once: one transaction per batch; at-least-once: outputs first, then offsets (duplicates possible after a crash). */
+export type DeliveryMode = 'exactly-once' | 'at-least-once';
+
+export interface RunnerConfig {
+  readonly app: string;
+  readonly instanceId: string;
+  readonly processor: Processor<any, any>;
+  readonly kafka: KafkaClient;
+  readonly codec: TopicCodec;
+  readonly metrics: RuntimeMetrics;
+  readonly globals: GlobalTables;
+  readonly mode: DeliveryMode;
+  readonly side: SideTopics;
+  readonly changelog: string;
+  readonly sessionTimeoutMs?: number;
+  /** How often wall-clock timers are checked on idle partitions (ms, default 1000). */
+  readonly wallClockTickMs?: number;
+}
+
+/** Emitted after every successful commit. */
+export interface CommitEvent {
+  readonly processor: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: number;
+  /** Offset committed (next to read), or undefined for timer-only commits. */
+  readonly nextOffset: string | undefined;
+}
+
+const HEARTBEAT_EVERY = 500;
+// kafkajs groups messages per partition with an O(n²) spread (groupMessagesPerPartition.js,
+// tulios/kafkajs#1576); sending in chunks keeps a 15k-record batch from costing ~1 s of CPU.
+const SEND_CHUNK = Number(process.env.FMEAFLOW_SEND_CHUNK ?? 500);
+
+/**
+ * Splits topic messages into sendBatch calls of at most SEND_CHUNK messages, order kept per topic.
+ * Each chunk names a topic at most once: kafkajs keys its per-request state by topic, so a topic
+ * listed twice in one sendBatch would silently lose the first list.
+ */
+export function chunked(topicMessages: TopicMessages[], size = SEND_CHUNK): TopicMessages[][] {
+  const out: TopicMessages[][] = [];
+  let cur: TopicMessages[] = [];
+  let n = 0;
+  for (const tm of topicMessages) {
+    for (let i = 0; i < tm.messages.length; ) {
+      const take = Math.min(size - n, tm.messages.length - i);
+      cur.push({ topic: tm.topic, messages: tm.messages.slice(i, i + take) });
+      n += take;
+      i += take;
+      if (n >= size) {
+        out.push(cur);
+        cur = [];
+        n = 0;
+      }
+    }
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+/** One processor's consumer, producer and partition tasks. */
+export class ProcessorRunner extends EventEmitter {
+  readonly groupId: string;
+  readonly transactionalId: string;
+  private readonly log: Logger;
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private admin: Admin | undefined;
+  private readonly tasks = new Map<number, PartitionTask<any>>();
+  private assigned = new Set<number>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private ticker: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(private readonly cfg: RunnerConfig) {
+    super();
+    this.groupId = `${cfg.app}-${cfg.processor.name}`;
+    this.transactionalId = `${cfg.app}-${cfg.processor.name}-${cfg.instanceId}`;
+    this.log = logger('runner', { processor: cfg.processor.name, instance: cfg.instanceId });
+  }
+
+  private get name(): string {
+    return this.cfg.processor.name;
+  }
+
+  /** Serialises batch processing and timer ticks: one transaction at a time per producer. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async connectProducer(): Promise<Producer> {
+    const p =
+      this.cfg.mode === 'exactly-once'
+        ? this.cfg.kafka.producer({ transactionalId: this.transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 30_000, allowAutoTopicCreation: false })
+        : this.cfg.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // With a transactionalId, connect() runs InitProducerId: it fences older incarnations and aborts their open transaction.
+    await p.connect();
+    return p;
+  }
+
+  /** Connects, joins the group and starts processing. */
+  async start(): Promise<void> {
+    const { kafka, processor } = this.cfg;
+    this.admin = kafka.admin();
+    await this.admin.connect();
+    this.producer = await this.connectProducer();
+    const consumer = kafka.consumer({
+      groupId: this.groupId,
+      readUncommitted: false,
+      sessionTimeout: this.cfg.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: Math.max(500, Math.floor((this.cfg.sessionTimeoutMs ?? 10_000) / 5)),
+      rebalanceTimeout: 30_000,
+      maxWaitTimeInMs: 100,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const assignment = (e.payload as { memberAssignment: Record<string, number[]> }).memberAssignment;
+      const next = new Set<number>();
+      for (const t of processor.inputTopics) for (const p of assignment[t] ?? []) next.add(p);
+      for (const p of [...this.tasks.keys()]) {
+        if (!next.has(p)) this.dropTask(p, 'revoked');
+      }
+      this.assigned = next;
+      this.log.info('partitions assigned', { partitions: [...next].sort((a, b) => a - b) });
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...processor.inputTopics], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.exclusive(() => this.onBatch(payload)),
+    });
+    const tick = this.cfg.wallClockTickMs ?? 1000;
+    this.ticker = setInterval(() => void this.exclusive(() => this.onTick()).catch((err) => this.log.error('wall-clock tick failed', { err })), tick);
+    this.ticker.unref();
+  }
+
+  private dropTask(partition: number, why: string): void {
+    if (this.tasks.delete(partition)) {
+      this.cfg.metrics.stateKeys.remove({ processor: this.name, partition: String(partition) });
+      this.log.info('dropped partition state', { partition, why });
+    }
+  }
+
+  /** Restores every assigned partition that has no task yet (state from the changelog) before it processes anything. */
+  private async restoreMissing(extra: number | undefined, keepAlive: () => Promise<void>): Promise<void> {
+    const missing = [...this.assigned].filter((p) => !this.tasks.has(p));
+    if (extra !== undefined && !this.tasks.has(extra) && !missing.includes(extra)) missing.push(extra);
+    if (missing.length === 0) return;
+    const started = process.hrtime.bigint();
+    const fresh = new Map(missing.map((p) => [p, new PartitionTask<any>(this.cfg.processor, p, this.cfg.side, this.cfg.globals)]));
+    const records = await readToEnd(
+      this.cfg.kafka,
+      this.cfg.changelog,
+      missing,
+      (r) => {
+        const key = r.key?.toString('utf8') ?? '';
+        fresh.get(r.partition)!.restore(key, r.value === null ? null : parseJsonWithBytes(r.value.toString('utf8')));
+      },
+      { keepAlive, groupPrefix: `${this.groupId}-restore` },
+    );
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    for (const [p, t] of fresh) {
+      this.tasks.set(p, t);
+      this.cfg.metrics.stateKeys.set({ processor: this.name, partition: String(p) }, t.data.size);
+    }
+    this.cfg.metrics.restoreSeconds.observe({ processor: this.name }, seconds);
+    this.cfg.metrics.restoreRecords.inc({ processor: this.name }, records);
+    this.log.info('restored state', { partitions: missing, records, seconds: Number(seconds.toFixed(3)), keys: [...fresh.values()].reduce((n, t) => n + t.data.size, 0) });
+    this.emit('restored', { partitions: missing, records, seconds });
+  }
+
+  private async onBatch(payload: import('kafkajs').EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    if (!isRunning() || isStale() || this.stopping || batch.messages.length === 0) return;
+    const { topic, partition } = batch;
+    const started = Date.now();
+    await this.restoreMissing(partition, heartbeat);
+    const task = this.tasks.get(partition)!;
+    const span = startBatchSpan(this.name, topic, partition, batch.messages.map((m) => m.headers?.traceparent?.toString()));
+    let processed = 0;
+    try {
+      for (const m of batch.messages) {
+        if (this.stopping || !isRunning() || isStale()) break;
+        const headers: Record<string, string> = {};
+        if (m.headers) for (const [k, v] of Object.entries(m.headers)) if (v !== undefined) headers[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+        const input: TaskInput = { topic, partition, offset: m.offset, key: m.key?.toString('utf8') ?? '', headers, rawKey: m.key, rawValue: m.value };
+        let value: unknown;
+        let ok = true;
+        try {
+          value = await this.cfg.codec.decode(topic, m.value);
+        } catch (err) {
+          ok = false;
+          task.deadLetter(input, asFmeaflowError(err, ErrorCodes.INVALID_RECORD), Date.now());
+        }
+        if (ok) task.handle(input, value, Date.now());
+        processed++;
+        if (processed % HEARTBEAT_EVERY === 0) await heartbeat();
+      }
+      if (processed === 0) {
+        // Nothing consumed: nothing changed, nothing to commit.
+        return;
+      }
+      task.fireWallClock(Date.now());
+      const last = batch.messages[processed - 1]!;
+      const nextOffset = (BigInt(last.offset) + 1n).toString();
+      const drain = task.drain();
+      const processedAt = Date.now();
+      await this.commit(topic, partition, nextOffset, drain, spanTraceparent(span), () => !isRunning() || isStale());
+      this.log.debug('batch committed', { partition, records: processed, outputs: drain.outputs.length, changelog: drain.changelog.length, processMs: processedAt - started, commitMs: Date.now() - processedAt });
+      resolveOffset(last.offset);
+      this.afterCommit(topic, partition, processed, nextOffset, drain, started, batch);
+      await heartbeat();
+    } catch (err) {
+      span.recordException(err as Error);
+      await this.recover(topic, partition, err);
+    } finally {
+      span.end();
+    }
+  }
+
+  private afterCommit(topic: string, partition: number, processed: number, nextOffset: string | undefined, drain: TaskDrain, started: number, batch?: import('kafkajs').Batch): void {
+    const m = this.cfg.metrics;
+    const name = this.name;
+    if (processed > 0) m.recordsIn.inc({ processor: name, topic }, processed);
+    const perTopic = new Map<string, number>();
+    for (const o of drain.outputs) perTopic.set(o.topic, (perTopic.get(o.topic) ?? 0) + 1);
+    for (const [t, n] of perTopic) m.recordsOut.inc({ processor: name, topic: t }, n);
+    if (drain.late > 0) m.late.inc({ processor: name }, drain.late);
+    for (const d of drain.dlq) m.dlq.inc({ processor: name, code: d.code });
+    m.txnCommits.inc({ processor: name });
+    const now = Date.now();
+    m.batchSeconds.observe({ processor: name }, (now - started) / 1000);
+    if (batch) {
+      for (let i = 0; i < processed; i++) m.recordLatencySeconds.observe({ processor: name }, Math.max(0, now - Number(batch.messages[i]!.timestamp)) / 1000);
+      m.consumerLag.set({ processor: name, topic, partition: String(partition) }, Number(batch.offsetLag()));
+    }
+    const t = this.tasks.get(partition);
+    if (t) m.stateKeys.set({ processor: name, partition: String(partition) }, t.data.size);
+    const ev: CommitEvent = { processor: name, topic, partition, records: processed, nextOffset };
+    this.emit('committed', ev);
+  }
+
+  private toMessages(partition: number, drain: TaskDrain, traceparent: string | undefined): TopicMessages[] {
+    const byTopic = new Map<string, Message[]>();
+    const push = (t: string, msg: Message): void => {
+      let arr = byTopic.get(t);
+      if (!arr) byTopic.set(t, (arr = []));
+      arr.push(msg);
+    };
+    for (const o of drain.outputs) {
+      const headers = traceparent ? { ...o.headers, traceparent } : o.headers;
+      try {
+        push(o.topic, { key: o.key, value: this.cfg.codec.encode(o.topic, o.value), headers: headers as Record<string, string> | undefined });
+      } catch (err) {
+        // A processor produced a value its output schema rejects: keep it, in the DLQ, as JSON.
+        const e = asFmeaflowError(err, ErrorCodes.SCHEMA_MISMATCH);
+        this.cfg.metrics.dlq.inc({ processor: this.name, code: e.code });
+        const dead = { sourceTopic: o.topic, sourcePartition: -1, sourceOffset: -1, errorCode: e.code, errorMessage: e.message, retriable: false, processor: this.name, rawKey: Buffer.from(o.key), rawValue: Buffer.from(stringifyWithBytes(o.value)), headers: { ...o.headers }, failedAtMs: Date.now() };
+        push(this.cfg.side.dlq, { key: o.key, value: this.cfg.codec.encode(this.cfg.side.dlq, dead) });
+      }
+    }
+    for (const c of drain.changelog) {
+      push(this.cfg.changelog, { key: c.key, value: c.value === null || c.value === undefined ? null : Buffer.from(stringifyWithBytes(c.value)), partition });
+    }
+    return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+  }
+
+  private async commit(topic: string, partition: number, nextOffset: string | undefined, drain: TaskDrain, traceparent: string | undefined, stale: () => boolean): Promise<void> {
+    const topicMessages = this.toMessages(partition, drain, traceparent);
+    const producer = this.producer!;
+    if (this.cfg.mode === 'at-least-once') {
+      for (const part of chunked(topicMessages)) await producer.sendBatch({ topicMessages: part, acks: -1 });
+      if (nextOffset !== undefined) await this.consumer!.commitOffsets([{ topic, partition, offset: nextOffset }]);
+      return;
+    }
+    const txn = await producer.transaction();
+    this.emit('committing', { processor: this.name, partition, messages: topicMessages.reduce((n, t) => n + t.messages.length, 0) });
+    try {
+      for (const part of chunked(topicMessages)) await txn.sendBatch({ topicMessages: part, acks: -1 });
+      if (nextOffset !== undefined) await txn.sendOffsets({ consumerGroupId: this.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
+      // kafkajs cannot send the group generation with the offsets (KIP-447), so check staleness ourselves.
+      if (stale()) throw new FmeaflowError(ErrorCodes.TRANSACTION_ABORTED, 'group rebalanced during the batch; aborting so the new owner starts from the last commit', { retriable: true });
+      await txn.commit();
+    } catch (err) {
+      try {
+        await txn.abort();
+      } catch (abortErr) {
+        this.log.warn('abort failed; reconnecting the transactional producer', { err: abortErr });
+        await producer.disconnect().catch(() => undefined);
+        this.producer = await this.connectProducer();
+      }
+      throw err;
+    }
+  }
+
+  /** After a failed commit: drop the partition's state and rewind to the last committed offset. */
+  private async recover(topic: string, partition: number, err: unknown): Promise<void> {
+    const e = asFmeaflowError(err, ErrorCodes.TRANSACTION_ABORTED);
+    this.cfg.metrics.txnAborts.inc({ processor: this.name, reason: e.code });
+    this.dropTask(partition, 'transaction aborted');
+    if (this.stopping) return;
+    // Group-membership errors belong to kafkajs: it rejoins and reassigns; our state is already dropped.
+    if (/REBALANCE_IN_PROGRESS|ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID|NOT_COORDINATOR|FENCED_INSTANCE_ID/.test(String((err as { type?: string })?.type ?? ''))) throw err;
+    this.log.warn('batch aborted; state dropped and partition rewound to the last commit', { topic, partition, err: e });
+    try {
+      const [committed] = await this.admin!.fetchOffsets({ groupId: this.groupId, topics: [topic] });
+      let offset = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+      if (offset === '-1') offset = (await this.admin!.fetchTopicOffsets(topic)).find((p) => p.partition === partition)?.low ?? '0';
+      this.consumer!.seek({ topic, partition, offset });
+    } catch (seekErr) {
+      this.log.error('could not rewind after abort; restarting the consumer', { err: seekErr });
+      throw seekErr;
+    }
+  }
+
+  private async onTick(): Promise<void> {
+    if (this.stopping) return;
+    const now = Date.now();
+    for (const [p, task] of this.tasks) {
+      if (!this.assigned.has(p)) continue;
+      task.fireWallClock(now);
+      if (!task.pending) continue;
+      const drain = task.drain();
+      const started = Date.now();
+      try {
+        await this.commit('', p, undefined, drain, undefined, () => false);
+        this.afterCommit('', p, 0, undefined, drain, started);
+      } catch (err) {
+        this.cfg.metrics.txnAborts.inc({ processor: this.name, reason: asFmeaflowError(err).code });
+        this.dropTask(p, 'timer transaction aborted');
+      }
+    }
+  }
+
+  /** Finishes the open batch (commit or abort), leaves the group and disconnects. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.ticker) clearInterval(this.ticker);
+    await this.consumer?.disconnect().catch((err) => this.log.warn('consumer disconnect failed', { err }));
+    await this.chain.catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * One processor on one partition: its state store, event-time clock and timers, and the
+ * rules for turning an input record into outputs, store changes, late and dead-letter
+ * records. Both the Kafka runtime and the replay runtime drive this same class, which
+ * is what makes their outputs identical. State, clock and timers all go to the
+ * changelog, so a restored task continues exactly where the committed one stopped.
+ */
+import { asFmeaflowError, ErrorCodes, FmeaflowError } from '../../errors.ts';
+import type { FiredTimer, GlobalTables, InputRecord, OutputRecord, ProcessResult, Processor, ProcessorContext, ReadonlyStore, TimerRequest } from '../../processors/processor.ts';
+import { PartitionClock } from '../time/partition-clock.ts';
+import { TimerQueue } from '../time/timer-queue.ts';
+
+/** Changelog keys the runtime reserves (NUL-prefixed, so no processor key collides in practice). */
+export const CLOCK_KEY = '\u0000clock';
+export const TIMER_PREFIX = '\u0000timer\u0000';
+
+/** An input record plus its raw bytes (kept for the late and dead-letter side outputs). */
+export interface TaskInput {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly rawKey: Buffer | null;
+  readonly rawValue: Buffer | null;
+}
+
+/** Where side outputs go. */
+export interface SideTopics {
+  readonly late: string;
+  readonly dlq: string;
+}
+
+/** Everything a task produced since the last drain. */
+export interface TaskDrain {
+  readonly outputs: OutputRecord[];
+  /** Store, clock and timer changes, last write per key wins. */
+  readonly changelog: { key: string; value: unknown }[];
+  readonly late: number;
+  readonly dlq: { code: string }[];
+}
+
+const MAX_TIMER_ROUNDS = 10_000;
+
+class MapStore<S> implements ReadonlyStore<S> {
+  constructor(readonly map: Map<string, S>) {}
+  get(key: string): S | undefined {
+    return this.map.get(key);
+  }
+  entries(): Iterable<readonly [string, S]> {
+    return this.map.entries();
+  }
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+/** State and event-time machinery of one processor on one partition. */
+export class PartitionTask<S = unknown> {
+  readonly data = new Map<string, S>();
+  readonly clock: PartitionClock;
+  readonly timers = new TimerQueue();
+  private readonly store: MapStore<S>;
+  private outputs: OutputRecord[] = [];
+  private dirty = new Map<string, unknown>();
+  private lateCount = 0;
+  private dlq: { code: string }[] = [];
+
+  constructor(
+    readonly processor: Processor<S, any>,
+    readonly partition: number,
+    private readonly side: SideTopics,
+    private readonly globals: GlobalTables,
+  ) {
+    this.clock = new PartitionClock(processor.allowedLatenessMs);
+    this.store = new MapStore(this.data);
+  }
+
+  /** Applies one changelog record during restore. */
+  restore(key: string, value: unknown): void {
+    if (key === CLOCK_KEY) this.clock.restore(value as { maxEventTimeMs: number | null } | undefined);
+    else if (key.startsWith(TIMER_PREFIX)) {
+      const id = key.slice(TIMER_PREFIX.length);
+      if (value === null || value === undefined) this.timers.cancel(id);
+      else this.timers.set(value as TimerRequest);
+    } else if (value === null || value === undefined) this.data.delete(key);
+    else this.data.set(key, value as S);
+  }
+
+  private ctx(nowMs: number): ProcessorContext {
+    return { partition: this.partition, watermarkMs: this.clock.watermarkMs, nowMs, globals: this.globals };
+  }
+
+  /** Handles one decoded input record. */
+  handle(input: TaskInput, value: unknown, nowMs: number): void {
+    let eventTimeMs: number;
+    try {
+      eventTimeMs = this.processor.eventTimeMs(value, input.topic);
+      if (!Number.isFinite(eventTimeMs)) throw new FmeaflowError(ErrorCodes.INVALID_RECORD, `event time of the record is ${eventTimeMs}, not a number of ms`);
+    } catch (err) {
+      this.deadLetter(input, asFmeaflowError(err, ErrorCodes.INVALID_RECORD), nowMs);
+      return;
+    }
+    if (this.clock.isLate(eventTimeMs)) {
+      this.lateCount++;
+      this.outputs.push({
+        topic: this.side.late,
+        key: input.key,
+        value: {
+          sourceTopic: input.topic,
+          sourcePartition: input.partition,
+          sourceOffset: Number(input.offset),
+          processor: this.processor.name,
+          eventTimeMs,
+          watermarkMs: this.clock.watermarkMs,
+          rawKey: input.rawKey,
+          rawValue: input.rawValue,
+        },
+        headers: input.headers,
+      });
+      return;
+    }
+    const moved = this.clock.observe(eventTimeMs);
+    if (moved) this.dirty.set(CLOCK_KEY, this.clock.snapshot());
+    const record: InputRecord = { topic: input.topic, partition: input.partition, offset: input.offset, key: input.key, value, eventTimeMs, headers: input.headers };
+    let result: ProcessResult<S>;
+    try {
+      result = this.processor.process(this.store, record, this.ctx(nowMs));
+    } catch (err) {
+      this.deadLetter(input, asFmeaflowError(err, ErrorCodes.PROCESSOR_FAILED), nowMs, this.processor.name);
+      return;
+    }
+    this.apply(result, input.headers);
+    this.fireEventTimers(nowMs);
+    this.fireWallClock(nowMs);
+  }
+
+  /** Routes a record that could not be decoded or processed to the dead-letter topic. */
+  deadLetter(input: TaskInput, err: FmeaflowError, nowMs: number, processor: string | null = null): void {
+    this.dlq.push({ code: err.code });
+    this.outputs.push({
+      topic: this.side.dlq,
+      key: input.key,
+      value: {
+        sourceTopic: input.topic,
+        sourcePartition: input.partition,
+        sourceOffset: Number(input.offset),
+        errorCode: err.code,
+        errorMessage: err.message,
+        retriable: err.retriable,
+        processor,
+        rawKey: input.rawKey,
+        rawValue: input.rawValue,
+        headers: { ...input.headers },
+        failedAtMs: nowMs,
+      },
+    });
+  }
+
+  private apply(result: ProcessResult<S>, headers: Readonly<Record<string, string>>): void {
+    for (const u of result.updates ?? []) {
+      if (u.value === null) this.data.delete(u.key);
+      else this.data.set(u.key, u.value);
+      this.dirty.set(u.key, u.value);
+    }
+    const traceparent = headers.traceparent;
+    for (const o of result.outputs ?? []) {
+      // Outputs inherit the input's trace context unless the processor set its own.
+      this.outputs.push(traceparent && !o.headers?.traceparent ? { ...o, headers: { ...o.headers, traceparent } } : o);
+    }
+    for (const id of result.cancelTimers ?? []) {
+      if (this.timers.cancel(id)) this.dirty.set(TIMER_PREFIX + id, null);
+    }
+    for (const t of result.timers ?? []) {
+      this.timers.set(t);
+      this.dirty.set(TIMER_PREFIX + t.id, t);
+    }
+  }
+
+  private fire(kind: TimerRequest['kind'], limitMs: () => number, nowMs: number): void {
+    if (!this.processor.onTimer) return;
+    for (let round = 0; round < MAX_TIMER_ROUNDS; round++) {
+      const due = this.timers.takeDue(kind, limitMs());
+      if (due.length === 0) return;
+      for (const t of due) {
+        this.dirty.set(TIMER_PREFIX + t.id, null);
+        const fired: FiredTimer = { ...t, partition: this.partition };
+        let result: ProcessResult<S>;
+        try {
+          result = this.processor.onTimer(this.store, fired, this.ctx(nowMs));
+        } catch (err) {
+          const e = asFmeaflowError(err, ErrorCodes.PROCESSOR_FAILED);
+          this.deadLetter({ topic: `timer:${t.id}`, partition: this.partition, offset: '-1', key: t.id, headers: {}, rawKey: null, rawValue: Buffer.from(JSON.stringify(t)) }, e, nowMs, this.processor.name);
+          continue;
+        }
+        this.apply(result, {});
+      }
+    }
+    throw new FmeaflowError(ErrorCodes.PROCESSOR_FAILED, `${this.processor.name}: timers keep re-registering as already due (${MAX_TIMER_ROUNDS} rounds); a timer must move forward in time`);
+  }
+
+  /** Fires event-time timers the watermark has passed. */
+  fireEventTimers(nowMs: number): void {
+    this.fire('event-time', () => this.clock.watermarkMs, nowMs);
+  }
+
+  /** Fires wall-clock timers due at `nowMs` (idle partitions still make progress). */
+  fireWallClock(nowMs: number): void {
+    this.fire('wall-clock', () => nowMs, nowMs);
+  }
+
+  /** True when there is something to commit. */
+  get pending(): boolean {
+    return this.outputs.length > 0 || this.dirty.size > 0;
+  }
+
+  /** Takes everything produced since the last drain. */
+  drain(): TaskDrain {
+    const d: TaskDrain = { outputs: this.outputs, changelog: [...this.dirty].map(([key, value]) => ({ key, value })), late: this.lateCount, dlq: this.dlq };
+    this.outputs = [];
+    this.dirty = new Map();
+    this.lateCount = 0;
+    this.dlq = [];
+    return d;
+  }
+}
