@@ -42,7 +42,8 @@ test('drive → Kafka → decoded records: counts, keys, batch order, sampling, 
 
 test('bandwidth cap drops frames and reports them in droppedFrames', async () => {
   const topics = uniqueTopics('bw');
-  const r = await replayDrive({ drive: 'drives/clean', topics, bandwidthBps: 2000, speed: 'max', sampleLogs: false });
+  // ~50 frames/s × 24 bytes ≈ 1200 B/s per vehicle: a 600 B/s cap must drop about half
+  const r = await replayDrive({ drive: 'drives/clean', topics, bandwidthBps: 600, speed: 'max', sampleLogs: false });
   assert.ok(r.droppedFrames > 0);
   const got = await consumeAll([topics.can], r.records.can);
   const dropped = got.reduce((a, g) => a + Number(g.value.droppedFrames), 0);
@@ -50,4 +51,17 @@ test('bandwidth cap drops frames and reports them in droppedFrames', async () =>
   // drops after a vehicle's last batch have no batch to ride on
   assert.ok(dropped <= r.droppedFrames && dropped > 0.9 * r.droppedFrames, `${dropped} reported of ${r.droppedFrames}`);
   assert.equal(kept + r.droppedFrames, r.frames);
+});
+
+test('a value that does not match the schema is refused with the field named', async () => {
+  const { createRecordEncoder } = await import('../../../vehicle-producer/publish/avro-encoder.ts');
+  const { registryUrl } = await import('../../../streams/runtime/kafka/connection.ts');
+  const enc = await createRecordEncoder(registryUrl(), uniqueTopics('enc'));
+  const ok = enc.encode('metrics', { vehicleId: 'V', name: 'm', labels: {}, kind: 'GAUGE', timestampMs: 1, value: 1, histogram: null, unit: null });
+  assert.equal(ok[0], 0, 'Confluent magic byte');
+  assert.throws(() => enc.encode('metrics', { vehicleId: 'V', name: 'm', labels: {}, kind: 'GAUGE', timestampMs: 'now', value: 1, histogram: null, unit: null }), (e: unknown) => {
+    assert.equal((e as { code?: string }).code, 'SERDE_SCHEMA_MISMATCH');
+    assert.match((e as Error).message, /timestampMs/);
+    return true;
+  });
 });

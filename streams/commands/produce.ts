@@ -1,0 +1,135 @@
+/**
+ * `fmeaflow produce`: publishes recorded drives, candump captures, JSONL record files or
+ * a live SocketCAN interface to Kafka (Avro via the schema registry), with pacing,
+ * fan-out, batching, a bandwidth cap, adaptive log sampling and store-and-forward.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Command } from 'commander';
+import { ErrorCodes, FmeaflowError } from '../errors.ts';
+import { replayDrive, replaySources, type ReplayOptions, type ReplayResult } from '../../vehicle-producer/publish/replay.ts';
+import type { ReplaySource } from '../../vehicle-producer/drive/drive-reader.ts';
+import { kindFromFileName } from '../../vehicle-producer/sources/jsonl-source.ts';
+import { openSocketcan, socketcanProblem } from '../../vehicle-producer/sources/socketcan-source.ts';
+import { FrameQueue } from '../../vehicle-producer/sources/frame-queue.ts';
+import { progressLine } from '../../vehicle-producer/progress-line.ts';
+import { producerRegistry } from '../../vehicle-producer/producer-metrics.ts';
+import { startMetricsServer } from '../runtime/observability/metrics-server.ts';
+
+interface ProduceOpts {
+  speed: string;
+  fanOut: string;
+  fanOutOffsetMs: string;
+  batchMs: string;
+  bandwidthBps?: string;
+  vehicleId?: string;
+  live?: string;
+  spoolDir?: string;
+  sampleLogs: boolean;
+  brokers?: string;
+  registryUrl?: string;
+  dryRun: boolean;
+  metricsPort?: string;
+}
+
+function bad(msg: string): never {
+  throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, msg);
+}
+
+function num(name: string, v: string, min: number, integer = false): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) bad(`${name} '${v}' must be ${integer ? 'an integer' : 'a number'} ≥ ${min}`);
+  return n;
+}
+
+/** Classifies an input path into replay sources. */
+function sourcesFor(input: string, vehicleId: string | undefined): ReplaySource[] {
+  if (!existsSync(input)) bad(`input '${input}' does not exist; give a drive folder (e.g. drives/clean), a candump .log or a .jsonl file`);
+  if (statSync(input).isDirectory()) {
+    if (!existsSync(join(input, 'drive.json'))) bad(`folder '${input}' is not a drive (no drive.json); see drives/README.md`);
+    return [];
+  }
+  const name = basename(input).replace(/\.gz$/, '');
+  if (name.endsWith('.jsonl')) {
+    const kind = kindFromFileName(name);
+    if (!kind) bad(`cannot tell the record kind of '${input}': name it *metrics*.jsonl, *spans*.jsonl, *logs*.jsonl or *releases*.jsonl`);
+    return [{ type: 'jsonl', file: input, kind }];
+  }
+  return [{ type: 'candump', file: input, vehicleId: vehicleId ?? name.replace(/\.(log|candump|txt)$/, '') }];
+}
+
+function summary(label: string, r: ReplayResult): string {
+  const lines = [
+    `${label}: ${r.frames} frames → ${r.records.can} CAN batches; ${r.records.metrics} metrics, ${r.records.spans} spans, ${r.records.logs} logs (${r.logsSampledOut} sampled out), ${r.records.releases} releases`,
+    `  ${(r.bytes / 1e6).toFixed(2)} MB Avro in ${(r.elapsedMs / 1000).toFixed(1)} s (${Math.round(r.frames / Math.max(r.elapsedMs / 1000, 0.001))} frames/s), ${r.droppedFrames} frames over the bandwidth cap`,
+  ];
+  if (r.sink) lines.push(`  sent ${r.sink.sent}, spooled ${r.sink.spooled}, still spooled ${r.sink.spoolPending}, spool drops ${r.sink.spoolDropped} (${r.sink.mode})`);
+  if (r.inputErrors > 0) lines.push(`  ${r.inputErrors} input lines skipped:`, ...r.issues.map((i) => `    ${i}`));
+  return lines.join('\n') + '\n';
+}
+
+/** Registers the `produce` command. */
+export function register(program: Command): void {
+  program
+    .command('produce')
+    .description('Publish drives, candump logs, JSONL files or live SocketCAN to Kafka (Avro + schema registry)')
+    .argument('[inputs...]', 'drive folders (drives/<name>), candump logs (.log, .log.gz) or JSONL files (*metrics|spans|logs|releases*.jsonl)')
+    .option('--speed <x|max>', "replay speed: 1 = real time, 10 = ten times faster, 'max' = as fast as possible", '1')
+    .option('--fan-out <n>', 'publish each vehicle as N vehicles (<id>-x1, <id>-x2, …)', '1')
+    .option('--fan-out-offset-ms <ms>', 'event-time shift between fanned-out vehicles', '250')
+    .option('--batch-ms <ms>', 'CAN batching interval per vehicle', '100')
+    .option('--bandwidth-bps <bytes>', 'per-vehicle uplink cap in bytes/s; frames over it are dropped and counted')
+    .option('--vehicle-id <id>', 'vehicle id for a candump file or live interface (default: file name)')
+    .option('--live <iface>', 'capture live from a SocketCAN interface (needs the optional socketcan package)')
+    .option('--spool-dir <dir>', 'store-and-forward folder used while the broker is unreachable')
+    .option('--no-sample-logs', 'send every log line (no adaptive sampling)')
+    .option('--brokers <list>', 'bootstrap brokers (default KAFKA_BROKERS or 127.0.0.1:19092)')
+    .option('--registry-url <url>', 'schema registry (default SCHEMA_REGISTRY_URL or the local stack)')
+    .option('--dry-run', 'parse, batch and encode but do not send', false)
+    .option('--metrics-port <port>', 'serve the producer\'s Prometheus metrics on this port while running')
+    .action(async (inputs: string[], o: ProduceOpts) => {
+      const metrics = o.metricsPort ? await startMetricsServer(producerRegistry, num('--metrics-port', o.metricsPort, 0, true)) : null;
+      try {
+        await run(inputs, o);
+      } finally {
+        await metrics?.close();
+      }
+    });
+}
+
+/** Runs one produce invocation (live capture or inputs in turn). */
+async function run(inputs: string[], o: ProduceOpts): Promise<void> {
+  const speed = o.speed === 'max' ? 'max' : num('--speed', o.speed, Number.MIN_VALUE);
+  const common: ReplayOptions = {
+    speed,
+    fanOut: num('--fan-out', o.fanOut, 1, true),
+    fanOutOffsetMs: num('--fan-out-offset-ms', o.fanOutOffsetMs, 0),
+    batchMs: num('--batch-ms', o.batchMs, 1),
+    ...(o.bandwidthBps ? { bandwidthBps: num('--bandwidth-bps', o.bandwidthBps, 1) } : {}),
+    ...(o.spoolDir ? { spoolDir: o.spoolDir } : {}),
+    ...(o.brokers ? { brokers: o.brokers.split(',').map((b) => b.trim()) } : {}),
+    ...(o.registryUrl ? { registryUrl: o.registryUrl } : {}),
+    sampleLogs: o.sampleLogs,
+    dryRun: o.dryRun,
+  };
+  if (o.live) {
+    if (inputs.length > 0) bad('give either --live <iface> or input files, not both');
+    const problem = await socketcanProblem(o.live);
+    if (problem) throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `live capture on ${o.live} unavailable: ${problem}`);
+    const q = new FrameQueue();
+    const cap = await openSocketcan(o.live, (f) => q.push(f));
+    process.once('SIGINT', () => { cap.stop(); q.end(); });
+    process.stderr.write(`capturing ${o.live} as vehicle ${o.vehicleId ?? o.live}; Ctrl-C to stop\n`);
+    const r = await replaySources([{ type: 'frames', frames: q, vehicleId: o.vehicleId ?? o.live }], { ...common, speed: 'max' });
+    process.stdout.write(summary(o.live, r));
+    return;
+  }
+  if (inputs.length === 0) bad('nothing to produce: give a drive folder (e.g. drives/clean), a candump .log, a .jsonl file, or --live <iface>');
+  for (const input of inputs) {
+    const files = sourcesFor(input, o.vehicleId);
+    const bar = progressLine(basename(input));
+    const r = files.length === 0 ? await replayDrive({ ...common, drive: input, onProgress: bar.onProgress }) : await replaySources(files, { ...common, onProgress: bar.onProgress });
+    bar.done();
+    process.stdout.write(summary(input, r));
+  }
+}

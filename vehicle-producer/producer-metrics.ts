@@ -1,0 +1,24 @@
+/**
+ * Prometheus metrics of the vehicle producer (prom-client), in their own registry so
+ * the runtime's /metrics can merge them (`Registry.merge`) without name clashes.
+ */
+import client from 'prom-client';
+
+/** The producer's metric registry. */
+export const producerRegistry = new client.Registry();
+
+const counter = (name: string, help: string, labelNames: string[] = []): client.Counter => new client.Counter({ name, help, labelNames, registers: [producerRegistry] });
+
+/** The producer's metrics. */
+export const producerMetrics = {
+  framesRead: counter('fmeaflow_producer_frames_read_total', 'CAN frames read from captures, drives or live interfaces'),
+  framesDropped: counter('fmeaflow_producer_frames_dropped_total', 'CAN frames dropped before batching', ['reason']),
+  recordsEncoded: counter('fmeaflow_producer_records_encoded_total', 'Records encoded to Avro', ['topic']),
+  recordsSent: counter('fmeaflow_producer_records_sent_total', 'Records acknowledged by the broker'),
+  spooled: counter('fmeaflow_producer_records_spooled_total', 'Records written to the store-and-forward spool'),
+  spoolDropped: counter('fmeaflow_producer_spool_dropped_total', 'Spooled records dropped because the spool was full (oldest first)'),
+  spoolPending: new client.Gauge({ name: 'fmeaflow_producer_spool_pending_records', help: 'Records waiting in the spool', registers: [producerRegistry] }),
+  logsSampledOut: counter('fmeaflow_producer_logs_sampled_out_total', 'Log lines dropped by adaptive sampling'),
+  inputErrors: counter('fmeaflow_producer_input_errors_total', 'Input lines that could not be parsed or validated', ['source']),
+  samplingRate: new client.Gauge({ name: 'fmeaflow_producer_log_sampling_rate', help: 'Current adaptive log sampling rate per vehicle', labelNames: ['vehicle'], registers: [producerRegistry] }),
+};

@@ -1,0 +1,235 @@
+/**
+ * Replays recorded telemetry to Kafka: drive folders or loose candump/JSONL files are
+ * merged in event time, optionally fanned out to N vehicles, paced (real time, ×N or as
+ * fast as possible), CAN frames pass the per-vehicle bandwidth cap and are batched per
+ * vehicle per interval, logs pass adaptive sampling, and everything is Avro-encoded and
+ * sent keyed by vehicle id (release events by release id) through the spooling sink.
+ */
+import seedrandom from 'seedrandom';
+import { brokers as defaultBrokers, registryUrl as defaultRegistryUrl } from '../../streams/runtime/kafka/connection.ts';
+import { provisionTopics } from '../../streams/runtime/admin/topic-provisioner.ts';
+import { TOPIC_SPECS } from '../../streams/topic-catalog.ts';
+import kafkajs from 'kafkajs';
+import { ErrorCodes, FmeaflowError } from '../../streams/errors.ts';
+import { driveSources, mergeSources, type ReplaySource, type TimedItem } from '../drive/drive-reader.ts';
+import { readDriveEntry } from '../drive/drive-manifest.ts';
+import { IssueLog } from '../sources/source-errors.ts';
+import { DEFAULT_TOPICS, recordKey, type RecordKind, type TaggedRecord } from '../schemas.ts';
+import { BandwidthCap, frameCostBytes } from './bandwidth-cap.ts';
+import { CanBatcher } from './can-batcher.ts';
+import { cloneFrame, cloneRecord, cloneVehicleId } from './fan-out.ts';
+import { LogSampler } from './log-sampler.ts';
+import { createOfflineEncoder, createRecordEncoder, type RecordEncoder, type TopicMap } from './avro-encoder.ts';
+import { KafkaSink, type SinkStats } from './kafka-sink.ts';
+import { producerMetrics } from '../producer-metrics.ts';
+
+/** Progress report (called about every 250 ms of wall time and at the end). */
+export interface ReplayProgress {
+  records: number;
+  frames: number;
+  /** Event time reached, epoch ms. */
+  eventTimeMs: number;
+  /** 0..1 when the event-time span is known (drives), else null. */
+  fraction: number | null;
+}
+
+/** Options shared by drive and file replays. */
+export interface ReplayOptions {
+  brokers?: string[];
+  registryUrl?: string;
+  /** Real-time multiplier; `Infinity` (or 'max') = as fast as possible. Default Infinity. */
+  speed?: number | 'max';
+  /** Number of vehicles per drive vehicle. Default 1. */
+  fanOut?: number;
+  /** Event-time shift between clones. Default 250 ms. */
+  fanOutOffsetMs?: number;
+  /** CAN batching interval. Default 100 ms. */
+  batchMs?: number;
+  /** Per-vehicle uplink cap in bytes/s (CAN frames); 0/undefined = none. */
+  bandwidthBps?: number;
+  /** Adaptive log sampling on/off. Default true. */
+  sampleLogs?: boolean;
+  /** Seed of the sampling decisions. Default 1. */
+  seed?: number;
+  /** Topic names per kind (tests use unique ones). */
+  topics?: Partial<TopicMap>;
+  /** Create missing topics from the catalog (partitions, cleanup). Default true. */
+  ensureTopics?: boolean;
+  /** Spool folder for store-and-forward; default none (unreachable broker is an error). */
+  spoolDir?: string;
+  spoolMaxBytes?: number;
+  /** Encode with the local schemas (schema id 0, no registry) but do not send (benchmarks, validation). Default false. */
+  dryRun?: boolean;
+  /** How long to wait at the end for the spool to drain. Default 30 s. */
+  drainTimeoutMs?: number;
+  /** Bitrate put into CanFrameBatch.bitrateBps. */
+  bitrateBps?: number | null;
+  onProgress?: (p: ReplayProgress) => void;
+  /** Use an existing sink (the caller starts and closes it). */
+  sink?: KafkaSink;
+}
+
+/** What a replay did. */
+export interface ReplayResult {
+  records: Record<RecordKind | 'can', number>;
+  frames: number;
+  droppedFrames: number;
+  logsSampledOut: number;
+  bytes: number;
+  inputErrors: number;
+  issues: string[];
+  sink: SinkStats | null;
+  elapsedMs: number;
+  /** Event time covered, ms. */
+  eventSpanMs: number;
+}
+
+function speedOf(s: ReplayOptions['speed']): number {
+  if (s === undefined || s === 'max') return Number.POSITIVE_INFINITY;
+  if (!(s > 0)) throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `replay speed must be > 0 or 'max', got ${s}`);
+  return s;
+}
+
+/** Replays one drive folder (`drives/<name>`). */
+export async function replayDrive(opts: ReplayOptions & { drive: string }): Promise<ReplayResult> {
+  const d = readDriveEntry(opts.drive);
+  return replaySources(driveSources(opts.drive), { bitrateBps: d.bitrateBps, ...opts }, { startUs: d.baseTimeMs * 1000, spanUs: d.durationMs * 1000 });
+}
+
+/** Replays any set of time-ordered sources. */
+export async function replaySources(sources: ReplaySource[], opts: ReplayOptions, span?: { startUs: number; spanUs: number }): Promise<ReplayResult> {
+  const started = Date.now();
+  const speed = speedOf(opts.speed);
+  const fanOut = opts.fanOut ?? 1;
+  if (!Number.isInteger(fanOut) || fanOut < 1) throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `fanOut must be an integer ≥ 1, got ${fanOut}`);
+  const offsetUs = (opts.fanOutOffsetMs ?? 250) * 1000;
+  const batchMs = opts.batchMs ?? 100;
+  const topics: TopicMap = { ...DEFAULT_TOPICS, ...opts.topics };
+  const brokers = opts.brokers ?? defaultBrokers();
+  const issues = new IssueLog();
+  const result: ReplayResult = { records: { can: 0, metrics: 0, spans: 0, logs: 0, releases: 0 }, frames: 0, droppedFrames: 0, logsSampledOut: 0, bytes: 0, inputErrors: 0, issues: [], sink: null, elapsedMs: 0, eventSpanMs: 0 };
+
+  const encoder: RecordEncoder = opts.dryRun ? createOfflineEncoder(topics) : await createRecordEncoder(opts.registryUrl ?? defaultRegistryUrl(), topics);
+  let sink: KafkaSink | null = opts.sink ?? null;
+  const ownSink = !opts.sink && !opts.dryRun;
+  if (ownSink) {
+    if (opts.ensureTopics ?? true) await ensureTopics(brokers, topics, !!opts.spoolDir);
+    sink = new KafkaSink({ brokers, ...(opts.spoolDir ? { spoolDir: opts.spoolDir } : {}), ...(opts.spoolMaxBytes ? { spoolMaxBytes: opts.spoolMaxBytes } : {}) });
+    await sink.start();
+  }
+
+  const batcher = new CanBatcher({ batchMs, bitrateBps: opts.bitrateBps ?? null });
+  const cap = new BandwidthCap(opts.bandwidthBps ?? 0);
+  const sampler = new LogSampler(seedrandom(String(opts.seed ?? 1)));
+  const sampleLogs = opts.sampleLogs ?? true;
+
+  const emit = async (kind: RecordKind | 'can', key: string, value: unknown): Promise<void> => {
+    const bytes = encoder.encode(kind, value);
+    result.records[kind]++;
+    result.bytes += bytes.length;
+    producerMetrics.recordsEncoded.inc({ topic: topics[kind] });
+    if (sink) await sink.send(topics[kind], key, bytes);
+  };
+  const emitRecord = async (r: TaggedRecord): Promise<void> => {
+    if (r.kind === 'metrics' && r.value.name === 'can_bus_error_rate' && r.value.value !== null) sampler.observeErrorRate(r.value.vehicleId, r.value.value);
+    if (r.kind === 'logs' && sampleLogs) {
+      const rate = sampler.decide(r.value.vehicleId, r.value.level);
+      if (rate === null) {
+        result.logsSampledOut++;
+        producerMetrics.logsSampledOut.inc();
+        return;
+      }
+      r = { kind: 'logs', value: { ...r.value, samplingRate: rate } };
+    }
+    await emit(r.kind, recordKey(r), r.value);
+  };
+
+  let firstUs: number | null = null;
+  let lastUs = 0;
+  let nextFlushUs = 0;
+  let lastProgress = 0;
+  const progress = (): void => {
+    opts.onProgress?.({ records: Object.values(result.records).reduce((a, b) => a + b, 0), frames: result.frames, eventTimeMs: Math.floor(lastUs / 1000), fraction: span ? Math.min(1, Math.max(0, (lastUs - span.startUs) / span.spanUs)) : null });
+  };
+
+  for await (const item of mergeSources(sources, issues) as AsyncGenerator<TimedItem>) {
+    if (firstUs === null) firstUs = item.tUs;
+    lastUs = Math.max(lastUs, item.tUs);
+    if (Number.isFinite(speed)) {
+      const dueMs = started + (item.tUs - firstUs) / 1000 / speed;
+      const wait = dueMs - Date.now();
+      if (wait > 5) {
+        await sink?.flush();
+        await new Promise<void>((r) => setTimeout(r, wait));
+      }
+    }
+    if (item.kind === 'can') {
+      for (let k = 0; k < fanOut; k++) {
+        const vid = cloneVehicleId(item.vehicleId, k);
+        const f = cloneFrame(item.frame, k, offsetUs);
+        result.frames++;
+        producerMetrics.framesRead.inc();
+        if (!cap.admit(vid, f.timestampUs, frameCostBytes(f.data.length))) {
+          batcher.noteDropped(vid, f.iface);
+          result.droppedFrames++;
+          producerMetrics.framesDropped.inc({ reason: 'bandwidth' });
+          continue;
+        }
+        const closed = batcher.add(vid, f);
+        if (closed) await emit('can', closed.vehicleId, closed);
+      }
+    } else {
+      for (let k = 0; k < fanOut; k++) {
+        const r = cloneRecord(item.record, k, offsetUs, fanOut);
+        if (r) await emitRecord(r);
+      }
+    }
+    if (item.tUs >= nextFlushUs) {
+      for (const b of batcher.flush(item.tUs)) await emit('can', b.vehicleId, b);
+      nextFlushUs = item.tUs + batchMs * 1000;
+    }
+    if (opts.onProgress && Date.now() - lastProgress > 250) {
+      lastProgress = Date.now();
+      progress();
+    }
+  }
+  for (const b of batcher.flush()) await emit('can', b.vehicleId, b);
+  if (sink) {
+    await sink.flush();
+    if (ownSink) {
+      await sink.waitDrained(opts.drainTimeoutMs ?? 30_000);
+      result.sink = sink.stats();
+      await sink.close();
+    } else {
+      result.sink = sink.stats();
+    }
+  }
+  result.inputErrors = issues.count;
+  result.issues = issues.format();
+  producerMetrics.inputErrors.inc({ source: 'replay' }, issues.count);
+  result.elapsedMs = Date.now() - started;
+  result.eventSpanMs = firstUs === null ? 0 : Math.round((lastUs - firstUs) / 1000);
+  progress();
+  return result;
+}
+
+/** Creates the producer's topics that do not exist yet (catalog partitions and cleanup policy). */
+export async function ensureTopics(brokers: string[], topics: TopicMap, tolerateDown: boolean): Promise<void> {
+  const kafka = new kafkajs.Kafka({ clientId: 'fmeaflow-producer-admin', brokers, logLevel: kafkajs.logLevel.NOTHING, connectionTimeout: 1500, retry: { retries: 2, initialRetryTime: 100 } });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+  } catch (err) {
+    if (tolerateDown) return; // spooling: topics are created on a later run
+    throw new FmeaflowError(ErrorCodes.BROKER_UNREACHABLE, `Kafka broker ${brokers.join(',')} is unreachable (${(err as Error).message}); set KAFKA_BROKERS, pass --spool-dir to store and forward, or start the local stack: npx tsx streams/cli.ts stack up`, { retriable: true, cause: err });
+  }
+  try {
+    const specs = (Object.keys(topics) as (keyof TopicMap)[]).map((k) => {
+      const base = TOPIC_SPECS.find((s) => s.name === DEFAULT_TOPICS[k])!;
+      return { ...base, name: topics[k] };
+    });
+    await provisionTopics(admin, specs);
+  } finally {
+    await admin.disconnect();
+  }
+}
