@@ -13,19 +13,27 @@ import { readDriveEntry } from './drive-manifest.ts';
 /** One item of a replay: a CAN frame of a vehicle or a typed record. */
 export type TimedItem = { tUs: number; kind: 'can'; vehicleId: string; frame: CanFrame } | { tUs: number; kind: 'record'; record: TaggedRecord };
 
-/** A replay input. */
-export type ReplaySource =
+/** A replay input. `vehiclePrefix` renames its vehicles, so several drives can play as one fleet. */
+export type ReplaySource = (
   | { type: 'candump'; file: string; vehicleId: string }
   | { type: 'jsonl'; file: string; kind: RecordKind }
-  | { type: 'frames'; frames: AsyncIterable<CanFrame>; vehicleId: string };
+  | { type: 'frames'; frames: AsyncIterable<CanFrame>; vehicleId: string }
+) & { vehiclePrefix?: string };
+
+/** The record with its vehicle ids (and a release's cohort) prefixed. */
+export function prefixVehicles(r: TaggedRecord, prefix: string): TaggedRecord {
+  if (r.kind === 'releases') return { kind: 'releases', value: { ...r.value, releaseId: `${prefix}${r.value.releaseId}`, cohortVehicleIds: r.value.cohortVehicleIds.map((id) => `${prefix}${id}`) } };
+  return { ...r, value: { ...r.value, vehicleId: `${prefix}${r.value.vehicleId}` } } as TaggedRecord;
+}
 
 async function* itemsOf(src: ReplaySource, issues: IssueLog): AsyncGenerator<TimedItem> {
+  const p = src.vehiclePrefix ?? '';
   if (src.type === 'candump') {
-    for await (const frame of readCandumpFile(src.file, issues)) yield { tUs: frame.timestampUs, kind: 'can', vehicleId: src.vehicleId, frame };
+    for await (const frame of readCandumpFile(src.file, issues)) yield { tUs: frame.timestampUs, kind: 'can', vehicleId: p + src.vehicleId, frame };
   } else if (src.type === 'frames') {
-    for await (const frame of src.frames) yield { tUs: frame.timestampUs, kind: 'can', vehicleId: src.vehicleId, frame };
+    for await (const frame of src.frames) yield { tUs: frame.timestampUs, kind: 'can', vehicleId: p + src.vehicleId, frame };
   } else {
-    for await (const record of readJsonlFile(src.file, src.kind, issues)) yield { tUs: eventTimeMs(record) * 1000, kind: 'record', record };
+    for await (const record of readJsonlFile(src.file, src.kind, issues)) yield { tUs: eventTimeMs(record) * 1000, kind: 'record', record: p ? prefixVehicles(record, p) : record };
   }
 }
 
@@ -43,13 +51,14 @@ export async function* mergeSources(sources: readonly ReplaySource[], issues: Is
 }
 
 /** The sources of a drive folder, from its drive.json. */
-export function driveSources(driveDir: string): ReplaySource[] {
+export function driveSources(driveDir: string, vehiclePrefix?: string): ReplaySource[] {
   const d = readDriveEntry(driveDir);
-  return [
+  const sources: ReplaySource[] = [
     ...d.vehicles.map((v) => ({ type: 'candump' as const, file: join(driveDir, v.canFile), vehicleId: v.vehicleId })),
     { type: 'jsonl', file: join(driveDir, d.files.releases), kind: 'releases' },
     { type: 'jsonl', file: join(driveDir, d.files.metrics), kind: 'metrics' },
     { type: 'jsonl', file: join(driveDir, d.files.spans), kind: 'spans' },
     { type: 'jsonl', file: join(driveDir, d.files.logs), kind: 'logs' },
   ];
+  return vehiclePrefix ? sources.map((x) => ({ ...x, vehiclePrefix })) : sources;
 }

@@ -65,6 +65,8 @@ export interface ReplayOptions {
   /** Bitrate put into CanFrameBatch.bitrateBps. */
   bitrateBps?: number | null;
   onProgress?: (p: ReplayProgress) => void;
+  /** Sees every record as it is emitted (before encoding); with `dryRun` this replays into memory. */
+  onRecord?: (topic: string, key: string, value: unknown) => void;
   /** Use an existing sink (the caller starts and closes it). */
   sink?: KafkaSink;
 }
@@ -96,6 +98,19 @@ export async function replayDrive(opts: ReplayOptions & { drive: string }): Prom
   return replaySources(driveSources(opts.drive), { bitrateBps: d.bitrateBps, ...opts }, { startUs: d.baseTimeMs * 1000, spanUs: d.durationMs * 1000 });
 }
 
+/**
+ * Replays several drives at once as one fleet, merged in event time (drives share their base
+ * time, so played one after the other the later ones would be behind every watermark). Each
+ * drive's vehicles get the prefix `<drive name>/`.
+ */
+export async function replayDrives(opts: ReplayOptions & { drives: readonly string[] }): Promise<ReplayResult> {
+  const entries = opts.drives.map((d) => ({ dir: d, entry: readDriveEntry(d) }));
+  const sources = entries.flatMap(({ dir, entry }) => driveSources(dir, `${entry.name}/`));
+  const startUs = Math.min(...entries.map((e) => e.entry.baseTimeMs)) * 1000;
+  const endUs = Math.max(...entries.map((e) => e.entry.baseTimeMs + e.entry.durationMs)) * 1000;
+  return replaySources(sources, { bitrateBps: entries[0]?.entry.bitrateBps ?? null, ...opts }, { startUs, spanUs: endUs - startUs });
+}
+
 /** Replays any set of time-ordered sources. */
 export async function replaySources(sources: ReplaySource[], opts: ReplayOptions, span?: { startUs: number; spanUs: number }): Promise<ReplayResult> {
   const started = Date.now();
@@ -124,6 +139,7 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
   const sampleLogs = opts.sampleLogs ?? true;
 
   const emit = async (kind: RecordKind | 'can', key: string, value: unknown): Promise<void> => {
+    opts.onRecord?.(topics[kind], key, value);
     const bytes = encoder.encode(kind, value);
     result.records[kind]++;
     result.bytes += bytes.length;
