@@ -69,9 +69,9 @@ test('rank orders by AP, then RPN, then affected vehicles', () => {
   assert.equal(ods?.rank, 1);
   const fla2 = actions(d.feed(Topics.canFeatures, features('V1', T0 + 10_000, { nrc_share: 0.9, uds_request_count: 5 }))).find((a) => a.key === 'S-FLA-22|vehicle:V1');
   assert.equal(fla2?.actionPriority, 'L');
-  // behind S-ODS-08 for V2 and for the fleet (AP M), and behind S-FLA-22|fleet:fleet (same AP, RPN and
-  // affected count: the key breaks the tie, 'fleet' < 'vehicle')
-  assert.equal(fla2?.rank, 4);
+  // behind S-ODS-08 for V2 and for the fleet (AP M); S-FLA-22|fleet:fleet ties (same AP, RPN and
+  // affected vehicles) and shares rank 3 (competition ranking)
+  assert.equal(fla2?.rank, 3);
 });
 
 test('an action resolves after the quiet period and reopens on new evidence', () => {
@@ -162,4 +162,32 @@ test('a record an adapter cannot read is a typed INVALID_RECORD error', () => {
   const d = driver({ 'can-network': sheet('can-network') });
   assert.throws(() => d.feed(Topics.canaryVerdicts, { releaseId: 'r', metric: 'latency', verdict: 'MAYBE', evaluatedAtMs: T0 }), (e: unknown) => e instanceof FmeaflowError && e.code === 'INVALID_RECORD' && /verdict/.test(e.message));
   assert.throws(() => d.feed(Topics.canFeatures, { bus: 'main', windowEndMs: T0 } as never), (e: unknown) => e instanceof FmeaflowError && e.code === 'INVALID_RECORD');
+});
+
+test('model scope combines evidence of different vehicles of the same model', () => {
+  const yaml = `worksheet: model-scope
+entries:
+  - id: S-MOD-01
+    item: a
+    function: b
+    failureMode: c
+    effect: d
+    cause: e
+    severity: 5
+    occurrence: 5
+    detection: 5
+    scopes: [model]
+    evidence:
+      within: 1h
+      all:
+        - canFeature: error_frame_share > 0.1
+        - canFeature: nrc_share > 0.5
+`;
+  const d = new Driver(createFmeaEvaluateProcessor({ occurrenceTable, modelOf: (v) => (v.startsWith('A') ? 'model-a' : 'model-b') }));
+  d.tables.set(Topics.rules, new Map([['model-scope', record('model-scope', yaml)]]));
+  assert.deepEqual(d.feed(Topics.canFeatures, features('A1', T0, { error_frame_share: 0.2 })), []);
+  assert.deepEqual(d.feed(Topics.canFeatures, features('B1', T0 + MIN, { nrc_share: 0.9 })), []); // other model
+  const out = actions(d.feed(Topics.canFeatures, features('A2', T0 + 2 * MIN, { nrc_share: 0.9 })));
+  assert.deepEqual(out.map((a) => a.key), ['S-MOD-01|model:model-a']);
+  assert.deepEqual(out[0]!.evidence.vehicles.sort(), ['A1', 'A2']);
 });

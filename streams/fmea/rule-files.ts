@@ -1,0 +1,88 @@
+/**
+ * File side of rule handling: finding worksheets, reading them, and loading the two
+ * companion config files (occurrence table, known series). Problems in those config files
+ * are reported with file and line like rule problems, because the same people edit them.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { ErrorCodes, FmeaflowError, SourceLocationError } from '../errors.ts';
+import { validateOccurrenceTable, type OccurrenceTable } from '../processors/fmea/occurrence.ts';
+import type { RuleFileText } from '../processors/fmea/rule-set.ts';
+
+export const DEFAULT_RULES_DIR = 'fmea-rules';
+/** Files in the rules folder that are configuration, not worksheets. */
+export const CONFIG_FILES = new Set(['occurrence-table.yaml', 'known-series.yaml']);
+
+/** Expands folders to their worksheet files (*.yaml, *.yml, config files excluded); files are kept as given. */
+export function expandRuleFiles(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `rule file or folder '${p}' does not exist; pass YAML worksheets or a folder such as ${DEFAULT_RULES_DIR}/`);
+    }
+    if (st.isDirectory()) {
+      for (const f of readdirSync(p).sort()) if (/\.ya?ml$/.test(f) && !CONFIG_FILES.has(f)) out.push(join(p, f));
+    } else out.push(p);
+  }
+  return out;
+}
+
+/** Reads rule files as text. */
+export function readRuleFiles(paths: readonly string[]): RuleFileText[] {
+  return expandRuleFiles(paths).map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+}
+
+function readYaml(file: string): { data: unknown; lineOf: (path: (string | number)[]) => number } {
+  const text = readFileSync(file, 'utf8');
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc });
+  const err = doc.errors[0];
+  if (err) throw new SourceLocationError(ErrorCodes.PARSE_ERROR, err.message.split('\n')[0]!, { file, line: err.linePos?.[0].line ?? 1, column: err.linePos?.[0].col ?? 1 });
+  return {
+    data: doc.toJS(),
+    lineOf: (path) => {
+      const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+      return node?.range ? lc.linePos(node.range[0]).line : 1;
+    },
+  };
+}
+
+/** Loads and validates an occurrence table (rows of occurrence + atLeastPer1000). */
+export function loadOccurrenceTable(file = join(DEFAULT_RULES_DIR, 'occurrence-table.yaml')): OccurrenceTable {
+  const { data, lineOf } = readYaml(file);
+  const rows = (data as { rows?: unknown })?.rows;
+  if (!Array.isArray(rows)) throw new SourceLocationError(ErrorCodes.BAD_CONFIG, "expected a 'rows' list of {occurrence, atLeastPer1000}", { file, line: 1, field: 'rows' });
+  const table = rows.map((r, i) => {
+    const o = r as { occurrence?: unknown; atLeastPer1000?: unknown };
+    if (typeof o.occurrence !== 'number' || typeof o.atLeastPer1000 !== 'number') {
+      throw new SourceLocationError(ErrorCodes.BAD_CONFIG, 'each row needs numeric occurrence and atLeastPer1000', { file, line: lineOf(['rows', i]), field: `rows[${i}]` });
+    }
+    return { occurrence: o.occurrence, atLeastPer1000: o.atLeastPer1000 };
+  });
+  const problems = validateOccurrenceTable(table);
+  if (problems.length > 0) throw new SourceLocationError(ErrorCodes.BAD_CONFIG, problems.join('; '), { file, line: lineOf(['rows']), field: 'rows' });
+  return table;
+}
+
+/** Loads the known series list; undefined when the file does not exist. */
+export function loadKnownSeries(file = join(DEFAULT_RULES_DIR, 'known-series.yaml')): Set<string> | undefined {
+  try {
+    statSync(file);
+  } catch {
+    return undefined;
+  }
+  const { data } = readYaml(file);
+  const series = (data as { series?: unknown })?.series;
+  if (!Array.isArray(series)) throw new SourceLocationError(ErrorCodes.BAD_CONFIG, "expected a 'series' list of names", { file, line: 1, field: 'series' });
+  return new Set(series.map(String));
+}
+
+/** Worksheet id a file would publish under (its `worksheet:` value, else the file stem). */
+export function worksheetIdOf(file: RuleFileText): string {
+  const m = /^worksheet:\s*["']?([a-z0-9-]+)/m.exec(file.text);
+  return m ? m[1]! : basename(file.file).replace(/\.ya?ml$/, '');
+}

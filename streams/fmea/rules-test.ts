@@ -1,0 +1,106 @@
+/**
+ * `rules test`, in the spirit of `promtool test rules`: a test file names rule files and
+ * lists cases; each case feeds evidence records (as they appear on their topics) through
+ * the real evaluation processor with an in-memory store, then checks the expected actions
+ * field by field and that unexpected ones are absent. Cases are independent (fresh state).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { parse } from 'yaml';
+import { ErrorCodes, FmeaflowError } from '../errors.ts';
+import type { FmeaAction } from '../processors/fmea/action.ts';
+import { createFmeaEvaluateProcessor } from '../processors/fmea/fmea-evaluate.ts';
+import type { OccurrenceTable } from '../processors/fmea/occurrence.ts';
+import type { ProcessorContext, ReadonlyStore } from '../processors/processor.ts';
+import { Topics } from '../topic-catalog.ts';
+import { loadOccurrenceTable, readRuleFiles } from './rule-files.ts';
+import { toRuleSetRecords } from './rule-set-records.ts';
+
+interface TestCase {
+  name: string;
+  fleetSize?: number;
+  input: { topic: string; value: unknown }[];
+  expect?: (Record<string, unknown> & { key: string })[];
+  absent?: string[];
+}
+interface TestFile {
+  ruleFiles: string[];
+  fleetSize?: number;
+  occurrenceTable?: string;
+  tests: TestCase[];
+}
+
+export interface CaseResult {
+  readonly file: string;
+  readonly name: string;
+  readonly failures: string[];
+}
+
+class MapStore implements ReadonlyStore<unknown> {
+  readonly map = new Map<string, unknown>();
+  get(key: string): unknown { return this.map.get(key); }
+  entries(): Iterable<readonly [string, unknown]> { return this.map.entries(); }
+  get size(): number { return this.map.size; }
+}
+
+function checkField(name: string, expected: unknown, actual: unknown): string | undefined {
+  if (name === 'evidence' && expected && typeof expected === 'object') {
+    for (const [k, want] of Object.entries(expected as Record<string, unknown>)) {
+      const have = (actual as Record<string, unknown[]>)[k] ?? [];
+      for (const w of Array.isArray(want) ? want : [want]) if (!have.includes(w)) return `evidence.${k} lacks ${JSON.stringify(w)} (has ${JSON.stringify(have)})`;
+    }
+    return undefined;
+  }
+  return isDeepStrictEqual(expected, actual) ? undefined : `${name}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
+}
+
+/** Runs one test file; throws FmeaflowError when the file itself is unusable. */
+export function runRuleTestFile(testFile: string, defaults: { occurrenceTable?: OccurrenceTable } = {}): CaseResult[] {
+  let spec: TestFile;
+  try {
+    spec = parse(readFileSync(testFile, 'utf8')) as TestFile;
+  } catch (err) {
+    throw new FmeaflowError(ErrorCodes.PARSE_ERROR, `${testFile}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+  }
+  if (!spec || !Array.isArray(spec.ruleFiles) || !Array.isArray(spec.tests)) {
+    throw new FmeaflowError(ErrorCodes.PARSE_ERROR, `${testFile}: a rules test file needs 'ruleFiles' (list) and 'tests' (list)`);
+  }
+  const base = dirname(testFile);
+  const files = readRuleFiles(spec.ruleFiles.map((f) => resolve(base, f)));
+  const records = toRuleSetRecords(files, 0, 'rules-test');
+  const table = new Map(records.map((r) => [r.worksheet, r]));
+  const occurrenceTable = spec.occurrenceTable ? loadOccurrenceTable(resolve(base, spec.occurrenceTable)) : defaults.occurrenceTable ?? loadOccurrenceTable();
+
+  return spec.tests.map((tc) => {
+    const failures: string[] = [];
+    const fleetSize = tc.fleetSize ?? spec.fleetSize;
+    const proc = createFmeaEvaluateProcessor({ occurrenceTable, ...(fleetSize !== undefined ? { fleetSize } : {}) });
+    const store = new MapStore();
+    const latest = new Map<string, FmeaAction>();
+    let watermark = 0;
+    for (const [i, rec] of (tc.input ?? []).entries()) {
+      try {
+        const t = proc.eventTimeMs(rec.value, rec.topic);
+        watermark = Math.max(watermark, t - proc.allowedLatenessMs);
+        const ctx: ProcessorContext = { partition: 0, watermarkMs: watermark, nowMs: t, globals: { table: <V>(topic: string) => (topic === Topics.rules ? table : new Map()) as unknown as ReadonlyMap<string, V> } };
+        const res = proc.process(store, { topic: rec.topic, partition: 0, offset: String(i), key: '', value: rec.value, eventTimeMs: t, headers: {} }, ctx);
+        for (const u of res.updates ?? []) u.value === null ? store.map.delete(u.key) : store.map.set(u.key, u.value);
+        for (const o of res.outputs ?? []) if (o.value) latest.set(o.key, o.value as FmeaAction);
+      } catch (err) {
+        failures.push(`input[${i}] (${rec.topic}): ${(err as Error).message}`);
+      }
+    }
+    for (const exp of tc.expect ?? []) {
+      const act = latest.get(exp.key);
+      if (!act) { failures.push(`expected action ${exp.key} was not produced (got: ${[...latest.keys()].join(', ') || 'none'})`); continue; }
+      for (const [field, want] of Object.entries(exp)) {
+        if (field === 'key') continue;
+        const problem = checkField(field, want, (act as unknown as Record<string, unknown>)[field]);
+        if (problem) failures.push(`${exp.key}: ${problem}`);
+      }
+    }
+    for (const key of tc.absent ?? []) if (latest.has(key)) failures.push(`action ${key} was produced but the test says it must not be`);
+    return { file: testFile, name: tc.name, failures };
+  });
+}

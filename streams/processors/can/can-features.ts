@@ -1,0 +1,102 @@
+/**
+ * The CAN feature processor: per vehicle, bus and event-time window (default 10 s) it
+ * accumulates frames from `vehicle.can.v1` and, when the watermark passes the window end,
+ * publishes one feature vector with named dimensions to `fmeaflow.can-features.v1`.
+ * Frames are windowed by their own timestamps (a batch may straddle two windows); the time
+ * a batch covers is credited to the windows it overlaps, so rates use observed time.
+ */
+import { Topics } from '../../topic-catalog.ts';
+import type { FiredTimer, InputRecord, ProcessResult, Processor, ReadonlyStore, StoreUpdate, TimerRequest } from '../processor.ts';
+import type { CanFrameBatch } from './can-batch.ts';
+import { addFrame, DEFAULT_CAN_FEATURE_CONFIG, finishWindow, newLinkState, newWindow, type CanFeatureConfig, type LinkState, type WindowAcc } from './feature-window.ts';
+
+/** Value of `fmeaflow.can-features.v1` (schemas/can-feature-vector.avsc). */
+export interface CanFeatureVector {
+  readonly vehicleId: string;
+  readonly bus: string;
+  readonly windowStartMs: number;
+  readonly windowEndMs: number;
+  readonly coveredMs: number;
+  readonly frameCount: number;
+  readonly bitrateBps: number;
+  readonly features: Record<string, number>;
+  readonly missingDimensions: string[];
+  readonly dtcCodes: string[];
+  readonly droppedFrames: number;
+}
+
+export interface CanFeaturesProcessorConfig extends Partial<CanFeatureConfig> {
+  readonly name?: string;
+  /** Allowed lateness of batches (default 30 s: vehicles upload in bursts). */
+  readonly allowedLatenessMs?: number;
+}
+
+type StoreValue = WindowAcc | LinkState;
+
+const windowKey = (v: string, bus: string, start: number): string => `w|${v}|${bus}|${start}`;
+const linkKey = (v: string, bus: string): string => `l|${v}|${bus}`;
+
+/** Creates the CAN feature extraction processor. */
+export function createCanFeaturesProcessor(config: CanFeaturesProcessorConfig = {}): Processor<StoreValue, CanFrameBatch> {
+  const cfg: CanFeatureConfig = { ...DEFAULT_CAN_FEATURE_CONFIG, ...config };
+  const w = cfg.windowMs;
+  return {
+    name: config.name ?? 'can-features',
+    inputTopics: [Topics.can],
+    outputTopics: [Topics.canFeatures],
+    store: 'can-features',
+    allowedLatenessMs: config.allowedLatenessMs ?? 30_000,
+    eventTimeMs: (b) => Math.floor(Number(b.batchStartUs) / 1000),
+    process(store: ReadonlyStore<StoreValue>, record: InputRecord<CanFrameBatch>): ProcessResult<StoreValue> {
+      const b = record.value;
+      const bitrate = b.bitrateBps ?? cfg.bitrateByBus?.[b.bus] ?? cfg.defaultBitrateBps;
+      const lk = linkKey(b.vehicleId, b.bus);
+      const stored = store.get(lk) as LinkState | undefined;
+      const link: LinkState = stored ? structuredClone(stored) : newLinkState();
+      const windows = new Map<number, WindowAcc>();
+      const timers: TimerRequest[] = [];
+      const accFor = (start: number): WindowAcc => {
+        let acc = windows.get(start);
+        if (!acc) {
+          const prev = store.get(windowKey(b.vehicleId, b.bus, start)) as WindowAcc | undefined;
+          acc = prev ? structuredClone(prev) : newWindow(b.vehicleId, b.bus, start, w, bitrate);
+          if (!prev) timers.push({ kind: 'event-time', id: `close|${b.vehicleId}|${b.bus}|${start}`, atMs: start + w, payload: { vehicleId: b.vehicleId, bus: b.bus, startMs: start } });
+          windows.set(start, acc);
+        }
+        return acc;
+      };
+      const startMs = Number(b.batchStartUs) / 1000;
+      const endMs = Number(b.batchEndUs) / 1000;
+      for (let s = Math.floor(startMs / w) * w; s < endMs; s += w) {
+        accFor(s).coveredMs += Math.min(endMs, s + w) - Math.max(startMs, s);
+      }
+      if (b.droppedFrames) accFor(Math.floor(startMs / w) * w).droppedFrames += Number(b.droppedFrames);
+      for (const f of b.frames) {
+        const t = Number(f.timestampUs) / 1000;
+        addFrame(accFor(Math.floor(t / w) * w), link, { ...f, timestampUs: Number(f.timestampUs) }, cfg);
+      }
+      for (const [k, t] of Object.entries(link.pending)) if (endMs - t > cfg.requestTimeoutMs) delete link.pending[k];
+      const updates: StoreUpdate<StoreValue>[] = [{ key: lk, value: link }];
+      for (const [s, acc] of windows) updates.push({ key: windowKey(b.vehicleId, b.bus, s), value: acc });
+      return { updates, timers };
+    },
+    onTimer(store: ReadonlyStore<StoreValue>, timer: FiredTimer): ProcessResult<StoreValue> {
+      const p = timer.payload as { vehicleId?: string; bus?: string; startMs?: number } | undefined;
+      if (!p?.vehicleId || p.bus === undefined || p.startMs === undefined) return {};
+      const wk = windowKey(p.vehicleId, p.bus, p.startMs);
+      const acc = store.get(wk) as WindowAcc | undefined;
+      if (!acc) return {};
+      const lk = linkKey(p.vehicleId, p.bus);
+      const link = (store.get(lk) as LinkState | undefined) ?? newLinkState();
+      const done = finishWindow(acc, link, cfg);
+      const vector: CanFeatureVector = {
+        vehicleId: acc.vehicleId, bus: acc.bus, windowStartMs: acc.startMs, windowEndMs: acc.endMs, coveredMs: acc.coveredMs, frameCount: acc.frames,
+        bitrateBps: acc.bitrateBps, features: done.features as Record<string, number>, missingDimensions: done.missing, dtcCodes: acc.dtcCodes, droppedFrames: acc.droppedFrames,
+      };
+      return {
+        updates: [{ key: wk, value: null }, { key: lk, value: { ...link, latencyBaselineMs: done.latencyBaselineMs } }],
+        outputs: [{ topic: Topics.canFeatures, key: acc.vehicleId, value: vector }],
+      };
+    },
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * The FMEA evaluation core: evidence in, activated actions out. For each evidence item it
+ * finds the rule leaves it satisfies, remembers the latest match per leaf and scope
+ * (vehicle, model, fleet), then re-evaluates the all/any trees of the touched entries within
+ * their time windows. An activated entry becomes an action keyed by entry + scope; repeated
+ * evidence updates that action (last seen, evidence lists, observed occurrence) instead of
+ * adding another. State lives in a KeyValue so the processor, `rules test` and benchmarks
+ * share this code unchanged.
+ */
+import { actionPriority, apWeight } from './action-priority.ts';
+import { emptyEvidence, type ActionEvidence, type FmeaAction } from './action.ts';
+import type { Evidence } from './evidence/evidence.ts';
+import { leafMatches } from './leaf-match.ts';
+import { occurrenceFromShare, type OccurrenceTable } from './occurrence.ts';
+import type { Condition, FmeaEntry, ScopeKind } from './rule-model.ts';
+import type { IndexedLeaf, RuleSet } from './rule-set.ts';
+import { riskPriorityNumber } from './rpn.ts';
+import type { KeyValue } from './store-overlay.ts';
+
+export interface EvaluatorConfig {
+  readonly occurrenceTable: OccurrenceTable;
+  /** Fleet size for observed occurrence; when absent, the distinct vehicles seen in evidence. */
+  readonly fleetSize?: number;
+  /** Vehicle → model, for the `model` scope when evidence does not name the model. */
+  readonly modelOf?: (vehicleId: string) => string | undefined;
+  /** Items kept per evidence list of an action (default 20). */
+  readonly maxListItems?: number;
+  /** An action not re-activated for this long turns RESOLVED (default 24 h). */
+  readonly resolveAfterMs?: number;
+  /** Cap on vehicles remembered per entry for the observed occurrence (default 200 000). */
+  readonly maxAffectedTracked?: number;
+}
+
+interface LeafMatch { readonly t: number; readonly s: Partial<ActionEvidence> }
+type ScopeState = Record<string, LeafMatch>;
+
+export interface EvaluationResult {
+  readonly actions: FmeaAction[];
+  /** Resolve timers to (re-)arm: action key → event time. */
+  readonly timers: { key: string; atMs: number }[];
+}
+
+const K = { vehicle: 'veh:', fleetCount: 'fleet:count', scope: 'sc:', action: 'act:', affected: 'aff:', rankHist: 'rank:hist' } as const;
+
+/**
+ * Open actions grouped by (AP weight, RPN) into buckets holding their affected-vehicle counts,
+ * sorted. Rank is competition ranking (ties share a rank): every action in a better bucket
+ * plus those in the same bucket with more affected vehicles. An update touches one or two
+ * buckets (copied on write), so its cost does not grow with the number of stored actions.
+ */
+type RankBuckets = Record<string, number[]>;
+
+function upperBound(xs: readonly number[], x: number): number {
+  let lo = 0, hi = xs.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (xs[mid]! <= x) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+
+class RankIndex {
+  private readonly buckets: RankBuckets;
+  private readonly touched = new Set<string>();
+  constructor(private readonly kv: KeyValue) {
+    this.buckets = { ...(kv.get<RankBuckets>(K.rankHist) ?? {}) };
+  }
+  private bucket(a: FmeaAction): string {
+    return `${apWeight(a.actionPriority)}|${a.rpn}`;
+  }
+  private edit(key: string): number[] {
+    if (!this.touched.has(key)) { this.buckets[key] = [...(this.buckets[key] ?? [])]; this.touched.add(key); }
+    return this.buckets[key]!;
+  }
+  /** Replaces `prev` (if any) by `next` (if any). */
+  move(prev: FmeaAction | undefined, next: FmeaAction | undefined): void {
+    if (prev && prev.status !== 'RESOLVED') {
+      const xs = this.edit(this.bucket(prev));
+      const i = upperBound(xs, prev.affectedVehicles) - 1;
+      if (i >= 0 && xs[i] === prev.affectedVehicles) xs.splice(i, 1);
+    }
+    if (next && next.status !== 'RESOLVED') {
+      const xs = this.edit(this.bucket(next));
+      xs.splice(upperBound(xs, next.affectedVehicles), 0, next.affectedVehicles);
+    }
+  }
+  /** 1 + open actions strictly ahead of `a`. */
+  rankOf(a: FmeaAction): number {
+    const w = apWeight(a.actionPriority);
+    let ahead = 0;
+    for (const [key, xs] of Object.entries(this.buckets)) {
+      const bar = key.indexOf('|');
+      const bw = Number(key.slice(0, bar));
+      const br = Number(key.slice(bar + 1));
+      if (bw > w || (bw === w && br > a.rpn)) ahead += xs.length;
+      else if (bw === w && br === a.rpn) ahead += xs.length - upperBound(xs, a.affectedVehicles);
+    }
+    return ahead + 1;
+  }
+  /** Writes the buckets back when they changed. */
+  flush(): void {
+    if (this.touched.size === 0) return;
+    for (const k of this.touched) if (this.buckets[k]!.length === 0) delete this.buckets[k];
+    this.kv.set(K.rankHist, this.buckets);
+  }
+}
+
+function summarize(ev: Evidence, max: number): Partial<ActionEvidence> {
+  const base = { vehicles: ev.vehicles.slice(0, max), traceIds: ev.traceIds.slice(0, max) };
+  switch (ev.kind) {
+    case 'logCluster': return { ...base, logClusterIds: [ev.clusterId], keywords: ev.keywords.slice(0, 8) };
+    case 'drift': return { ...base, driftEvents: [`${ev.ref}${ev.zScore !== undefined ? ` z=${ev.zScore.toFixed(2)}` : ''}@${ev.timeMs}`] };
+    case 'alert': return { ...base, alerts: [`${ev.ref}@${ev.timeMs}`] };
+    case 'canary': return { ...base, canaryVerdicts: [`${ev.ref}=${ev.verdict}`] };
+    case 'canFeature': return { ...base, canFeatureWindows: [`${ev.ref}@${ev.timeMs}`], dtcCodes: ev.dtcCodes.slice(0, max) };
+    case 'canCluster': return { ...base, canClusters: [ev.ref] };
+  }
+}
+
+function mergeEvidence(into: ActionEvidence, parts: readonly Partial<ActionEvidence>[], max: number): ActionEvidence {
+  const out = { ...into } as Record<keyof ActionEvidence, string[]>;
+  for (const p of parts) {
+    for (const [k, list] of Object.entries(p) as [keyof ActionEvidence, string[]][]) {
+      const cur = out[k].filter((x) => !list.includes(x));
+      out[k] = [...cur, ...list].slice(-max);
+    }
+  }
+  return out;
+}
+
+function scopesOf(ev: Evidence, cfg: EvaluatorConfig): { kind: ScopeKind; id: string }[] {
+  const out: { kind: ScopeKind; id: string }[] = ev.vehicles.map((v) => ({ kind: 'vehicle' as const, id: v }));
+  const models = new Set<string>();
+  if (ev.model) models.add(ev.model);
+  else if (cfg.modelOf) for (const v of ev.vehicles) { const m = cfg.modelOf(v); if (m) models.add(m); }
+  for (const m of models) out.push({ kind: 'model', id: m });
+  out.push({ kind: 'fleet', id: 'fleet' });
+  return out;
+}
+
+function satisfied(c: Condition, rs: RuleSet, st: ScopeState, now: number, windowMs: number, acc: Partial<ActionEvidence>[]): boolean {
+  if (c.type === 'group') {
+    const w = c.withinMs ?? windowMs;
+    const local: Partial<ActionEvidence>[] = [];
+    const results = c.children.map((ch) => satisfied(ch, rs, st, now, w, local));
+    const ok = c.op === 'all' ? results.every(Boolean) : results.some(Boolean);
+    if (ok) acc.push(...local);
+    return ok;
+  }
+  const m = st[rs.leafIds.get(c)!];
+  if (!m || Math.abs(now - m.t) > windowMs) return false;
+  acc.push(m.s);
+  return true;
+}
+
+/** Fleet size in force: configured, else distinct vehicles seen. */
+export function fleetSizeOf(kv: KeyValue, cfg: EvaluatorConfig): number {
+  return cfg.fleetSize ?? kv.get<number>(K.fleetCount) ?? 0;
+}
+
+/** Feeds one evidence item through the rule set; returns the actions it created or updated. */
+export function ingestEvidence(rs: RuleSet, ev: Evidence, kv: KeyValue, cfg: EvaluatorConfig): EvaluationResult {
+  const max = cfg.maxListItems ?? 20;
+  for (const v of ev.vehicles) {
+    if (kv.get(K.vehicle + v) === undefined) {
+      kv.set(K.vehicle + v, 1);
+      kv.set(K.fleetCount, (kv.get<number>(K.fleetCount) ?? 0) + 1);
+    }
+  }
+  const candidates: readonly IndexedLeaf[] = rs.leavesByKind.get(ev.kind) ?? [];
+  const matched = candidates.filter((l) => leafMatches(l.leaf, ev));
+  if (matched.length === 0) return { actions: [], timers: [] };
+  const summary = summarize(ev, max);
+  const scopes = scopesOf(ev, cfg);
+  const actions: FmeaAction[] = [];
+  const timers: { key: string; atMs: number }[] = [];
+  const entries = new Set<FmeaEntry>(matched.map((m) => m.entry));
+  const ranks = new RankIndex(kv);
+
+  for (const scope of scopes) {
+    const relevant = matched.filter((m) => m.entry.scopes.includes(scope.kind));
+    if (relevant.length === 0) continue;
+    const sk = `${K.scope}${scope.kind}:${scope.id}`;
+    const st: ScopeState = { ...(kv.get<ScopeState>(sk) ?? {}) };
+    // One slot per leaf, so the state only outgrows the leaf count after rules changed; expired
+    // matches never satisfy a window, so sweeping then (not per event) is enough.
+    const keys = Object.keys(st);
+    if (keys.length > rs.leafIds.size) for (const k of keys) if (st[k]!.t < ev.timeMs - rs.maxWindowMs || !rs.leafIdSet.has(k)) delete st[k];
+    for (const m of relevant) {
+      const old = st[m.leafId];
+      if (!old || old.t <= ev.timeMs) st[m.leafId] = { t: ev.timeMs, s: summary };
+    }
+    kv.set(sk, st);
+    for (const entry of entries) {
+      if (!entry.scopes.includes(scope.kind)) continue;
+      const acc: Partial<ActionEvidence>[] = [];
+      if (!satisfied(entry.evidence, rs, st, ev.timeMs, entry.evidence.withinMs ?? rs.maxWindowMs, acc)) continue;
+      const action = upsertAction(entry, scope, ev.timeMs, acc, kv, cfg, max, ranks);
+      actions.push(action);
+      timers.push({ key: action.key, atMs: action.lastSeenMs + (cfg.resolveAfterMs ?? 86_400_000) });
+    }
+  }
+  ranks.flush();
+  return { actions, timers };
+}
+
+function upsertAction(entry: FmeaEntry, scope: { kind: ScopeKind; id: string }, timeMs: number, acc: Partial<ActionEvidence>[], kv: KeyValue, cfg: EvaluatorConfig, max: number, ranks: RankIndex): FmeaAction {
+  const key = `${entry.id}|${scope.kind}:${scope.id}`;
+  const prev = kv.get<FmeaAction>(K.action + key);
+  // One key per (entry, vehicle) plus a counter: O(1) per update however many vehicles are affected.
+  const countKey = `${K.affected}${entry.id}`;
+  let affectedN = kv.get<number>(countKey) ?? 0;
+  const candidates = scope.kind === 'vehicle' ? [scope.id] : acc.flatMap((a) => a.vehicles ?? []);
+  for (const v of candidates) {
+    const vk = `${countKey}|${v}`;
+    if (kv.get(vk) !== undefined || affectedN >= (cfg.maxAffectedTracked ?? 200_000)) continue;
+    kv.set(vk, 1);
+    affectedN++;
+  }
+  if (affectedN !== (kv.get<number>(countKey) ?? 0)) kv.set(countKey, affectedN);
+  const fleet = fleetSizeOf(kv, cfg);
+  const observed = occurrenceFromShare(affectedN, fleet, cfg.occurrenceTable) ?? null;
+  const o = entry.occurrenceFromField && observed !== null ? observed : entry.occurrence;
+  const evidence = mergeEvidence(prev?.evidence ?? emptyEvidence(), acc, max);
+  const action: FmeaAction = {
+    key, entryId: entry.id, worksheet: entry.worksheet, scopeKind: scope.kind, scopeId: scope.id, item: entry.item, function: entry.function,
+    failureMode: entry.failureMode, effect: entry.effect, cause: entry.cause, severity: entry.severity, occurrenceWorksheet: entry.occurrence,
+    occurrenceObserved: observed, occurrence: o, detection: entry.detection, rpn: riskPriorityNumber(entry.severity, o, entry.detection),
+    actionPriority: actionPriority(entry.severity, o, entry.detection), rank: 0, affectedVehicles: affectedN, fleetSize: fleet,
+    recommendedActions: entry.actions.map((a) => ({ ...a })), evidence,
+    firstSeenMs: prev ? Math.min(prev.firstSeenMs, timeMs) : timeMs, lastSeenMs: prev ? Math.max(prev.lastSeenMs, timeMs) : timeMs,
+    updateCount: (prev?.updateCount ?? 0) + 1, status: !prev ? 'NEW' : prev.status === 'RESOLVED' ? 'REOPENED' : 'ONGOING',
+  };
+  ranks.move(prev, action);
+  const ranked = { ...action, rank: ranks.rankOf(action) };
+  kv.set(K.action + key, ranked);
+  return ranked;
+}
+
+/** Marks an action RESOLVED when its resolve timer fires and no newer evidence arrived. */
+export function resolveAction(key: string, atMs: number, kv: KeyValue, cfg: EvaluatorConfig): FmeaAction | undefined {
+  const prev = kv.get<FmeaAction>(K.action + key);
+  if (!prev || prev.status === 'RESOLVED' || prev.lastSeenMs + (cfg.resolveAfterMs ?? 86_400_000) > atMs) return undefined;
+  const resolved: FmeaAction = { ...prev, status: 'RESOLVED', rank: 0 };
+  const ranks = new RankIndex(kv);
+  ranks.move(prev, undefined);
+  ranks.flush();
+  kv.set(K.action + key, resolved);
+  return resolved;
+}
+
+/** All stored actions (for `rules test` and the demo view). */
+export function storedActions(kv: KeyValue): FmeaAction[] {
+  return [...kv.entries<FmeaAction>(K.action)].map(([, a]) => a);
+}

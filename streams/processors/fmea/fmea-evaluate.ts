@@ -1,0 +1,87 @@
+/**
+ * The FMEA evaluation processor: reads evidence topics (log clusters, drift, alerts, canary
+ * verdicts, CAN features, CAN clusters), hot-reloads worksheets from the global rules
+ * table (last-good kept in state) and writes ranked actions to the compacted actions topic,
+ * keyed by entry + scope. Fleet and model scopes see only this partition's evidence, so the
+ * topology should route evidence to this processor by a fleet-wide key (see report).
+ */
+import { ErrorCodes, FmeaflowError } from '../../errors.ts';
+import { Topics } from '../../topic-catalog.ts';
+import type { FiredTimer, InputRecord, OutputRecord, ProcessResult, Processor, ProcessorContext, ReadonlyStore, TimerRequest } from '../processor.ts';
+import { reconcileRules, RuleSetCache, type RuleSetRecord } from './active-rules.ts';
+import { EVIDENCE_ADAPTERS } from './evidence/adapters.ts';
+import { InvalidEvidence, type Evidence } from './evidence/evidence.ts';
+import { ingestEvidence, resolveAction, type EvaluatorConfig } from './evaluator.ts';
+import { StoreOverlay } from './store-overlay.ts';
+
+export interface FmeaEvaluateConfig extends EvaluatorConfig {
+  readonly name?: string;
+  /** Allowed lateness of evidence (default 5 min). */
+  readonly allowedLatenessMs?: number;
+  /** Series known to exist; used only for warnings when re-validating rules. */
+  readonly knownSeries?: ReadonlySet<string>;
+  /** Evidence topics to read (default: all six). */
+  readonly inputTopics?: readonly string[];
+}
+
+/** Creates the FMEA evaluation processor. */
+export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<unknown, unknown> {
+  const cache = new RuleSetCache(cfg.knownSeries ? { knownSeries: cfg.knownSeries } : {});
+  const inputs = cfg.inputTopics ?? [...EVIDENCE_ADAPTERS.keys()];
+  const adapterOf = (topic: string) => {
+    const a = EVIDENCE_ADAPTERS.get(topic);
+    if (!a) throw new FmeaflowError(ErrorCodes.INVALID_RECORD, `no evidence adapter for topic ${topic}`);
+    return a;
+  };
+  const toOutputs = (actions: readonly { key: string }[]): OutputRecord[] => actions.map((a) => ({ topic: Topics.actions, key: a.key, value: a }));
+  const toTimers = (timers: readonly { key: string; atMs: number }[]): TimerRequest[] => timers.map((t) => ({ kind: 'event-time', id: `resolve:${t.key}`, atMs: t.atMs, payload: { key: t.key } }));
+
+  return {
+    name: cfg.name ?? 'fmea-evaluate',
+    inputTopics: inputs,
+    outputTopics: [Topics.actions],
+    store: 'fmea-evaluate',
+    globalTopics: [Topics.rules],
+    allowedLatenessMs: cfg.allowedLatenessMs ?? 300_000,
+    eventTimeMs(value, topic) {
+      try {
+        return adapterOf(topic).eventTimeMs(value);
+      } catch (err) {
+        throw invalid(err, topic);
+      }
+    },
+    process(store: ReadonlyStore<unknown>, record: InputRecord<unknown>, ctx: ProcessorContext): ProcessResult<unknown> {
+      const kv = new StoreOverlay(store);
+      const { ruleSet } = reconcileRules(ctx.globals.table<RuleSetRecord>(Topics.rules), kv, cache);
+      let evidence: Evidence[];
+      try {
+        evidence = adapterOf(record.topic).toEvidence(record.value);
+      } catch (err) {
+        throw invalid(err, record.topic);
+      }
+      const actions = [];
+      const timers = [];
+      if (ruleSet) {
+        for (const ev of evidence) {
+          const r = ingestEvidence(ruleSet, ev, kv, cfg);
+          actions.push(...r.actions);
+          timers.push(...r.timers);
+        }
+      }
+      return { updates: kv.updates(), outputs: toOutputs(actions), timers: toTimers(timers) };
+    },
+    onTimer(store: ReadonlyStore<unknown>, timer: FiredTimer): ProcessResult<unknown> {
+      const key = timer.payload?.['key'];
+      if (typeof key !== 'string') return {};
+      const kv = new StoreOverlay(store);
+      const resolved = resolveAction(key, timer.atMs, kv, cfg);
+      return resolved ? { updates: kv.updates(), outputs: toOutputs([resolved]) } : {};
+    },
+  };
+}
+
+function invalid(err: unknown, topic: string): FmeaflowError {
+  if (err instanceof FmeaflowError) return err;
+  const field = err instanceof InvalidEvidence ? err.field : undefined;
+  return new FmeaflowError(ErrorCodes.INVALID_RECORD, `${topic}: ${err instanceof Error ? err.message : String(err)}`, { cause: err, details: { topic, ...(field ? { field } : {}) } });
+}

@@ -1,0 +1,53 @@
+/**
+ * A write-through overlay on a read-only processor store: the evaluator reads its own
+ * writes within one record, and the processor turns the overlay into StoreUpdates at the
+ * end. Keeps the evaluator free of the processor contract so `rules test` and benchmarks can
+ * run it on a plain Map.
+ */
+import type { ReadonlyStore, StoreUpdate } from '../processor.ts';
+
+export interface KeyValue {
+  get<T>(key: string): T | undefined;
+  set(key: string, value: unknown): void;
+  /** Keys starting with `prefix`, overlay applied. */
+  entries<T>(prefix: string): Iterable<readonly [string, T]>;
+}
+
+/** KeyValue over a ReadonlyStore with buffered writes. */
+export class StoreOverlay implements KeyValue {
+  private readonly writes = new Map<string, unknown>();
+  constructor(private readonly base: ReadonlyStore<unknown>) {}
+  get<T>(key: string): T | undefined {
+    if (this.writes.has(key)) return (this.writes.get(key) ?? undefined) as T | undefined;
+    return this.base.get(key) as T | undefined;
+  }
+  set(key: string, value: unknown): void {
+    this.writes.set(key, value);
+  }
+  *entries<T>(prefix: string): Iterable<readonly [string, T]> {
+    for (const [k, v] of this.base.entries()) {
+      if (!k.startsWith(prefix) || this.writes.has(k)) continue;
+      yield [k, v as T];
+    }
+    for (const [k, v] of this.writes) if (k.startsWith(prefix) && v !== null) yield [k, v as T];
+  }
+  /** Buffered writes as store updates. */
+  updates(): StoreUpdate<unknown>[] {
+    return [...this.writes].map(([key, value]) => ({ key, value: value ?? null }));
+  }
+}
+
+/** KeyValue over a plain Map (tests, benchmarks, `rules test`). */
+export class MapKeyValue implements KeyValue {
+  constructor(readonly map = new Map<string, unknown>()) {}
+  get<T>(key: string): T | undefined {
+    return this.map.get(key) as T | undefined;
+  }
+  set(key: string, value: unknown): void {
+    if (value === null) this.map.delete(key);
+    else this.map.set(key, value);
+  }
+  *entries<T>(prefix: string): Iterable<readonly [string, T]> {
+    for (const [k, v] of this.map) if (k.startsWith(prefix)) yield [k, v as T];
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * Parses one rule file's YAML text into a compiled Worksheet, collecting every problem with
+ * file, line, column and field: YAML syntax, JSON Schema violations (ajv), then meaning
+ * (condition syntax, unknown evidence fields, unknown series, duplicate ids). Pure — the
+ * text comes from a file (lint) or from the rules topic (hot reload), so both paths validate
+ * identically.
+ */
+import AjvModule from 'ajv';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import schema from '../../../fmea-rules/worksheet.schema.json' with { type: 'json' };
+import { CAN_FEATURE_DIMENSIONS, isCanFeatureDimension } from '../can/feature-dimensions.ts';
+import { collectRefs, ConditionSyntaxError, parseCondition, type ExprNode } from './condition-expr.ts';
+import { parseDurationMs } from './duration.ts';
+import type { Condition, FmeaEntry, GroupCondition, RecommendedAction, ScopeKind, Worksheet } from './rule-model.ts';
+import { fieldPath, type RuleIssue } from './rule-issue.ts';
+
+type Path = (string | number)[];
+type Json = Record<string, unknown>;
+
+// ajv's CJS default export needs unwrapping under NodeNext ESM.
+const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
+const validateSchema = new (Ajv as unknown as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }[] | null } })({ allErrors: true, strict: false }).compile(schema);
+
+const DEFAULT_WINDOW_MS = 3_600_000;
+const SERIES_PSEUDO_FIELDS = new Set(['value', 'zscore', 'z']);
+const CLUSTER_EXTRA_FIELDS = new Set(['size', 'share']);
+const LEAF_KEYS = ['logCluster', 'canFeature', 'canCluster', 'drift', 'alert', 'dtc', 'canary'] as const;
+
+export interface ParseOptions {
+  /** Series names known to exist (metrics, engine series); conditions on others get a warning. Omit to skip the check. */
+  readonly knownSeries?: ReadonlySet<string>;
+}
+
+export interface ParseResult {
+  readonly worksheet?: Worksheet;
+  readonly issues: RuleIssue[];
+}
+
+/** Parses and validates one rule file. `worksheet` is set only when there is no error-level issue. */
+export function parseWorksheet(file: string, text: string, opts: ParseOptions = {}): ParseResult {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const issues: RuleIssue[] = [];
+  for (const e of doc.errors) {
+    let offset = e.pos[0];
+    // The parser notices an unclosed quote at the end of the document; point at the opening quote instead.
+    if (e.code === 'MISSING_CHAR' && /quote/i.test(e.message)) {
+      const q = e.message.includes("'") && !e.message.includes('"') ? "'" : '"';
+      const open = text.lastIndexOf(q, Math.max(0, offset - 1));
+      if (open >= 0) offset = open;
+    }
+    const pos = lc.linePos(offset);
+    issues.push({ severity: 'error', file, line: pos.line, column: pos.col, field: '', message: `YAML syntax: ${e.message.split('\n')[0]}` });
+  }
+  if (issues.length > 0) return { issues };
+  const data = doc.toJS() as unknown;
+  const at = (path: Path, key = false, inner = 0): { line: number; column: number } => locate(doc, lc, path, key, inner);
+  const push = (severity: RuleIssue['severity'], path: Path, message: string, key = false, inner = 0): void => {
+    issues.push({ severity, file, ...at(path, key, inner), field: fieldPath(path), message });
+  };
+
+  if (!validateSchema(data)) {
+    for (const err of validateSchema.errors ?? []) {
+      const path: Path = err.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+      if (err.keyword === 'additionalProperty' || err.keyword === 'additionalProperties') {
+        const prop = String(err.params['additionalProperty']);
+        push('error', [...path, prop], `unknown field '${prop}'`, true);
+      } else if (err.keyword === 'anyOf' || err.keyword === 'if') {
+        continue; // its branches already reported the concrete problem
+      } else if (err.keyword === 'required') {
+        push('error', path, `missing required field '${String(err.params['missingProperty'])}'`);
+      } else if (err.keyword === 'enum') {
+        push('error', path, `${err.message}: ${JSON.stringify(err.params['allowedValues'])}`);
+      } else {
+        push('error', path, err.message ?? err.keyword);
+      }
+    }
+    // Meaning checks on a schema-invalid document may meet unexpected shapes; they still
+    // report what they can (unknown features, bad conditions) so one lint run shows all.
+    try {
+      checkMeaning(data as Json, doc, push, opts);
+    } catch {
+      /* shape problems are already reported by the schema */
+    }
+    return { issues: dedupe(issues) };
+  }
+  return checkMeaning(data as Json, doc, push, opts, issues, file, at);
+}
+
+function checkMeaning(root: Json, doc: Document, push: Push, opts: ParseOptions, issues: RuleIssue[] = [], file = '', at?: (path: Path) => { line: number }): ParseResult {
+  const defaults = (root['defaults'] ?? {}) as Json;
+  const defWindow = typeof defaults['within'] === 'string' ? parseDurationMs(defaults['within']) ?? DEFAULT_WINDOW_MS : DEFAULT_WINDOW_MS;
+  const defScopes = (defaults['scopes'] as ScopeKind[] | undefined) ?? ['vehicle'];
+  const defFromField = defaults['occurrenceFromField'] === true;
+  const worksheetId = String(root['worksheet']);
+  const entryIds = new Map<string, number>();
+  const entries: FmeaEntry[] = [];
+
+  (root['entries'] as Json[]).forEach((e, i) => {
+    const base: Path = ['entries', i];
+    const id = String(e['id']);
+    if (entryIds.has(id)) push('error', [...base, 'id'], `duplicate entry id '${id}' (first at entries[${entryIds.get(id)}])`);
+    else entryIds.set(id, i);
+    const actionIds = new Set<string>();
+    const actions: RecommendedAction[] = ((e['actions'] as Json[] | undefined) ?? []).map((a, j) => {
+      if (actionIds.has(String(a['id']))) push('error', [...base, 'actions', j, 'id'], `duplicate action id '${String(a['id'])}' in entry ${id}`);
+      actionIds.add(String(a['id']));
+      return { id: String(a['id']), description: String(a['description']), ownerRole: String(a['owner']), kind: String(a['kind']) };
+    });
+    const compiled = compileCondition(e['evidence'] as Json, [...base, 'evidence'], doc, push, opts);
+    const evidence: GroupCondition = compiled.type === 'group' ? compiled : { type: 'group', op: 'all', children: [compiled] };
+    const controls = (e['controls'] ?? {}) as Json;
+    entries.push({
+      id, worksheet: worksheetId, item: String(e['item']), function: String(e['function']), failureMode: String(e['failureMode']),
+      effect: String(e['effect']), cause: String(e['cause']), severity: e['severity'] as number, occurrence: e['occurrence'] as number,
+      detection: e['detection'] as number, preventionControls: (controls['prevention'] as string[] | undefined) ?? [],
+      detectionControls: (controls['detection'] as string[] | undefined) ?? [], actions,
+      scopes: (e['scopes'] as ScopeKind[] | undefined) ?? defScopes,
+      occurrenceFromField: typeof e['occurrenceFromField'] === 'boolean' ? e['occurrenceFromField'] : defFromField,
+      evidence: { ...evidence, withinMs: evidence.withinMs ?? defWindow }, line: at ? at(base).line : 0,
+    });
+  });
+
+  const hasError = issues.some((x) => x.severity === 'error');
+  return hasError ? { issues } : { issues, worksheet: { id: worksheetId, title: String(root['title'] ?? worksheetId), kind: String(root['kind'] ?? 'DFMEA'), sourceFile: file, entries } };
+}
+
+type Push = (severity: RuleIssue['severity'], path: Path, message: string, key?: boolean, inner?: number) => void;
+
+function compileCondition(c: Json, path: Path, doc: Document, push: Push, opts: ParseOptions): Condition {
+  const groupKeys = (['all', 'any'] as const).filter((k) => k in c);
+  const leafKeys = LEAF_KEYS.filter((k) => k in c);
+  if (groupKeys.length + leafKeys.length !== 1) {
+    push('error', path, `a condition needs exactly one of all, any, ${LEAF_KEYS.join(', ')}; found ${[...groupKeys, ...leafKeys].join(', ') || 'none'}`);
+    return { type: 'group', op: 'all', children: [] };
+  }
+  if ('within' in c && groupKeys.length === 0) push('error', [...path, 'within'], "'within' belongs on an all/any group", true);
+  if (groupKeys.length === 1) {
+    const op = groupKeys[0]!;
+    const children = (c[op] as Json[]).map((ch, i) => compileCondition(ch, [...path, op, i], doc, push, opts));
+    const withinMs = typeof c['within'] === 'string' ? parseDurationMs(c['within']) : undefined;
+    return { type: 'group', op, children, ...(withinMs !== undefined ? { withinMs } : {}) };
+  }
+  const kind = leafKeys[0]!;
+  const lp: Path = [...path, kind];
+  switch (kind) {
+    case 'logCluster': {
+      const o = c[kind] as Json;
+      const keywords = ((o['keywords'] as string[] | undefined) ?? []).map((k) => k.split('|').map((x) => x.trim().toLowerCase()).filter(Boolean));
+      const templates = typeof o['template'] === 'string' ? [o['template']] : [];
+      let trend: { kind: 'new' | 'gone' | 'rate'; factor?: number } | undefined;
+      if (typeof o['trend'] === 'string') {
+        trend = parseTrend(o['trend']);
+        if (!trend) push('error', [...lp, 'trend'], `unknown trend '${o['trend']}'; use new, gone, rate_up or 'rate x3'`);
+      }
+      return { type: 'logCluster', keywords, templates, ...(trend ? { trend } : {}) };
+    }
+    case 'dtc':
+      return { type: 'dtc', codes: (c[kind] as string[]).map((x) => x.toUpperCase()) };
+    case 'canary': {
+      const o = c[kind] as Json;
+      const v = o['verdict'] ?? 'fail';
+      return { type: 'canary', metric: String(o['metric']), verdicts: Array.isArray(v) ? (v as string[]) : [String(v)], ...(typeof o['release'] === 'string' ? { release: o['release'] } : {}) };
+    }
+    default: {
+      const raw = c[kind];
+      const text = typeof raw === 'string' ? raw : String((raw as Json)['condition']);
+      const textPath = typeof raw === 'string' ? lp : [...lp, 'condition'];
+      const includeSuppressed = typeof raw === 'object' && (raw as Json)['includeSuppressed'] === true;
+      let expr: ExprNode;
+      try {
+        expr = parseCondition(text);
+      } catch (err) {
+        if (err instanceof ConditionSyntaxError) {
+          push('error', textPath, `condition syntax: ${err.message}`, false, err.column);
+          return { type: 'group', op: 'all', children: [] };
+        }
+        throw err;
+      }
+      for (const ref of collectRefs(expr)) {
+        const problem = checkRef(kind, ref.name, ref.labels.length > 0, opts);
+        if (problem) push(problem.severity, textPath, problem.message, false, ref.column);
+      }
+      return { type: kind, text, expr, includeSuppressed };
+    }
+  }
+}
+
+function checkRef(kind: string, name: string, hasLabels: boolean, opts: ParseOptions): { severity: 'error' | 'warning'; message: string } | undefined {
+  const dims = `known: ${CAN_FEATURE_DIMENSIONS.join(', ')}`;
+  if (kind === 'canFeature') {
+    if (hasLabels) return { severity: 'error', message: `CAN feature '${name}' takes no labels` };
+    return isCanFeatureDimension(name) ? undefined : { severity: 'error', message: `unknown CAN feature '${name}' (${dims})` };
+  }
+  if (kind === 'canCluster') {
+    const dim = name.startsWith('normal.') ? name.slice(7) : name;
+    if (hasLabels) return { severity: 'error', message: `CAN cluster field '${name}' takes no labels` };
+    return isCanFeatureDimension(dim) || CLUSTER_EXTRA_FIELDS.has(name) ? undefined : { severity: 'error', message: `unknown CAN cluster field '${name}' (size, share, <dim>, normal.<dim>; ${dims})` };
+  }
+  if (SERIES_PSEUDO_FIELDS.has(name.toLowerCase())) return undefined;
+  if (opts.knownSeries && !opts.knownSeries.has(name)) return { severity: 'warning', message: `series '${name}' is not produced by any known source; this condition can never match` };
+  return undefined;
+}
+
+function parseTrend(t: string): { kind: 'new' | 'gone' | 'rate'; factor?: number } | undefined {
+  const s = t.trim().toLowerCase();
+  if (s === 'new') return { kind: 'new' };
+  if (s === 'gone') return { kind: 'gone' };
+  if (s === 'rate_up' || s === 'rate up') return { kind: 'rate' };
+  const m = /^rate\s*(?:x|×|\*|>=)\s*(\d+(?:\.\d+)?)$/.exec(s);
+  return m ? { kind: 'rate', factor: Number(m[1]) } : undefined;
+}
+
+function locate(doc: Document, lc: LineCounter, path: Path, wantKey: boolean, inner: number): { line: number; column: number } {
+  let node: Node | null | undefined = doc.contents as Node | null;
+  let best: Node | null | undefined = node;
+  for (let i = 0; i < path.length && node; i++) {
+    const seg = path[i]!;
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && p.key.value === seg);
+      if (!pair) break;
+      node = (last && wantKey ? pair.key : pair.value) as Node | null;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      node = node.items[seg] as Node | undefined;
+    } else break;
+    if (node) best = node;
+  }
+  let offset = best?.range?.[0] ?? 0;
+  if (inner > 0 && best && isScalar(best)) {
+    const quoted = best.type === 'QUOTE_DOUBLE' || best.type === 'QUOTE_SINGLE';
+    const block = best.type === 'BLOCK_LITERAL' || best.type === 'BLOCK_FOLDED';
+    if (!block) offset += inner + (quoted ? 1 : 0);
+  }
+  const pos = lc.linePos(offset);
+  return { line: pos.line, column: pos.col };
+}
+
+function dedupe(issues: RuleIssue[]): RuleIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const k = `${i.line}:${i.column}:${i.field}:${i.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
