@@ -12,6 +12,7 @@ export const CAN_FEATURE_DIMENSIONS = [
   'cycle_jitter_ratio', //     mean |inter-arrival − cycle| / cycle over periodic ids
   'error_frame_share', //      ratio 0..1: error frames / all frames
   'dlc_mismatch_share', //     ratio 0..1: data frames whose DLC differs from the id's expected (or usual) DLC
+  'id_collision_share', //     ratio 0..1: the same, for the worst id with ≥ 10 frames (collisions and reflections hit one id)
   'uds_request_count', //      UDS requests (0x7DF, 0x7E0–0x7E7 ISO-TP single/first frames) in the window
   'nrc_share', //              ratio 0..1: 0x7F negative responses / final responses, both without 0x78 responsePending
   'diag_latency_mean_ms', //   mean request → final response latency

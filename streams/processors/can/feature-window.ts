@@ -46,6 +46,8 @@ export interface WindowAcc {
   errorFrames: number;
   dataFrames: number;
   dlcMismatch: number;
+  /** DLC mismatches per id key, for the worst id's collision share. */
+  mismatchById: Record<string, number>;
   bitsActual: number;
   bitsWorst: number;
   countsById: Record<string, number>;
@@ -76,7 +78,7 @@ export interface LinkState {
 /** A fresh accumulator. */
 export function newWindow(vehicleId: string, bus: string, startMs: number, windowMs: number, bitrateBps: number): WindowAcc {
   return {
-    vehicleId, bus, startMs, endMs: startMs + windowMs, bitrateBps, coveredMs: 0, frames: 0, errorFrames: 0, dataFrames: 0, dlcMismatch: 0,
+    vehicleId, bus, startMs, endMs: startMs + windowMs, bitrateBps, coveredMs: 0, frames: 0, errorFrames: 0, dataFrames: 0, dlcMismatch: 0, mismatchById: {},
     bitsActual: 0, bitsWorst: 0, countsById: {}, jitterSum: 0, jitterN: 0, udsRequests: 0, finalResponses: 0, negatives: 0,
     latencySum: 0, latencyN: 0, dtcReports: 0, dtcActive: 0, dtcCodes: [], byteHist: new Array<number>(256).fill(0), payloadBytes: 0, droppedFrames: 0,
   };
@@ -126,7 +128,10 @@ export function addFrame(acc: WindowAcc, link: LinkState, f: CanFrame, cfg: CanF
   if (!f.rtr) {
     acc.dataFrames++;
     const expected = (f.extended ? undefined : cfg.expectedDlc?.get(f.id)) ?? usualDlc(link.dlcHist[key], cfg.minDlcSamples);
-    if (expected !== undefined && expected !== f.dlc) acc.dlcMismatch++;
+    if (expected !== undefined && expected !== f.dlc) {
+      acc.dlcMismatch++;
+      acc.mismatchById[key] = (acc.mismatchById[key] ?? 0) + 1;
+    }
     const hist = (link.dlcHist[key] ??= {});
     // Counts saturate so the usual DLC can still change after a long run, and the numbers stay small.
     if ((hist[f.dlc] = (hist[f.dlc] ?? 0) + 1) > 1_000_000) for (const d of Object.keys(hist)) hist[d] = Math.ceil(hist[d]! / 2);
@@ -208,6 +213,7 @@ export function finishWindow(acc: WindowAcc, link: Pick<LinkState, 'latencyBasel
   if (acc.jitterN > 0) f.cycle_jitter_ratio = acc.jitterSum / acc.jitterN;
   if (acc.frames > 0) f.error_frame_share = acc.errorFrames / acc.frames;
   if (acc.dataFrames > 0) f.dlc_mismatch_share = acc.dlcMismatch / acc.dataFrames;
+  if (acc.dataFrames > 0) f.id_collision_share = worstIdCollisionShare(acc);
   f.uds_request_count = acc.udsRequests;
   // No diagnostic traffic means no negative responses; 0 keeps such windows comparable in clustering.
   f.nrc_share = acc.finalResponses > 0 ? acc.negatives / acc.finalResponses : 0;
@@ -222,4 +228,20 @@ export function finishWindow(acc: WindowAcc, link: Pick<LinkState, 'latencyBasel
   if (h !== undefined) f.payload_entropy_bits = h;
   const missingDims = CAN_FEATURE_DIMENSIONS.filter((d) => f[d] === undefined);
   return { features: f, missing: missingDims, latencyBaselineMs: baseline };
+}
+
+/** Ids need this many frames in a window before their share counts (one stray frame is not a 100% share). */
+const MIN_FRAMES_PER_ID = 10;
+
+/**
+ * Share of the worst id's frames that collided or came with a foreign DLC. A reflection hits
+ * one harness, so a vehicle-wide share dilutes it by every healthy id on the bus.
+ */
+export function worstIdCollisionShare(acc: Pick<WindowAcc, 'countsById' | 'mismatchById'>): number {
+  let worst = 0;
+  for (const [key, bad] of Object.entries(acc.mismatchById)) {
+    const n = acc.countsById[key] ?? 0;
+    if (n >= MIN_FRAMES_PER_ID) worst = Math.max(worst, bad / n);
+  }
+  return worst;
 }

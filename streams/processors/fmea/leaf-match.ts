@@ -17,7 +17,10 @@ function seriesResolver(ev: SeriesEvidence) {
     const n = ref.name.toLowerCase();
     if (n === 'value') return ev.value;
     if (n === 'zscore' || n === 'z') return ev.zScore;
-    if (ref.name !== ev.series || !labelsMatch(ref, ev.labels)) return undefined;
+    // Windowed series carry their statistic as a suffix (can_bus_error_rate.last, span.latency.p95);
+    // a rule naming the metric matches any statistic of it, or one statistic when it names it.
+    const sameSeries = ref.name === ev.series || ev.series.startsWith(`${ref.name}.`);
+    if (!sameSeries || !labelsMatch(ref, ev.labels)) return undefined;
     // A bare series reference means "an event on this series": present even without a value.
     return ev.value ?? Number.NaN;
   };

@@ -68,6 +68,8 @@ test('error-frame share and DLC mismatch against expected and usual DLC', () => 
   assert.equal(v!.frameCount, 23);
   close(v!.features['error_frame_share'], 3 / 23);
   close(v!.features['dlc_mismatch_share'], 4 / 20);
+  // Worst id: 0x300 with 2 of its 12 frames off; 0x301 has only 8 frames, below the 10-frame minimum.
+  close(v!.features['id_collision_share'], 2 / 12);
 });
 
 test('UDS: request count, 0x7F share without 0x78 responsePending, latency, DTC density', () => {

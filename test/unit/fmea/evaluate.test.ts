@@ -27,7 +27,7 @@ const features = (vehicleId: string, t: number, f: Record<string, number>) => ({
 const logCluster = (vehicleId: string, t: number) => ({ clusterId: 'c1', eventType: 'NEW', windowEndMs: t, templates: [{ template: 'CAN timeout on <CANID>' }], keywords: ['timeout'], vehicleCounts: [{ vehicleId, count: 1 }], examples: [{ text: 'CAN timeout on 0x2A3', vehicleId, service: 'gw', traceId: 't1', timestampMs: t }] });
 const drift = (vehicleId: string, t: number, value: number) => ({ eventId: `d${t}`, name: 'can_bus_error_rate', labels: { bus: 'main' }, scope: vehicleId, detector: 'ewma', phase: 'ONSET', value, zScore: 5, windowEndMs: t });
 const actions = (out: unknown[]) => out as FmeaAction[];
-const REFLECTION = { dlc_mismatch_share: 0.4, error_frame_share: 0.05 };
+const REFLECTION = { id_collision_share: 0.4, error_frame_share: 0.05 };
 
 test('repeated evidence updates one action instead of adding another', () => {
   const d = driver({ 'can-network': sheet('can-network') });

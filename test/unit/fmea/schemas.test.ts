@@ -39,7 +39,7 @@ test('actions produced by the evaluation processor are valid fmea-action records
   const yaml = readFileSync('fmea-rules/can-network.yaml', 'utf8');
   const d = new Driver(createFmeaEvaluateProcessor({ occurrenceTable: loadOccurrenceTable('fmea-rules/occurrence-table.yaml'), fleetSize: 100 }));
   d.tables.set(Topics.rules, new Map([['can-network', { worksheet: 'can-network', sourceFile: 'x', yaml, sha256: createHash('sha256').update(yaml).digest('hex') }]]));
-  const out = d.feed(Topics.canFeatures, { vehicleId: 'V1', bus: 'main', windowStartMs: 0, windowEndMs: 10_000, features: { dlc_mismatch_share: 0.5, error_frame_share: 0.5 }, dtcCodes: [] });
+  const out = d.feed(Topics.canFeatures, { vehicleId: 'V1', bus: 'main', windowStartMs: 0, windowEndMs: 10_000, features: { id_collision_share: 0.5, error_frame_share: 0.5 }, dtcCodes: [] });
   assert.ok(out.length >= 1);
   const t = typeOf('fmea-action');
   for (const a of out) assert.ok(t.isValid(a, { errorHook: (p) => assert.fail(`invalid at ${p.join('.')}`) }));
