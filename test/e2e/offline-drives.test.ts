@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compareActions, type BoardAction } from '../../streams/runtime/live/action-board.ts';
+import { Topics } from '../../streams/topic-catalog.ts';
+import { DRIVE_TIMING } from '../../streams/topology.ts';
+import { runOffline } from './drive-pipeline.ts';
+import { faultDriveExpectations, latestActions } from './expectations.ts';
+
+type Action = BoardAction & { evidence: Record<string, string[]> };
+
+// The replay runtime runs the same processors as the Kafka runtime, deterministically and without a
+// broker; the Kafka end-to-end test repeats the fleet case on the real broker.
+for (const exp of faultDriveExpectations()) {
+  test(`${exp.drive}: ${exp.entryId} ranks first within two windows of the onset, with its evidence`, async () => {
+    const out = await runOffline([exp.drive]);
+    const actions = latestActions<Action>(out[Topics.actions] ?? []).sort(compareActions);
+    assert.ok(actions.length > 0, 'the fault drive yields actions');
+    assert.equal(actions[0]!.entryId, exp.entryId, `top action is ${exp.entryId}, got ${actions.map((a) => a.entryId).join(',')}`);
+    const mine = actions.filter((a) => a.entryId === exp.entryId);
+    const window = Math.max(DRIVE_TIMING.canWindowMs, DRIVE_TIMING.logWindowMs, DRIVE_TIMING.seriesWindowMs);
+    for (const a of mine) {
+      assert.ok(a.firstSeenMs <= exp.onsetMs + 2 * window, `${a.key} first seen ${(a.firstSeenMs - exp.onsetMs) / 1000}s after onset`);
+      assert.ok(exp.evidence(a.evidence), `${a.key} carries the expected evidence: ${JSON.stringify(a.evidence)}`);
+    }
+    const vehicleScoped = mine.filter((a) => a.scopeKind.toLowerCase() === 'vehicle');
+    if (exp.vehicleScope) assert.ok(vehicleScoped.length > 0, 'at least one affected vehicle is named');
+    for (const a of vehicleScoped) assert.ok(exp.affected.includes(a.scopeId), `${a.scopeId} is one of the affected vehicles ${exp.affected}`);
+  });
+}
+
+test('the clean drive yields no action', async () => {
+  const out = await runOffline(['clean']);
+  assert.deepEqual(latestActions(out[Topics.actions] ?? []), []);
+});
