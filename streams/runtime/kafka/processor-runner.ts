@@ -35,6 +35,8 @@ export interface RunnerConfig {
   readonly sessionTimeoutMs?: number;
   /** How often wall-clock timers are checked on idle partitions (ms, default 1000). */
   readonly wallClockTickMs?: number;
+  /** Where a group without committed offsets starts: 'earliest' (default) or 'latest' (demos that ignore older runs). */
+  readonly startFrom?: 'earliest' | 'latest';
 }
 
 /** Emitted after every successful commit. */
@@ -147,7 +149,7 @@ export class ProcessorRunner extends EventEmitter {
       this.log.info('partitions assigned', { partitions: [...next].sort((a, b) => a - b) });
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: [...processor.inputTopics], fromBeginning: true });
+    await consumer.subscribe({ topics: [...processor.inputTopics], fromBeginning: (this.cfg.startFrom ?? 'earliest') === 'earliest' });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,

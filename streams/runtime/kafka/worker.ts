@@ -51,6 +51,8 @@ export interface WorkerOptions {
   readonly handleSignals?: boolean;
   readonly sessionTimeoutMs?: number;
   readonly wallClockTickMs?: number;
+  /** Where new consumer groups start: 'earliest' (default: process everything retained) or 'latest'. */
+  readonly startFrom?: 'earliest' | 'latest';
 }
 
 export interface Worker extends EventEmitter {
@@ -136,7 +138,7 @@ export async function runWorker(o: WorkerOptions): Promise<Worker> {
   const emitter = new EventEmitter();
   const runners = o.processors.map(
     (p) =>
-      new ProcessorRunner({ app: o.app, instanceId, processor: p, kafka, codec, metrics, globals: globals.tables, mode, side, changelog: changelogTopic(o.app, p.store), sessionTimeoutMs: o.sessionTimeoutMs, wallClockTickMs: o.wallClockTickMs }),
+      new ProcessorRunner({ app: o.app, instanceId, processor: p, kafka, codec, metrics, globals: globals.tables, mode, side, changelog: changelogTopic(o.app, p.store), sessionTimeoutMs: o.sessionTimeoutMs, wallClockTickMs: o.wallClockTickMs, startFrom: o.startFrom }),
   );
   for (const r of runners) {
     r.on('committed', (e: CommitEvent) => emitter.emit('committed', e));

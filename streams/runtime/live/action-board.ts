@@ -32,21 +32,20 @@ export function compareActions(a: BoardAction, b: BoardAction): number {
   return (AP_ORDER[a.actionPriority] ?? 3) - (AP_ORDER[b.actionPriority] ?? 3) || b.rpn - a.rpn || b.affectedVehicles - a.affectedVehicles || a.key.localeCompare(b.key);
 }
 
-/** Short human summary of an action's strongest evidence. */
+/** Short human summary of an action's strongest evidence (the fmea-action `evidence` record). */
 export function topEvidence(evidence: unknown, max = 60): string {
+  const e = (evidence ?? {}) as Record<string, unknown>;
+  const list = (k: string): string[] => (Array.isArray(e[k]) ? (e[k] as unknown[]).map(String) : []);
   const parts: string[] = [];
-  const walk = (v: unknown, depth: number): void => {
-    if (parts.length >= 3 || depth > 3 || v === null || v === undefined) return;
-    if (Array.isArray(v)) return v.slice(0, 2).forEach((x) => walk(x, depth + 1));
-    if (typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      const label = o.summary ?? o.description ?? (Array.isArray(o.keywords) ? (o.keywords as unknown[]).slice(0, 4).join(' ') : undefined) ?? o.seriesId ?? o.condition;
-      if (typeof label === 'string' && label) return void parts.push(label);
-      for (const x of Object.values(o)) walk(x, depth + 1);
-    }
-  };
-  walk(evidence, 0);
-  const s = parts.join('; ');
+  const kw = list('keywords').filter((k) => !k.startsWith('<')).slice(0, 4);
+  if (kw.length) parts.push(`log: ${kw.join(' ')}`);
+  const drift = list('driftEvents')[0];
+  if (drift) parts.push(`drift: ${drift.split('@')[0]}`);
+  for (const [k, label] of [['canaryVerdicts', 'canary'], ['canClusters', 'CAN cluster'], ['canFeatureWindows', 'CAN'], ['dtcCodes', 'DTC'], ['alerts', 'alert']] as const) {
+    const first = list(k)[0];
+    if (first) parts.push(`${label}: ${first}`);
+  }
+  const s = parts.slice(0, 2).join('; ');
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ActionBoard, type BoardAction } from '../../../streams/runtime/live/action-board.ts';
 
 function action(key: string, ap: 'H' | 'M' | 'L', rpn: number, vehicles: number, status = 'OPEN'): BoardAction {
-  return { key, entryId: key, failureMode: `fm ${key}`, scopeKind: 'FLEET', scopeId: 'fleet', severity: 8, occurrence: 4, detection: 5, rpn, actionPriority: ap, rank: 0, affectedVehicles: vehicles, status, firstSeenMs: 0, lastSeenMs: 0, evidence: { logClusters: [{ keywords: ['eeprom', 'verify', 'failed'] }] } };
+  return { key, entryId: key, failureMode: `fm ${key}`, scopeKind: 'FLEET', scopeId: 'fleet', severity: 8, occurrence: 4, detection: 5, rpn, actionPriority: ap, rank: 0, affectedVehicles: vehicles, status, firstSeenMs: 0, lastSeenMs: 0, evidence: { keywords: ['eeprom', 'verify', 'failed'], logClusterIds: ['p0-c1'] } };
 }
 
 test('the board ranks by Action Priority first, then RPN, then affected vehicles', () => {
