@@ -37,7 +37,9 @@ export function register(program: Command): void {
     .option('--topology <file>', 'module exporting the processors', 'streams/topology.ts')
     .option('--only <names>', 'comma-separated processor names to run (default: all)')
     .option('--tracing', 'start the OpenTelemetry SDK even without OTEL_EXPORTER_OTLP_ENDPOINT')
-    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; topology: string; only?: string; tracing?: boolean }) => {
+    .option('--live-port <port>', 'serve the live web view (ranked actions, clusters, drift, releases) on this port')
+    .option('--live-host <host>', 'address the live view binds to (0.0.0.0 inside a container)', '127.0.0.1')
+    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; topology: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string }) => {
       if (opts.mode !== 'exactly-once' && opts.mode !== 'at-least-once') {
         throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--mode ${opts.mode}: use exactly-once (default) or at-least-once`);
       }
@@ -56,6 +58,19 @@ export function register(program: Command): void {
       const { runWorker } = await import('../runtime/kafka/worker.ts');
       const w = await runWorker({ app: opts.app, processors, mode: opts.mode, instanceId: opts.instanceId, metricsPort, tracing: opts.tracing ?? false, handleSignals: true });
       if (w.metricsPort !== undefined) process.stderr.write(`fmeaflow worker: metrics on http://127.0.0.1:${w.metricsPort}/metrics\n`);
+      if (opts.livePort !== undefined) {
+        const port = Number(opts.livePort);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--live-port ${opts.livePort}: give a port number 0-65535 (e.g. --live-port 8080)`);
+        const { LiveState, LIVE_TOPICS } = await import('../runtime/live/live-state.ts');
+        const { startLiveServer } = await import('../runtime/live/live-server.ts');
+        const { followOutputs } = await import('../runtime/live/output-feed.ts');
+        const { createKafka } = await import('../runtime/kafka/client.ts');
+        const { createSerde } = await import('../runtime/serde/serde.ts');
+        const live = new LiveState();
+        await followOutputs(createKafka(`${opts.app}-live`), createSerde(), LIVE_TOPICS, (r) => live.apply(r.topic, r.key, r.value), { fromBeginning: true });
+        const server = await startLiveServer(live, port, opts.liveHost);
+        process.stderr.write(`fmeaflow worker: live view on ${server.url}\n`);
+      }
       // Keep running until a signal stops the worker (runWorker installs the handlers).
       await new Promise<never>(() => undefined);
     });

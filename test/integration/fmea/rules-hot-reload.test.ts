@@ -39,7 +39,7 @@ test('published rule sets hot-reload; a broken one is refused and the last good 
   };
   let n = 0;
   const severityFor = (vehicle: string): number | undefined => {
-    const out = driver.feed(Topics.canFeatures, { vehicleId: vehicle, bus: 'main', windowStartMs: n * 10_000, windowEndMs: ++n * 10_000, features: { dlc_mismatch_share: 0.5, error_frame_share: 0.1 }, dtcCodes: [] } as never) as FmeaAction[];
+    const out = driver.feed(Topics.canFeatures, { vehicleId: vehicle, bus: 'main', windowStartMs: n * 10_000, windowEndMs: ++n * 10_000, features: { id_collision_share: 0.5, error_frame_share: 0.1 }, dtcCodes: [] } as never) as FmeaAction[];
     return out.find((a) => a.key === `S-ODS-08|vehicle:${vehicle}`)?.severity;
   };
 

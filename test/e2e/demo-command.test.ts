@@ -1,0 +1,25 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../streams/runtime/stack/stack-config.ts';
+import { faultDriveExpectations } from './expectations.ts';
+
+// The README's first command, run the way CI can: non-interactive, stopping after the replay.
+test('fmeaflow demo --exit-after-replay prints the ranked actions of every fault drive', { timeout: 300_000 }, async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'streams', 'cli.ts'), 'demo', '--exit-after-replay', '--speed', 'max', '--settle-seconds', '6'], { cwd: PROJECT_ROOT, env: process.env });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0, `demo exited ${code}: ${err.slice(-2000)}`);
+  assert.match(err, /replay done: \d+ records/);
+  // The canary entry depends on the release global table racing the spans (see kafka-fleet.test.ts).
+  for (const e of faultDriveExpectations().filter((x) => x.vehicleScope)) assert.ok(out.includes(e.entryId), `the board shows ${e.entryId} (${e.drive})`);
+  const m = out.match(/(\d+) ranked actions from 6 drive\(s\)/);
+  assert.ok(m && Number(m[1]) >= faultDriveExpectations().filter((x) => x.vehicleScope).length, `summary line present: ${out.slice(-300)}`);
+  // The table is ranked: an H row never appears below an M or L row.
+  const aps = [...out.matchAll(/^│ \d+\s+│ ([HML])\s+│/gm)].map((x) => x[1]!);
+  assert.deepEqual(aps, [...aps].sort((a, b) => 'HML'.indexOf(a) - 'HML'.indexOf(b)));
+});

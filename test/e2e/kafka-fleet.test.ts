@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { compareActions, type BoardAction } from '../../streams/runtime/live/action-board.ts';
+import { followOutputs } from '../../streams/runtime/live/output-feed.ts';
+import { startPipeline } from '../../streams/runtime/pipeline-session.ts';
+import { stackEndpoints } from '../../streams/runtime/stack/stack.ts';
+import { Topics } from '../../streams/topic-catalog.ts';
+import { DRIVE_TIMING } from '../../streams/topology.ts';
+import { replayDrives } from '../../vehicle-producer/publish/replay.ts';
+import { DRIVES_DIR } from './drive-pipeline.ts';
+import { faultDriveExpectations } from './expectations.ts';
+
+type Action = BoardAction & { evidence: Record<string, string[]> };
+
+// Every bundled drive at once, as one fleet, through the Kafka runtime on the real broker and
+// registry: the path `fmeaflow demo` takes. Each faulty vehicle's own top action must be its
+// fault's entry, and the clean drive's vehicles stay quiet. The canary (gray-release) entry is
+// checked by the replay-runtime test only: on Kafka the release global table can trail the spans
+// under load (a known race, see the closing note of the runtime issue).
+test('all drives as one fleet on the real broker: every vehicle-level fault drive yields its entry, the clean drive none', { timeout: 300_000 }, async (t) => {
+  const { brokers, registryUrl } = stackEndpoints();
+  const app = `e2e-fleet-${Date.now().toString(36)}`;
+  const session = await startPipeline({ app, brokers, registryUrl, timing: DRIVE_TIMING, fromLatest: true });
+  t.after(() => session.stop());
+  const actions = new Map<string, Action>();
+  const feed = await followOutputs(session.kafka, session.serde, [Topics.actions], (r) => {
+    if (r.value !== null) actions.set(r.key, r.value as Action);
+  });
+  t.after(() => feed.stop());
+
+  const expectations = faultDriveExpectations().filter((e) => e.vehicleScope);
+  await replayDrives({ drives: [...faultDriveExpectations().map((e) => e.drive), 'clean'].map((d) => path.join(DRIVES_DIR, d)), brokers, registryUrl, speed: 'max' });
+
+  const satisfied = (): boolean => expectations.every((e) => [...actions.values()].some((a) => a.entryId === e.entryId));
+  const deadline = Date.now() + 120_000;
+  while (!satisfied() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+
+  const all = [...actions.values()];
+  for (const e of expectations) {
+    const mine = all.filter((a) => a.entryId === e.entryId);
+    assert.ok(mine.length > 0, `${e.drive}: ${e.entryId} was published (have: ${[...new Set(all.map((a) => a.entryId))].join(', ')})`);
+    for (const a of mine) assert.ok(e.evidence(a.evidence), `${a.key} carries the expected evidence`);
+    for (const vehicle of new Set(mine.filter((a) => a.scopeKind.toLowerCase() === 'vehicle').map((a) => a.scopeId))) {
+      assert.ok(e.affected.includes(vehicle), `${vehicle} is an affected vehicle of ${e.drive}`);
+      const top = all.filter((a) => a.scopeKind.toLowerCase() === 'vehicle' && a.scopeId === vehicle).sort(compareActions)[0]!;
+      assert.equal(top.entryId, e.entryId, `${vehicle}: top-ranked action`);
+    }
+  }
+  const cleanHits = all.filter((a) => a.scopeId.startsWith('clean/') || (a.evidence.vehicles ?? []).some((v) => v.startsWith('clean/')));
+  assert.deepEqual(cleanHits.map((a) => a.key), [], 'no action names a vehicle of the clean drive');
+});
