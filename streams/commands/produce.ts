@@ -125,6 +125,16 @@ async function run(inputs: string[], o: ProduceOpts): Promise<void> {
     return;
   }
   if (inputs.length === 0) bad('nothing to produce: give a drive folder (e.g. drives/clean), a candump .log, a .jsonl file, or --live <iface>');
+  // A folder of drives (with manifest.json) plays as one fleet: its drives share a base time, so
+  // played one after another the later ones would be behind every watermark.
+  if (inputs.length === 1 && existsSync(join(inputs[0]!, 'manifest.json'))) {
+    const { readManifest } = await import('../../vehicle-producer/drive/drive-manifest.ts');
+    const { replayDrives } = await import('../../vehicle-producer/publish/replay.ts');
+    const m = readManifest(inputs[0]!);
+    const r = await replayDrives({ ...common, drives: m.drives.map((d) => join(inputs[0]!, d.path)) });
+    process.stdout.write(summary(inputs[0]!, r));
+    return;
+  }
   for (const input of inputs) {
     const files = sourcesFor(input, o.vehicleId);
     const bar = progressLine(basename(input));
