@@ -33,17 +33,39 @@ export function topicConfigEntries(spec: Pick<TopicSpec, 'cleanupPolicy' | 'rete
   return entries;
 }
 
-/** Creates missing topics and compares existing ones with their spec. */
-export async function provisionTopics(admin: Admin, specs: readonly Pick<TopicSpec, 'name' | 'partitions' | 'cleanupPolicy' | 'retentionMs'>[]): Promise<ProvisionReport> {
-  const present = new Set(await admin.listTopics());
-  const missing = specs.filter((s) => !present.has(s.name));
-  if (missing.length > 0) {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((s) => ({ topic: s.name, numPartitions: s.partitions, replicationFactor: 1, configEntries: topicConfigEntries(s) })),
-    });
+type Spec = Pick<TopicSpec, 'name' | 'partitions' | 'cleanupPolicy' | 'retentionMs'>;
+
+/** Errors another process creating the same topics at the same moment can cause; a re-check settles them. */
+function isCreationRace(err: unknown): boolean {
+  const e = err as { type?: string; message?: string; retriable?: boolean };
+  return e?.type === 'TOPIC_ALREADY_EXISTS' || e?.type === 'UNKNOWN_TOPIC_OR_PARTITION' || /already exists|does not host this topic/i.test(e?.message ?? '');
+}
+
+/** Creates the missing topics, tolerating another worker creating them concurrently. */
+async function createMissing(admin: Admin, specs: readonly Spec[]): Promise<string[]> {
+  const created: string[] = [];
+  for (let attempt = 0; ; attempt++) {
+    const present = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !present.has(s.name) && !created.includes(s.name));
+    if (missing.length === 0) return created;
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({ topic: s.name, numPartitions: s.partitions, replicationFactor: 1, configEntries: topicConfigEntries(s) })),
+      });
+      created.push(...missing.map((s) => s.name));
+      return created;
+    } catch (err) {
+      if (!isCreationRace(err) || attempt >= 10) throw err;
+      await new Promise((r) => setTimeout(r, 300));
+    }
   }
-  const existingSpecs = specs.filter((s) => present.has(s.name));
+}
+
+/** Creates missing topics and compares existing ones with their spec. */
+export async function provisionTopics(admin: Admin, specs: readonly Spec[]): Promise<ProvisionReport> {
+  const createdNames = await createMissing(admin, specs);
+  const existingSpecs = specs.filter((s) => !createdNames.includes(s.name));
   const drift: TopicDrift[] = [];
   if (existingSpecs.length > 0) {
     const meta = await admin.fetchTopicMetadata({ topics: existingSpecs.map((s) => s.name) });
@@ -61,5 +83,5 @@ export async function provisionTopics(admin: Admin, specs: readonly Pick<TopicSp
       }
     }
   }
-  return { created: missing.map((s) => s.name), existing: existingSpecs.map((s) => s.name), drift };
+  return { created: createdNames, existing: existingSpecs.map((s) => s.name), drift };
 }
