@@ -1,22 +1,19 @@
 /**
- * Where the broker and the schema registry are. One place for the defaults so the CLI,
- * the runtime, tests and benchmarks all agree; environment variables override them so
- * the same code runs against the local stack and a real cluster.
+ * Where the broker and the schema registry are, for the runtime, the producer, tests and
+ * benchmarks. The answer comes from the local stack's configuration (streams/runtime/stack),
+ * so `KAFKA_BROKERS`, `SCHEMA_REGISTRY_URL` and the local port overrides mean the same
+ * everywhere.
  */
+import { stackEndpoints } from '../stack/stack.ts';
 
-/** Default Confluent-compatible registry URL (the local Apicurio started by `stack up`). */
-export const DEFAULT_REGISTRY_URL = 'http://127.0.0.1:18081/apis/ccompat/v7';
-/** Default bootstrap broker of the local stack. */
-export const DEFAULT_BROKERS = '127.0.0.1:19092';
-
-/** Schema registry URL: `SCHEMA_REGISTRY_URL` or the local default. */
+/** Schema registry URL: `SCHEMA_REGISTRY_URL` or the local stack's. */
 export function registryUrl(): string {
-  return process.env.SCHEMA_REGISTRY_URL ?? DEFAULT_REGISTRY_URL;
+  return stackEndpoints().registryUrl;
 }
 
-/** Bootstrap brokers as a list: `KAFKA_BROKERS` (comma separated) or the local default. */
+/** Bootstrap brokers as a list: `KAFKA_BROKERS` (comma separated) or the local stack's. */
 export function brokers(): string[] {
-  return (process.env.KAFKA_BROKERS ?? DEFAULT_BROKERS).split(',').map((b) => b.trim()).filter((b) => b.length > 0);
+  return stackEndpoints().brokers;
 }
 
 /** The hint every "cannot reach the local stack" error ends with. */
