@@ -32,5 +32,10 @@ export async function startLiveServer(state: LiveState, port: number, host = '12
     server.listen(port, host, () => resolve());
   });
   const actual = (server.address() as { port: number }).port;
-  return { port: actual, url: `http://${host}:${actual}/`, close: () => new Promise((r) => server.close(() => r())) };
+  // An open browser tab polls over keep-alive connections; without dropping them close() would never resolve.
+  const close = (): Promise<void> => new Promise((r) => {
+    server.close(() => r());
+    server.closeAllConnections();
+  });
+  return { port: actual, url: `http://${host}:${actual}/`, close };
 }

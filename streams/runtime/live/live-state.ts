@@ -17,14 +17,15 @@ interface SeriesView {
   scope: string;
   band: { t: number; mean: number; std: number }[];
   drift: { t: number; value: number; z: number; detector: string }[];
-  suppressed: { from: number; to: number; policy: string; reason: string }[];
+  /** Suppressed periods by alert id (an alert's updates replace its period); `to: null` = until the release ends. */
+  suppressed: { alertId: string; from: number; to: number | null; policy: string; reason: string }[];
   lastT: number;
 }
 
 interface ClusterView {
   clusterId: string;
   keywords: string[];
-  templates: string[];
+  templates: { templateId: string; template: string; count: number }[];
   lastEvent: string;
   ratio: number | null;
   vehicles: number;
@@ -66,9 +67,10 @@ export class LiveState {
     const id = String(v.seriesId ?? `${v.name}${JSON.stringify(v.labels ?? {})}`);
     let s = this.series.get(id);
     if (!s) {
+      // Evict before inserting, so the new series (no points yet) is not itself the oldest.
+      evictOldest(this.series, MAX_SERIES - 1);
       s = { name: String(v.name ?? id), labels: (v.labels as Record<string, string>) ?? {}, scope: String(v.scope ?? ''), band: [], drift: [], suppressed: [], lastT: 0 };
       this.series.set(id, s);
-      evictOldest(this.series, MAX_SERIES);
     }
     return s;
   }
@@ -99,7 +101,10 @@ export class LiveState {
         const sup = v.suppression as Rec | null | undefined;
         if (v.suppressed && sup) {
           const s = this.seriesOf({ seriesId: v.subject, name: v.name, labels: v.labels, scope: v.scope });
-          pushBounded(s.suppressed, { from: Number(sup.startedAtMs ?? v.eventTimeMs), to: Number(sup.untilMs ?? v.eventTimeMs), policy: String(sup.policy), reason: String(sup.reason) });
+          const period = { alertId: String(v.alertId), from: Number(sup.startedAtMs ?? v.eventTimeMs), to: sup.untilMs === null || sup.untilMs === undefined ? null : Number(sup.untilMs), policy: String(sup.policy), reason: String(sup.reason) };
+          const i = s.suppressed.findIndex((p) => p.alertId === period.alertId);
+          if (i >= 0) s.suppressed[i] = period;
+          else pushBounded(s.suppressed, period);
         }
         break;
       }
@@ -107,7 +112,7 @@ export class LiveState {
         const id = String(v.clusterId);
         const c = this.clusters.get(id) ?? { clusterId: id, keywords: [], templates: [], lastEvent: '', ratio: null, vehicles: 0, trend: [], lastT: 0 };
         c.keywords = (v.keywords as string[]) ?? c.keywords;
-        c.templates = ((v.templates as string[]) ?? c.templates).slice(0, 3);
+        c.templates = ((v.templates as ClusterView['templates'] | undefined) ?? c.templates).slice(0, 3);
         c.lastEvent = String(v.eventType);
         c.ratio = typeof v.ratio === 'number' ? v.ratio : null;
         c.vehicles = Number(v.vehicleCount ?? 0);
@@ -121,6 +126,7 @@ export class LiveState {
         const r = this.releases.get(key) ?? { releaseId: String(v.releaseId ?? key), service: '', version: '', phase: '', trafficPercent: 0, verdicts: {} };
         Object.assign(r, { service: String(v.service), version: String(v.version), phase: String(v.phase), trafficPercent: Number(v.trafficPercent) });
         this.releases.set(key, r);
+        this.boundReleases();
         break;
       }
       case Topics.canaryVerdicts: {
@@ -128,11 +134,17 @@ export class LiveState {
         const r = this.releases.get(id) ?? { releaseId: id, service: String(v.service), version: String(v.canaryVersion), phase: 'START', trafficPercent: 0, verdicts: {} };
         r.verdicts[String(v.metric)] = { verdict: String(v.verdict), pValue: Number(v.pValue), effectSize: Number(v.effectSize), reason: String(v.reason) };
         this.releases.set(id, r);
+        this.boundReleases();
         break;
       }
       default:
         this.version--;
     }
+  }
+
+  private boundReleases(): void {
+    // Maps keep insertion order: the first keys are the oldest releases.
+    while (this.releases.size > MAX_CLUSTERS) this.releases.delete(this.releases.keys().next().value!);
   }
 
   /** A JSON snapshot for the web page. */

@@ -1,0 +1,102 @@
+/**
+ * The live web view end to end: the Kafka engine on the real broker and registry, a LiveState fed
+ * from the output topics (read_committed, as `demo --live-port` does), the live server, and a real
+ * headless Chromium reading the page. Two fault drives are replayed; what a user would look for
+ * must appear on the page: their FMEA entries in the actions table and a rendered drift chart.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { LIVE_TOPICS, LiveState } from '../../streams/runtime/live/live-state.ts';
+import { startLiveServer } from '../../streams/runtime/live/live-server.ts';
+import { followOutputs } from '../../streams/runtime/live/output-feed.ts';
+import { startPipeline } from '../../streams/runtime/pipeline-session.ts';
+import { stackEndpoints } from '../../streams/runtime/stack/stack.ts';
+import { DRIVE_TIMING } from '../../streams/topology.ts';
+import { replayDrives } from '../../vehicle-producer/publish/replay.ts';
+import { DRIVES_DIR } from './drive-pipeline.ts';
+import { faultDriveExpectations } from './expectations.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOT = '/tmp/live-view.png';
+const DRIVES = ['harness-reflection', 'can-timeout'];
+
+/** Launches the system Chromium with a fresh profile (playwright's own browser downloads are not used). */
+async function launchChromium(): Promise<{ browser: BrowserContext; profile: string }> {
+  if (!fs.existsSync(CHROMIUM)) {
+    assert.fail(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (Debian/Ubuntu; CI does this) or point CHROMIUM_PATH at a Chromium binary`);
+  }
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'fmeaflow-live-chromium-'));
+  // playwright owns --user-data-dir: a persistent context on a fresh tmp dir is the supported way to set it.
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1400, height: 1000 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  return { browser, profile };
+}
+
+test('the live view shows the replayed drives\' actions and a drift chart in a real browser', { timeout: 300_000 }, async (t) => {
+  // The entries come from the drive manifest + worksheets (expectations.ts), not from the engine.
+  const expected = faultDriveExpectations().filter((e) => DRIVES.includes(e.drive)).map((e) => e.entryId);
+  assert.deepEqual([...expected].sort(), ['S-CAN-03', 'S-ODS-08']);
+
+  // Browser first: a missing Chromium fails before the engine starts, and it is closed first.
+  const { browser, profile } = await launchChromium();
+  t.after(async () => {
+    await browser.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  });
+  const { brokers, registryUrl } = stackEndpoints();
+  const app = `e2e-live-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+  const session = await startPipeline({ app, brokers, registryUrl, timing: DRIVE_TIMING, fromLatest: true });
+  t.after(() => session.stop());
+  const state = new LiveState();
+  const decodeErrors: string[] = [];
+  const feed = await followOutputs(session.kafka, session.serde, LIVE_TOPICS, (r) => state.apply(r.topic, r.key, r.value), {
+    onDecodeError: (topic, err) => decodeErrors.push(`${topic}: ${String(err)}`),
+  });
+  t.after(() => feed.stop());
+  const server = await startLiveServer(state, 0);
+  t.after(() => server.close());
+
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  const response = await page.goto(server.url);
+  assert.equal(response?.status(), 200);
+  assert.match(await page.title(), /fmeaflow/);
+
+  const started = Date.now();
+  await replayDrives({ drives: DRIVES.map((d) => path.join(DRIVES_DIR, d)), brokers, registryUrl, speed: 'max' });
+
+  // The page polls /api/state; wait until it has rendered what the engine published.
+  for (const entry of expected) {
+    await page.waitForSelector(`#actions tbody tr.action[data-entry="${entry}"]`, { timeout: 150_000 });
+  }
+  await page.waitForSelector('svg.drift-chart :is(circle.drift, polygon.band)', { timeout: 60_000 });
+  const elapsedS = (Date.now() - started) / 1000;
+
+  const rows = await page.$$eval('#actions tbody tr.action', (trs) => trs.map((tr) => ({ entry: tr.getAttribute('data-entry'), cells: [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '') })));
+  assert.ok(rows.length >= 2, `actions table has rows (got ${rows.length})`);
+  for (const entry of expected) {
+    const row = rows.find((r) => r.entry === entry)!;
+    // AP cell is one of H/M/L and the RPN cell is the product S×O×D shown next to it.
+    assert.match(row.cells[1]!, /^[HML]$/, `${entry}: AP cell`);
+    const [s, o, d] = row.cells[3]!.split('/').map(Number);
+    assert.equal(Number(row.cells[2]), s! * o! * d!, `${entry}: RPN = S×O×D`);
+  }
+  const charts = await page.$$eval('svg.drift-chart', (svgs) => svgs.map((s) => ({ circles: s.querySelectorAll('circle.drift').length, bands: s.querySelectorAll('polygon.band').length })));
+  assert.ok(charts.some((c) => c.circles + c.bands > 0), `a drift chart has drift points or a baseline band: ${JSON.stringify(charts)}`);
+
+  const text = await page.innerText('body');
+  assert.doesNotMatch(text, /\[object Object\]|undefined|NaN/, 'every cell renders a value');
+  await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  assert.deepEqual(pageErrors, [], 'no script errors on the page');
+  assert.deepEqual(decodeErrors, [], 'every output record decoded');
+  t.diagnostic(`page showed ${expected.join(' + ')} and ${charts.length} drift chart(s) ${elapsedS.toFixed(1)} s after the replay started; screenshot ${SCREENSHOT}`);
+});
