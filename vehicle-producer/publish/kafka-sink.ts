@@ -4,6 +4,15 @@
  * disk spool. While the broker cannot be reached — at start or after a failed send —
  * records go to the spool in order; a background retry reconnects and drains the spool
  * oldest-first before any new record is sent, so per-key order survives an outage.
+ *
+ * Exactly once across an outage: a batch whose send failed may still have been written
+ * (the broker died after appending, before answering). Such a batch is the head of the
+ * spool and is re-sent first, unchanged, by the SAME producer: kafkajs rolls its sequence
+ * numbers back on a failed request, so the retry carries the same producer id and
+ * sequences, and the broker (which restores producer state from its log on restart)
+ * answers a duplicate with the original offsets instead of appending it twice. Only when
+ * that producer cannot be used any more is a new one created; the re-sent batch may then
+ * be a duplicate and is counted in `possibleDuplicates`, never hidden.
  */
 import kafkajs from 'kafkajs';
 import type { Producer } from 'kafkajs';
@@ -33,7 +42,20 @@ export interface SinkStats {
   spooled: number;
   spoolDropped: number;
   spoolPending: number;
+  /** Records re-sent by a new producer after an unacknowledged send: they may exist twice. */
+  possibleDuplicates: number;
   mode: 'live' | 'spooling';
+}
+
+/** Broker answers meaning the producer id / sequence state is unusable: a new producer is needed. */
+const PRODUCER_STATE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING', 'PRODUCER_FENCED']);
+
+function producerStateBroken(err: unknown): boolean {
+  for (let e = err as { type?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (e.type && PRODUCER_STATE_ERRORS.has(e.type)) return true;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return false;
 }
 
 /** Buffered, spool-backed Kafka writer. */
@@ -44,22 +66,28 @@ export class KafkaSink {
   private readonly spool: DiskSpool | null;
   private mode: 'live' | 'spooling' = 'spooling';
   private reconnectTimer: NodeJS.Timeout | null = null;
+  /** Serialises every produce and spool decision, so batches leave in append order. */
+  private lock: Promise<void> = Promise.resolve();
   private draining: Promise<void> | null = null;
-  private connecting: Promise<boolean> | null = null;
+  /** Head records of the spool that `producer` sent without an acknowledgement; re-sent first, as one batch. */
+  private unacked = 0;
   private closed = false;
   sent = 0;
   spooled = 0;
+  possibleDuplicates = 0;
   lastError: unknown = null;
 
   constructor(private readonly opts: KafkaSinkOptions) {
     this.brokers = [...opts.brokers];
     this.spool = opts.spoolDir ? new DiskSpool({ dir: opts.spoolDir, ...(opts.spoolMaxBytes ? { maxBytes: opts.spoolMaxBytes } : {}) }) : null;
+    // A batch an earlier run sent without an acknowledgement goes out again with a new producer id.
+    this.possibleDuplicates = this.spool?.pendingHead ?? 0;
   }
 
   /** Connects (or starts spooling when the broker is down and a spool is configured). */
   async start(): Promise<void> {
-    if (await this.tryConnect()) {
-      await this.drainSpool();
+    if (await this.exclusive(() => this.connect())) {
+      await this.drainSpool().catch(() => undefined);
       return;
     }
     if (!this.spool) throw this.lastError;
@@ -68,23 +96,31 @@ export class KafkaSink {
 
   /** Points the sink at other brokers (e.g. after a failover) and reconnects now. */
   async switchBrokers(brokers: string[]): Promise<void> {
-    if (this.connecting) await this.connecting;
-    this.brokers = [...brokers];
-    await this.disconnectProducer();
-    this.mode = 'spooling';
-    if (await this.tryConnect()) await this.drainSpool();
+    const up = await this.exclusive(async () => {
+      this.brokers = [...brokers];
+      // Another cluster knows nothing of the old producer id: a pending batch can no longer be deduplicated.
+      await this.replaceProducer();
+      this.mode = 'spooling';
+      return this.connect();
+    });
+    if (up) await this.drainSpool().catch(() => undefined);
     else this.scheduleReconnect();
   }
 
-  /** Serialised: a reconnect timer and switchBrokers must never race two producers into existence. */
-  private tryConnect(): Promise<boolean> {
-    if (!this.connecting) this.connecting = this.connectOnce().finally(() => (this.connecting = null));
-    return this.connecting;
+  /** Runs `fn` after everything queued before it. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.then(() => undefined, () => undefined);
+    return run;
   }
 
-  private async connectOnce(): Promise<boolean> {
+  /** Makes sure a connected producer exists (keeping the current one); true when live. Call inside `exclusive`. */
+  private async connect(): Promise<boolean> {
     if (this.closed) return false;
-    if (this.producer && this.mode === 'live') return true;
+    if (this.producer) {
+      this.mode = 'live';
+      return true;
+    }
     const kafka = new Kafka({
       clientId: this.opts.clientId ?? 'fmeaflow-vehicle-producer',
       brokers: this.brokers,
@@ -92,13 +128,9 @@ export class KafkaSink {
       connectionTimeout: this.opts.connectionTimeoutMs ?? 1500,
       retry: { initialRetryTime: 100, retries: 2, maxRetryTime: 1000 },
     });
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 5, initialRetryTime: 100 } });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 } });
     try {
       await producer.connect();
-      if (this.closed) {
-        await producer.disconnect().catch(() => undefined);
-        return false;
-      }
       this.producer = producer;
       this.mode = 'live';
       return true;
@@ -109,38 +141,84 @@ export class KafkaSink {
     }
   }
 
+  /** Drops the current producer; a batch it left unacknowledged will be re-sent by a new one and may be duplicated. */
+  private async replaceProducer(): Promise<void> {
+    if (this.unacked > 0) {
+      this.possibleDuplicates += this.unacked;
+      this.unacked = 0;
+    }
+    const p = this.producer;
+    this.producer = null;
+    if (p) await p.disconnect().catch(() => undefined);
+  }
+
   private scheduleReconnect(): void {
     if (this.closed || this.reconnectTimer) return;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
-      void (async () => {
-        if (this.mode === 'live' || this.closed) return;
-        if (await this.tryConnect()) await this.drainSpool().catch(() => this.scheduleReconnect());
-        else this.scheduleReconnect();
-      })();
+      void this.probe();
     }, this.opts.reconnectMs ?? 1000);
     this.reconnectTimer.unref();
   }
 
-  /** Drains the spool oldest segment first; new records wait (are spooled) until it is empty. */
+  /** One reconnect attempt: the pending batch (or a fresh connection) decides whether the broker is back. */
+  private async probe(): Promise<void> {
+    if (this.mode === 'live' || this.closed) return;
+    const up = await this.exclusive(async () => {
+      if (this.mode === 'live') return true;
+      if (!(await this.connect())) return false;
+      // The kept producer proves itself by delivering the batch it left pending.
+      if (this.unacked > 0 && !(await this.drainOne())) return false;
+      return true;
+    });
+    if (up) await this.drainSpool().catch(() => undefined);
+    else this.scheduleReconnect();
+  }
+
+  /** Sends the next spooled batch; false (and spooling mode) when that failed. Call inside `exclusive`. */
+  private async drainOne(): Promise<boolean> {
+    const spool = this.spool!;
+    // The pending batch goes exactly as first sent, so its sequence numbers match what the broker may hold.
+    const batch = spool.peek(this.unacked > 0 ? this.unacked : this.maxBatch);
+    if (batch.length === 0) return true;
+    try {
+      await this.produce(batch);
+    } catch (err) {
+      await this.failed(err, batch.length);
+      return false;
+    }
+    spool.commit(batch.length);
+    this.unacked = 0;
+    producerMetrics.spoolPending.set(spool.size);
+    return true;
+  }
+
+  /** A send failed: the batch (already at the spool head) stays pending for the same producer, unless its state is gone. */
+  private async failed(err: unknown, count: number): Promise<void> {
+    this.lastError = err;
+    this.mode = 'spooling';
+    this.unacked = count;
+    this.spool!.markPendingHead(count);
+    if (producerStateBroken(err)) await this.replaceProducer();
+    this.scheduleReconnect();
+  }
+
+  /** Drains the spool oldest-first while live; new records are spooled behind it until it is empty. */
   private drainSpool(): Promise<void> {
     if (!this.spool) return Promise.resolve();
-    if (this.draining) return this.draining;
-    this.draining = (async () => {
-      try {
-        for (let recs = this.spool!.peekOldest(); recs !== null; recs = this.spool!.peekOldest()) {
-          for (let i = 0; i < recs.length; i += this.maxBatch) await this.produce(recs.slice(i, i + this.maxBatch));
-          this.spool!.commitOldest();
-          producerMetrics.spoolPending.set(this.spool!.size);
+    if (!this.draining) {
+      const run = (async () => {
+        while (this.mode === 'live' && !this.closed && this.spool!.size > 0) {
+          if (!(await this.exclusive(() => (this.mode === 'live' ? this.drainOne() : Promise.resolve(false))))) break;
         }
-      } catch (err) {
-        this.lastError = err;
-        await this.toSpoolMode();
-        throw err;
-      } finally {
-        this.draining = null;
-      }
-    })();
+      })();
+      // Cleared only if still current: a run that finishes at once must not leave a stale, settled promise behind
+      // (that stale promise is what kept the spool from ever draining again after an outage).
+      const tracked: Promise<void> = run.finally(() => {
+        if (this.draining === tracked) this.draining = null;
+      });
+      this.draining = tracked;
+    }
     return this.draining;
   }
 
@@ -160,22 +238,12 @@ export class KafkaSink {
     producerMetrics.recordsSent.inc(records.length);
   }
 
-  private async toSpoolMode(): Promise<void> {
-    this.mode = 'spooling';
-    await this.disconnectProducer();
-    this.scheduleReconnect();
-  }
-
-  private async disconnectProducer(): Promise<void> {
-    const p = this.producer;
-    this.producer = null;
-    if (p) await p.disconnect().catch(() => undefined);
-  }
-
   private toSpool(records: SpooledRecord[]): void {
     if (!this.spool) throw this.lastError ?? new Error('broker unreachable and no spool configured');
     const before = this.spool.droppedRecords;
     this.spool.append(records);
+    // A full spool dropped its head: the pending batch is no longer intact (its loss is counted as dropped).
+    if (this.spool.droppedRecords !== before) this.unacked = 0;
     this.spooled += records.length;
     producerMetrics.spooled.inc(records.length);
     producerMetrics.spoolDropped.inc(this.spool.droppedRecords - before);
@@ -190,23 +258,29 @@ export class KafkaSink {
 
   /** Sends (or spools) everything queued. */
   async flush(): Promise<void> {
-    if (this.draining) await this.draining.catch(() => undefined);
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    if (this.mode !== 'live' || (this.spool && this.spool.size > 0)) {
-      this.toSpool(batch);
-      if (this.mode === 'live') await this.drainSpool().catch(() => undefined);
-      return;
-    }
-    try {
-      await this.produce(batch);
-    } catch (err) {
-      // A failed request may be partly written; idempotence dedups retries within one producer session only.
-      this.lastError = err;
-      this.toSpool(batch);
-      await this.toSpoolMode();
-    }
+    const drain = await this.exclusive(async () => {
+      if (this.mode !== 'live' || !this.producer || (this.spool && this.spool.size > 0)) {
+        this.toSpool(batch);
+        return this.mode === 'live';
+      }
+      try {
+        await this.produce(batch);
+        return false;
+      } catch (err) {
+        if (!this.spool) {
+          this.lastError = err;
+          throw err;
+        }
+        // The spool is empty here, so the failed batch becomes its head and is re-sent as is.
+        this.toSpool(batch);
+        await this.failed(err, batch.length);
+        return false;
+      }
+    });
+    if (drain) await this.drainSpool().catch(() => undefined);
   }
 
   /** Waits until the spool is empty and the broker has everything, or the timeout passes. */
@@ -214,6 +288,7 @@ export class KafkaSink {
     const until = Date.now() + timeoutMs;
     await this.flush();
     while (Date.now() < until) {
+      await this.lock;
       if (this.mode === 'live' && (!this.spool || this.spool.size === 0) && this.queue.length === 0) return true;
       if (this.mode === 'live' && this.spool && this.spool.size > 0) await this.drainSpool().catch(() => undefined);
       else await new Promise<void>((r) => setTimeout(r, 50));
@@ -223,7 +298,7 @@ export class KafkaSink {
 
   /** Delivery counters. */
   stats(): SinkStats {
-    return { sent: this.sent, spooled: this.spooled, spoolDropped: this.spool?.droppedRecords ?? 0, spoolPending: this.spool?.size ?? 0, mode: this.mode };
+    return { sent: this.sent, spooled: this.spooled, spoolDropped: this.spool?.droppedRecords ?? 0, spoolPending: this.spool?.size ?? 0, possibleDuplicates: this.possibleDuplicates, mode: this.mode };
   }
 
   /** Flushes what it can and disconnects; spooled records stay on disk for the next run. */
@@ -231,9 +306,12 @@ export class KafkaSink {
     await this.flush().catch(() => undefined);
     this.closed = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    if (this.connecting) await this.connecting;
     if (this.draining) await this.draining.catch(() => undefined);
-    await this.disconnectProducer();
+    await this.exclusive(async () => {
+      const p = this.producer;
+      this.producer = null;
+      if (p) await p.disconnect().catch(() => undefined);
+    });
     this.spool?.close();
   }
 }

@@ -4,10 +4,17 @@
  * The spool is bounded: when it is full the oldest whole segment is dropped and every
  * record in it is counted, so loss is never silent. Segments survive a restart.
  *
+ * Records are consumed from the head in any count (`peek` / `commit`), not only whole
+ * segments, so a batch that was acknowledged is never re-sent just because a later batch
+ * of the same segment failed. The head position is persisted (`head` file, replaced
+ * atomically before consumed segments are deleted), so a restart re-sends nothing that
+ * was committed. The same file carries how many head records were sent once without an
+ * acknowledgement, so a restart knows their re-send may duplicate them.
+ *
  * Segment record format: u32 record length, u16 topic length, topic, u16 key length,
  * key, value bytes (the rest). All integers big-endian.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** One spooled record. */
@@ -66,6 +73,12 @@ export class DiskSpool {
   private readonly segmentBytes: number;
   private segments: Segment[] = [];
   private fd: number | null = null;
+  /** Records of `segments[0]` already committed. */
+  private headSkip = 0;
+  /** Head records that were sent once without an acknowledgement: the broker may hold them already. */
+  private pending = 0;
+  /** Decoded records of closed segments touched by `peek`, by segment seq. */
+  private decoded = new Map<number, SpooledRecord[]>();
   /** Records dropped because the spool was full (oldest first). */
   droppedRecords = 0;
   /** Records ever appended. */
@@ -80,11 +93,42 @@ export class DiskSpool {
       const path = join(this.dir, f);
       this.segments.push({ seq: Number(f.slice(6, 18)), path, bytes: statSync(path).size, records: decodeAll(readFileSync(path)).length });
     }
+    const head = this.readHead();
+    if (head) {
+      // Segments before the recorded head were consumed; a crash may have left them behind.
+      while (this.segments[0] && this.segments[0].seq < head.seq) unlinkSync(this.segments.shift()!.path);
+      if (this.segments[0]?.seq === head.seq) {
+        this.headSkip = Math.min(head.skip, this.segments[0].records);
+        this.pending = Math.min(head.pending, this.size);
+      }
+    }
+  }
+
+  private get headPath(): string {
+    return join(this.dir, 'head');
+  }
+
+  private readHead(): { seq: number; skip: number; pending: number } | null {
+    if (!existsSync(this.headPath)) return null;
+    const m = /^(\d+) (\d+)(?: (\d+))?$/.exec(readFileSync(this.headPath, 'utf8').trim());
+    return m ? { seq: Number(m[1]), skip: Number(m[2]), pending: Number(m[3] ?? 0) } : null;
+  }
+
+  private writeHead(): void {
+    const s = this.segments[0];
+    if (!s) {
+      // An empty spool leaves no files behind.
+      if (existsSync(this.headPath)) unlinkSync(this.headPath);
+      return;
+    }
+    const tmp = `${this.headPath}.tmp`;
+    writeFileSync(tmp, `${s.seq} ${this.headSkip} ${this.pending}\n`);
+    renameSync(tmp, this.headPath);
   }
 
   /** Records waiting to be sent. */
   get size(): number {
-    return this.segments.reduce((a, s) => a + s.records, 0);
+    return this.segments.reduce((a, s) => a + s.records, 0) - this.headSkip;
   }
 
   /** Bytes on disk. */
@@ -107,8 +151,12 @@ export class DiskSpool {
       this.appendedRecords++;
       while (this.bytes > this.maxBytes && this.segments.length > 1) {
         const old = this.segments.shift()!;
+        this.droppedRecords += old.records - this.headSkip;
+        this.headSkip = 0;
+        this.pending = 0;
+        this.decoded.delete(old.seq);
+        this.writeHead();
         unlinkSync(old.path);
-        this.droppedRecords += old.records;
       }
     }
   }
@@ -121,21 +169,70 @@ export class DiskSpool {
     this.segments.push({ seq, path, bytes: 0, records: 0 });
   }
 
-  /** The oldest segment's records (closing it for writing), or null when empty. Call `commitOldest` after they are sent. */
-  peekOldest(): SpooledRecord[] | null {
-    const s = this.segments[0];
-    if (!s) return null;
-    if (this.segments.length === 1 && this.fd !== null) {
+  private records(i: number): SpooledRecord[] {
+    const s = this.segments[i]!;
+    // A segment being read is closed for writing, so its decoded records stay valid.
+    if (i === this.segments.length - 1 && this.fd !== null) {
       closeSync(this.fd);
       this.fd = null;
     }
-    return existsSync(s.path) ? decodeAll(readFileSync(s.path)) : [];
+    let recs = this.decoded.get(s.seq);
+    if (!recs) this.decoded.set(s.seq, (recs = existsSync(s.path) ? decodeAll(readFileSync(s.path)) : []));
+    return recs;
   }
 
-  /** Deletes the oldest segment once its records are safely delivered. */
+  /** Head records marked as sent without an acknowledgement (kept across a restart until committed). */
+  get pendingHead(): number {
+    return this.pending;
+  }
+
+  /** Marks the first `n` head records as sent once without an acknowledgement (0 clears the mark). */
+  markPendingHead(n: number): void {
+    this.pending = Math.min(n, this.size);
+    this.writeHead();
+  }
+
+  /** Up to `max` records from the head, oldest first, without consuming them. Call `commit` after they are sent. */
+  peek(max: number): SpooledRecord[] {
+    const out: SpooledRecord[] = [];
+    for (let i = 0; i < this.segments.length && out.length < max; i++) {
+      const recs = this.records(i);
+      const from = i === 0 ? this.headSkip : 0;
+      out.push(...recs.slice(from, from + max - out.length));
+    }
+    return out;
+  }
+
+  /** Consumes `n` records from the head (they were delivered); deletes segments that are fully consumed. */
+  commit(n: number): void {
+    this.headSkip += n;
+    this.pending = 0;
+    const done: Segment[] = [];
+    while (this.segments[0] && this.headSkip >= this.segments[0].records) {
+      if (this.segments.length === 1 && this.fd !== null) {
+        closeSync(this.fd);
+        this.fd = null;
+      }
+      const s = this.segments.shift()!;
+      this.headSkip -= s.records;
+      this.decoded.delete(s.seq);
+      done.push(s);
+    }
+    if (!this.segments[0]) this.headSkip = 0;
+    this.writeHead();
+    for (const s of done) if (existsSync(s.path)) unlinkSync(s.path);
+  }
+
+  /** The oldest segment's remaining records, or null when empty. Call `commitOldest` after they are sent. */
+  peekOldest(): SpooledRecord[] | null {
+    if (!this.segments[0]) return null;
+    return this.records(0).slice(this.headSkip);
+  }
+
+  /** Consumes the rest of the oldest segment once its records are safely delivered. */
   commitOldest(): void {
-    const s = this.segments.shift();
-    if (s && existsSync(s.path)) unlinkSync(s.path);
+    const s = this.segments[0];
+    if (s) this.commit(s.records - this.headSkip);
   }
 
   /** Closes the open segment file. */

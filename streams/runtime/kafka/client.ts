@@ -22,8 +22,11 @@ export function createKafka(clientId: string, brokerList: readonly string[] = de
     retry: { initialRetryTime: 100, retries },
     logCreator: () => ({ level, log: entry }) => {
       const { message, ...rest } = entry as { message: string } & Record<string, unknown>;
+      // CONCURRENT_TRANSACTIONS right after a commit is the broker finishing the previous transaction;
+      // kafkajs and the runner retry it, so it is not worth a warning.
+      const expected = typeof rest.error === 'string' && rest.error.startsWith('The producer attempted to update a transaction while another concurrent operation');
       // kafkajs logs expected rebalance/coordinator churn as ERROR; keep it but as warn-level data.
-      if (level <= logLevel.ERROR) log.warn(message, rest);
+      if (level <= logLevel.ERROR && !expected) log.warn(message, rest);
       else log.debug(message, rest);
     },
   });

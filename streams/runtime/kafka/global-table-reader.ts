@@ -3,9 +3,21 @@
  * the whole compacted topics from the beginning and keeps following them. `start()`
  * resolves once everything that existed at start time is loaded, so processors never
  * see a half-loaded rule set.
+ *
+ * Because the tables are followed asynchronously, an input record produced after a
+ * global record could otherwise be processed before the table shows it. `caughtUp()`
+ * gives read-your-writes across topics: it asks the broker for the global topics' end
+ * offsets (read_committed, so the last stable offset) with a request started no earlier
+ * than the caller's reference time, and waits until the consumer's position has passed
+ * them. The position comes from kafkajs' END_BATCH_PROCESS `lastOffset`, which also
+ * covers transaction control markers and compacted-away offsets that are never
+ * delivered as messages (the same reason topic-reader.ts uses it).
  */
 import { randomBytes } from 'node:crypto';
-import type { Consumer } from 'kafkajs';
+import { performance } from 'node:perf_hooks';
+import client from 'prom-client';
+import type { Admin, Consumer } from 'kafkajs';
+import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 import type { KafkaClient } from './client.ts';
 import type { TopicCodec } from './topic-codec.ts';
 import { GlobalTableSet } from '../state/global-table-set.ts';
@@ -13,51 +25,75 @@ import { logger } from '../observability/logger.ts';
 
 const log = logger('global-tables');
 
+/** Error code for global tables that do not load at start-up (local: errors.ts is not ours to extend). */
+const GLOBAL_TABLES_NOT_LOADED = ErrorCodes.GLOBAL_TABLES_NOT_LOADED;
+
+/** Default bound on how long a batch waits for global tables before proceeding anyway. */
+export const DEFAULT_CATCH_UP_TIMEOUT_MS = 5000;
+
+/** End offset (exclusive) per `topic:partition`, only for partitions holding records. */
+type Ends = Map<string, bigint>;
+
+interface EndsRequest {
+  readonly startedAt: number;
+  readonly result: Promise<Ends>;
+}
+
+interface Waiter {
+  readonly ends: Ends;
+  readonly resolve: () => void;
+}
+
+/** Something a runner can ask to be current before it processes a batch. */
+export interface GlobalsFreshness {
+  /** True once `topics` are read up to their end offsets as of `sinceMs` (performance.now()); false on timeout. */
+  caughtUp(topics: readonly string[], opts?: { sinceMs?: number; timeoutMs?: number }): Promise<boolean>;
+}
+
 /** Follows global topics into a GlobalTableSet. */
-export class GlobalTableReader {
+export class GlobalTableReader implements GlobalsFreshness {
   readonly tables = new GlobalTableSet();
   private consumer: Consumer | undefined;
+  private admin: Admin | undefined;
+  /** Next offset to read per `topic:partition`: everything before it is applied to `tables`. */
+  private readonly position = new Map<string, bigint>();
+  private waiters = new Set<Waiter>();
+  private inFlight: EndsRequest | undefined;
+  private latest: { startedAt: number; ends: Ends } | undefined;
+  private queued: Promise<Ends> | undefined;
+  private readonly timeouts: client.Counter<'topic'> | undefined;
+  private readonly waitSeconds: client.Histogram | undefined;
+  private stopped = false;
 
   constructor(
     private readonly kafka: KafkaClient,
     private readonly codec: TopicCodec,
     readonly topics: readonly string[],
-  ) {}
+    registry?: client.Registry,
+  ) {
+    if (registry) {
+      this.timeouts = new client.Counter({ name: 'fmeaflow_global_catchup_timeouts_total', help: 'Batches processed before the global tables they read caught up (wait timed out)', labelNames: ['topic'], registers: [registry] });
+      this.waitSeconds = new client.Histogram({ name: 'fmeaflow_global_catchup_wait_seconds', help: 'Time a batch waited for its global tables to reach the end offsets', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry] });
+    }
+  }
 
   /** Loads every global topic to its current end, then keeps following in the background. */
   async start(timeoutMs = 60_000): Promise<void> {
     if (this.topics.length === 0) return;
     const admin = this.kafka.admin();
     await admin.connect();
-    const target = new Map<string, bigint>();
-    const seen = new Map<string, bigint>();
-    try {
-      for (const topic of this.topics) {
-        for (const e of await admin.fetchTopicOffsets(topic)) {
-          if (BigInt(e.high) > BigInt(e.low)) {
-            target.set(`${topic}:${e.partition}`, BigInt(e.high));
-            seen.set(`${topic}:${e.partition}`, BigInt(e.low));
-          }
-        }
-      }
-    } finally {
-      await admin.disconnect();
-    }
-    const consumer = this.kafka.consumer({ groupId: `fmeaflow-globals-${randomBytes(6).toString('hex')}`, readUncommitted: false, maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    this.admin = admin;
+    const consumer = this.kafka.consumer({ groupId: `fmeaflow-globals-${randomBytes(6).toString('hex')}`, readUncommitted: false, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1000 });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.topics], fromBeginning: true });
-    let resolveReady!: () => void;
-    const ready = new Promise<void>((r) => (resolveReady = r));
-    const check = (): void => {
-      if ([...target].every(([k, h]) => (seen.get(k) ?? 0n) >= h)) resolveReady();
-    };
     consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
       const { topic, partition, lastOffset } = e.payload as { topic: string; partition: number; lastOffset: string };
-      seen.set(`${topic}:${partition}`, BigInt(lastOffset) + 1n);
-      check();
+      const k = `${topic}:${partition}`;
+      const next = BigInt(lastOffset) + 1n;
+      if (next > (this.position.get(k) ?? -1n)) this.position.set(k, next);
+      this.wake();
     });
-    check();
     void consumer.run({
       eachMessage: async ({ topic, message }) => {
         const key = message.key?.toString('utf8') ?? '';
@@ -69,18 +105,113 @@ export class GlobalTableReader {
         }
       },
     });
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      ready,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`global tables ${this.topics.join(', ')} not loaded within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    if (!(await this.waitUntil(await this.endOffsets(performance.now()), timeoutMs))) {
+      throw new FmeaflowError(GLOBAL_TABLES_NOT_LOADED, `global tables ${this.topics.join(', ')} not loaded within ${timeoutMs} ms`, { retriable: true });
+    }
     log.info('global tables loaded', { topics: this.topics, sizes: Object.fromEntries(this.topics.map((t) => [t, this.tables.table(t).size])) });
   }
 
-  /** Stops following. */
+  /** Waits (bounded) until `topics` are read up to their end offsets as of `sinceMs`; logs, counts and returns false on timeout. */
+  async caughtUp(topics: readonly string[], opts: { sinceMs?: number; timeoutMs?: number } = {}): Promise<boolean> {
+    const wanted = topics.filter((t) => this.topics.includes(t));
+    if (wanted.length === 0 || this.stopped) return true;
+    const started = performance.now();
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_CATCH_UP_TIMEOUT_MS;
+    let ends: Ends;
+    try {
+      ends = await this.endOffsets(opts.sinceMs ?? started);
+    } catch (err) {
+      log.warn('could not fetch global topic end offsets; processing without waiting', { topics: wanted, err });
+      for (const t of wanted) this.timeouts?.inc({ topic: t });
+      return false;
+    }
+    const prefixes = wanted.map((t) => `${t}:`);
+    const mine: Ends = new Map([...ends].filter(([k]) => prefixes.some((p) => k.startsWith(p))));
+    const ok = await this.waitUntil(mine, Math.max(0, timeoutMs - (performance.now() - started)));
+    this.waitSeconds?.observe((performance.now() - started) / 1000);
+    if (!ok) {
+      const behind = [...mine].filter(([k, h]) => (this.position.get(k) ?? 0n) < h).map(([k, h]) => ({ partition: k, position: String(this.position.get(k) ?? 0n), end: String(h) }));
+      log.warn('global tables did not catch up in time; processing the batch with what is loaded', { timeoutMs, behind });
+      for (const t of new Set(behind.map((b) => b.partition.slice(0, b.partition.lastIndexOf(':'))))) this.timeouts?.inc({ topic: t });
+    }
+    return ok;
+  }
+
+  private reached(ends: Ends): boolean {
+    for (const [k, h] of ends) if ((this.position.get(k) ?? 0n) < h) return false;
+    return true;
+  }
+
+  private wake(): void {
+    for (const w of this.waiters) if (this.reached(w.ends)) w.resolve();
+  }
+
+  private waitUntil(ends: Ends, timeoutMs: number): Promise<boolean> {
+    if (this.reached(ends)) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const w: Waiter = {
+        ends,
+        resolve: () => {
+          clearTimeout(timer);
+          this.waiters.delete(w);
+          resolve(true);
+        },
+      };
+      timer = setTimeout(() => {
+        this.waiters.delete(w);
+        resolve(this.reached(ends));
+      }, timeoutMs);
+      this.waiters.add(w);
+    });
+  }
+
+  /**
+   * End offsets from a ListOffsets request started at or after `sinceMs`. Concurrent callers
+   * share a request; a caller whose reference time is after the in-flight request started
+   * joins one follow-up request, so N runners cost at most two requests at a time.
+   */
+  private endOffsets(sinceMs: number): Promise<Ends> {
+    if (this.latest && this.latest.startedAt >= sinceMs) return Promise.resolve(this.latest.ends);
+    if (this.inFlight && this.inFlight.startedAt >= sinceMs) return this.inFlight.result;
+    if (!this.inFlight) return this.launch();
+    this.queued ??= this.inFlight.result
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.inFlight && this.inFlight.startedAt >= sinceMs ? this.inFlight.result : this.launch();
+      });
+    return this.queued;
+  }
+
+  private launch(): Promise<Ends> {
+    const startedAt = performance.now();
+    const result = (async () => {
+      const ends: Ends = new Map();
+      const lists = await Promise.all(this.topics.map(async (t) => [t, await this.admin!.fetchTopicOffsets(t)] as const));
+      for (const [topic, offsets] of lists) {
+        for (const e of offsets) if (BigInt(e.high) > BigInt(e.low)) ends.set(`${topic}:${e.partition}`, BigInt(e.high));
+      }
+      return ends;
+    })();
+    const req: EndsRequest = { startedAt, result };
+    this.inFlight = req;
+    result.then(
+      (ends) => {
+        if (!this.latest || this.latest.startedAt < startedAt) this.latest = { startedAt, ends };
+      },
+      () => undefined,
+    ).finally(() => {
+      if (this.inFlight === req) this.inFlight = undefined;
+    });
+    return result;
+  }
+
+  /** Stops following; pending catch-up waits resolve at once. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    for (const w of [...this.waiters]) w.resolve();
     await this.consumer?.disconnect();
+    await this.admin?.disconnect().catch(() => undefined);
   }
 }

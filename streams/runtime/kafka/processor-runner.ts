@@ -6,12 +6,15 @@
  * rewinds to the last committed offset, so nothing is ever half applied.
  */
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Admin, Consumer, Message, Producer, TopicMessages } from 'kafkajs';
 import { asFmeaflowError, ErrorCodes, FmeaflowError } from '../../errors.ts';
 import type { GlobalTables, Processor } from '../../processors/processor.ts';
 import type { KafkaClient } from './client.ts';
 import type { TopicCodec } from './topic-codec.ts';
 import { readToEnd } from './topic-reader.ts';
+import type { GlobalsFreshness } from './global-table-reader.ts';
 import { PartitionTask, type SideTopics, type TaskDrain, type TaskInput } from '../state/partition-task.ts';
 import { parseJsonWithBytes, stringifyWithBytes } from '../serde/json-bytes.ts';
 import type { RuntimeMetrics } from '../observability/metrics.ts';
@@ -29,6 +32,10 @@ export interface RunnerConfig {
   readonly codec: TopicCodec;
   readonly metrics: RuntimeMetrics;
   readonly globals: GlobalTables;
+  /** Makes global tables current before a batch is processed (read-your-writes across topics); none = no wait. */
+  readonly globalsFreshness?: GlobalsFreshness;
+  /** Bound on that wait (ms, default 5000); after it the batch proceeds and the timeout is counted. */
+  readonly globalsTimeoutMs?: number;
   readonly mode: DeliveryMode;
   readonly side: SideTopics;
   readonly changelog: string;
@@ -78,6 +85,27 @@ export function chunked(topicMessages: TopicMessages[], size = SEND_CHUNK): Topi
   }
   if (cur.length > 0) out.push(cur);
   return out;
+}
+
+const CONCURRENT_TXN_RETRY_MS = [10, 20, 50, 100, 200, 400, 800, 1600];
+
+/**
+ * Runs a transactional call, retrying the broker's CONCURRENT_TRANSACTIONS answer. Right after
+ * EndTxn the coordinator is still writing the previous transaction's markers and refuses
+ * AddOffsetsToTxn/AddPartitionsToTxn until done. kafkajs retries AddPartitionsToTxn inside
+ * sendBatch but sends AddOffsetsToTxn once, so without this a batch with no outputs (offsets
+ * are its first transactional request) was aborted and rewound. Only that error is retried:
+ * nothing was added to the transaction, so repeating the call is safe.
+ */
+export async function retryConcurrentTransactions<T>(fn: () => Promise<T>, backoffMs: readonly number[] = CONCURRENT_TXN_RETRY_MS): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if ((err as { type?: string })?.type !== 'CONCURRENT_TRANSACTIONS' || attempt >= backoffMs.length) throw err;
+      await delay(backoffMs[attempt]!);
+    }
+  }
 }
 
 /** One processor's consumer, producer and partition tasks. */
@@ -201,7 +229,12 @@ export class ProcessorRunner extends EventEmitter {
     if (!isRunning() || isStale() || this.stopping || batch.messages.length === 0) return;
     const { topic, partition } = batch;
     const started = Date.now();
+    // Reference time for the globals wait: the batch was fetched before this point, so end offsets
+    // read after it cover every global record produced before the batch's records.
+    const fetchedBy = performance.now();
     await this.restoreMissing(partition, heartbeat);
+    const globalTopics = this.cfg.processor.globalTopics ?? [];
+    if (globalTopics.length > 0 && this.cfg.globalsFreshness) await this.cfg.globalsFreshness.caughtUp(globalTopics, { sinceMs: fetchedBy, timeoutMs: this.cfg.globalsTimeoutMs });
     const task = this.tasks.get(partition)!;
     const span = startBatchSpan(this.name, topic, partition, batch.messages.map((m) => m.headers?.traceparent?.toString()));
     let processed = 0;
@@ -303,8 +336,15 @@ export class ProcessorRunner extends EventEmitter {
     const txn = await producer.transaction();
     this.emit('committing', { processor: this.name, partition, messages: topicMessages.reduce((n, t) => n + t.messages.length, 0) });
     try {
+      // Offsets go first: the first request of a transaction is the one that can meet the broker's
+      // post-commit CONCURRENT_TRANSACTIONS window; ours retries it after 10 ms, whereas kafkajs'
+      // sendBatch retries AddPartitionsToTxn after ≥100 ms with two warnings each time.
+      // Order inside a transaction does not matter: outputs and offsets become visible together.
+      if (nextOffset !== undefined) {
+        const offsets = { consumerGroupId: this.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] };
+        await retryConcurrentTransactions(() => txn.sendOffsets(offsets));
+      }
       for (const part of chunked(topicMessages)) await txn.sendBatch({ topicMessages: part, acks: -1 });
-      if (nextOffset !== undefined) await txn.sendOffsets({ consumerGroupId: this.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
       // kafkajs cannot send the group generation with the offsets (KIP-447), so check staleness ourselves.
       if (stale()) throw new FmeaflowError(ErrorCodes.TRANSACTION_ABORTED, 'group rebalanced during the batch; aborting so the new owner starts from the last commit', { retriable: true });
       await txn.commit();

@@ -51,6 +51,8 @@ export interface WorkerOptions {
   readonly handleSignals?: boolean;
   readonly sessionTimeoutMs?: number;
   readonly wallClockTickMs?: number;
+  /** Longest a batch waits for the global tables it reads to catch up (ms, default 5000). */
+  readonly globalsTimeoutMs?: number;
   /** Where new consumer groups start: 'earliest' (default: process everything retained) or 'latest'. */
   readonly startFrom?: 'earliest' | 'latest';
 }
@@ -132,13 +134,13 @@ export async function runWorker(o: WorkerOptions): Promise<Worker> {
 
   const metrics = new RuntimeMetrics(o.metricsRegistry);
   const globalTopics = [...new Set(o.processors.flatMap((p) => p.globalTopics ?? []))];
-  const globals = new GlobalTableReader(kafka, codec, globalTopics);
+  const globals = new GlobalTableReader(kafka, codec, globalTopics, metrics.registry);
   await globals.start();
 
   const emitter = new EventEmitter();
   const runners = o.processors.map(
     (p) =>
-      new ProcessorRunner({ app: o.app, instanceId, processor: p, kafka, codec, metrics, globals: globals.tables, mode, side, changelog: changelogTopic(o.app, p.store), sessionTimeoutMs: o.sessionTimeoutMs, wallClockTickMs: o.wallClockTickMs, startFrom: o.startFrom }),
+      new ProcessorRunner({ app: o.app, instanceId, processor: p, kafka, codec, metrics, globals: globals.tables, globalsFreshness: globals, globalsTimeoutMs: o.globalsTimeoutMs, mode, side, changelog: changelogTopic(o.app, p.store), sessionTimeoutMs: o.sessionTimeoutMs, wallClockTickMs: o.wallClockTickMs, startFrom: o.startFrom }),
   );
   for (const r of runners) {
     r.on('committed', (e: CommitEvent) => emitter.emit('committed', e));
