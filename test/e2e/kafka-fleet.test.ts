@@ -10,6 +10,7 @@ import { DRIVE_TIMING } from '../../streams/topology.ts';
 import { replayDrives } from '../../vehicle-producer/publish/replay.ts';
 import { DRIVES_DIR } from './drive-pipeline.ts';
 import { faultDriveExpectations } from './expectations.ts';
+import { checkGrayReleaseAlerts, type Alert } from './gray-release-checks.ts';
 
 type Action = BoardAction & { evidence: Record<string, string[]> };
 
@@ -24,8 +25,10 @@ test('all drives as one fleet on the real broker: every fault drive yields its e
   const session = await startPipeline({ app, brokers, registryUrl, timing: DRIVE_TIMING, fromLatest: true });
   t.after(() => session.stop());
   const actions = new Map<string, Action>();
-  const feed = await followOutputs(session.kafka, session.serde, [Topics.actions], (r) => {
-    if (r.value !== null) actions.set(r.key, r.value as Action);
+  const alerts: Alert[] = [];
+  const feed = await followOutputs(session.kafka, session.serde, [Topics.actions, Topics.alerts], (r) => {
+    if (r.topic === Topics.alerts) alerts.push(r.value as Alert);
+    else if (r.value !== null) actions.set(r.key, r.value as Action);
   });
   t.after(() => feed.stop());
 
@@ -47,6 +50,8 @@ test('all drives as one fleet on the real broker: every fault drive yields its e
       assert.equal(top.entryId, e.entryId, `${vehicle}: top-ranked action`);
     }
   }
+  // The gray release's alerts, fired and suppressed, exactly as the policy file says (issue 8).
+  checkGrayReleaseAlerts(alerts);
   const cleanHits = all.filter((a) => a.scopeId.startsWith('clean/') || (a.evidence.vehicles ?? []).some((v) => v.startsWith('clean/')));
   assert.deepEqual(cleanHits.map((a) => a.key), [], 'no action names a vehicle of the clean drive');
 });

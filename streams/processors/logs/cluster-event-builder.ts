@@ -14,10 +14,26 @@ const MAX_EXAMPLES_PER_EVENT = 5;
 const MAX_CORRELATED = 20;
 const KEYWORDS_PER_CLUSTER = 5;
 
-/** Top TF-IDF keywords of a cluster's templates (mask tokens excluded). */
+// Function words carry no meaning for an engineer reading a cluster's keywords.
+const STOP_WORDS = new Set(['a', 'an', 'the', 'at', 'by', 'to', 'of', 'in', 'on', 'for', 'is', 'was', 'are', 'be', 'after', 'from', 'with', 'and', 'or', 'not', 'no', 'got', 'as', 'it']);
+
+/** A token as a keyword: punctuation trimmed; masks, numbers and function words give none. */
+export function keywordOf(token: string): string | undefined {
+  if (token.includes('<')) return undefined;
+  const k = token.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
+  if (k.length < 2 || /^\d+$/.test(k) || STOP_WORDS.has(k.toLowerCase())) return undefined;
+  return k;
+}
+
+/** Top TF-IDF keywords of a cluster's templates (masks, numbers, punctuation and function words excluded). */
 export function topKeywords(templates: readonly (readonly string[])[], ws: WorkingSet): string[] {
   const score = new Map<string, number>();
-  for (const t of templates) for (const [tok, w] of ws.tfidf.weights(t)) if (!/^<.*>$/.test(tok)) score.set(tok, (score.get(tok) ?? 0) + w);
+  for (const t of templates) {
+    for (const [tok, w] of ws.tfidf.weights(t)) {
+      const k = keywordOf(tok);
+      if (k !== undefined) score.set(k, (score.get(k) ?? 0) + w);
+    }
+  }
   return [...score.entries()]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .slice(0, KEYWORDS_PER_CLUSTER)
