@@ -64,6 +64,18 @@ async function createMissing(admin: Admin, specs: readonly Spec[]): Promise<stri
 
 /** Creates missing topics and compares existing ones with their spec. */
 export async function provisionTopics(admin: Admin, specs: readonly Spec[]): Promise<ProvisionReport> {
+  // Topics another process has just created exist before their leaders do; metadata then fails for a moment.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await provisionOnce(admin, specs);
+    } catch (err) {
+      if (!isCreationRace(err) || attempt >= 20) throw err;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
+
+async function provisionOnce(admin: Admin, specs: readonly Spec[]): Promise<ProvisionReport> {
   const createdNames = await createMissing(admin, specs);
   const existingSpecs = specs.filter((s) => !createdNames.includes(s.name));
   const drift: TopicDrift[] = [];
