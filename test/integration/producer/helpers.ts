@@ -35,9 +35,16 @@ export async function consumeAll(topics: string[], expected: number, timeoutMs =
     });
     const until = Date.now() + timeoutMs;
     while (out.length < expected && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-    // Give late duplicates a chance to show up: wait until a further poll brings nothing new.
-    let n = -1;
-    while (n !== out.length && Date.now() < until) { n = out.length; await new Promise((r) => setTimeout(r, 1000)); }
+    // Duplicates would sit after the originals: read on until everything the topics hold has arrived.
+    const admin = kafka.admin();
+    await admin.connect();
+    let held = 0;
+    try {
+      for (const topic of topics) for (const p of await admin.fetchTopicOffsets(topic)) held += Number(p.high) - Number(p.low);
+    } finally {
+      await admin.disconnect();
+    }
+    while (out.length < held && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
   } finally {
     await consumer.disconnect();
   }
