@@ -2,7 +2,7 @@
  * The value written to fmeaflow.log-clusters.v1, mirroring schemas/log-cluster-event.avsc
  * field for field (nullable unions as plain `T | null`, as avsc reads and writes them).
  */
-import type { CorrelationReason } from './drift-adapter.ts';
+import type { CorrelationReason, DriftSummary } from './drift-adapter.ts';
 import type { TrendEventType } from './cluster-trends.ts';
 
 /** One template inside a cluster event. */
@@ -14,17 +14,7 @@ export interface ClusterTemplateOut {
 }
 
 /** A correlated drift event inside a cluster event. */
-export interface CorrelatedDriftOut {
-  readonly seriesId: string;
-  readonly name: string;
-  readonly vehicleId: string | null;
-  readonly detector: string;
-  readonly value: number;
-  readonly zScore: number | null;
-  readonly windowStartMs: number;
-  readonly windowEndMs: number;
-  readonly matchedBy: CorrelationReason;
-}
+export type CorrelatedDriftOut = Omit<DriftSummary, 'traceIds'> & { readonly matchedBy: CorrelationReason };
 
 /** fmeaflow.log-clusters.v1 value. */
 export interface LogClusterEvent {
