@@ -4,7 +4,7 @@
  * then RPN, then how many vehicles are affected.
  */
 import { apWeight, type ActionPriority } from './action-priority.ts';
-import type { ScopeKind } from './rule-model.ts';
+import type { FmeaEntry, ScopeKind } from './rule-model.ts';
 
 export type ActionStatus = 'NEW' | 'ONGOING' | 'RESOLVED' | 'REOPENED';
 
@@ -21,23 +21,17 @@ export interface ActionEvidence {
   readonly traceIds: string[];
 }
 
-export interface FmeaAction {
+/** The worksheet entry's text and ratings are copied into every action, so consumers need no worksheet. */
+export interface FmeaAction extends Pick<FmeaEntry, 'item' | 'function' | 'failureMode' | 'effect' | 'cause' | 'severity' | 'detection'> {
   readonly key: string;
   readonly entryId: string;
   readonly worksheet: string;
   readonly scopeKind: ScopeKind;
   readonly scopeId: string;
-  readonly item: string;
-  readonly function: string;
-  readonly failureMode: string;
-  readonly effect: string;
-  readonly cause: string;
-  readonly severity: number;
   readonly occurrenceWorksheet: number;
   readonly occurrenceObserved: number | null;
   /** The O used for RPN and AP: observed when the entry derives O from the field and it is known, else the worksheet's. */
   readonly occurrence: number;
-  readonly detection: number;
   readonly rpn: number;
   readonly actionPriority: ActionPriority;
   readonly rank: number;
