@@ -78,7 +78,8 @@ test('the live view shows the replayed drives\' actions and a drift chart in a r
   for (const entry of expected) {
     await page.waitForSelector(`#actions tbody tr.action[data-entry="${entry}"]`, { timeout: 150_000 });
   }
-  await page.waitForSelector('svg.drift-chart :is(circle.drift, polygon.band)', { timeout: 60_000 });
+  // Any rendered drift point or baseline band will do; the first one in the DOM may be off-screen.
+  await page.locator('svg.drift-chart :is(circle.drift, polygon.band)').filter({ visible: true }).first().waitFor({ state: 'visible', timeout: 60_000 });
   const elapsedS = (Date.now() - started) / 1000;
 
   const rows = await page.$$eval('#actions tbody tr.action', (trs) => trs.map((tr) => ({ entry: tr.getAttribute('data-entry'), cells: [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '') })));
