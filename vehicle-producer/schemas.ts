@@ -101,6 +101,16 @@ export interface ReleaseEventRecord {
   cohort: string;
   cohortVehicleIds: string[];
   timestampMs: number;
+  /** Earlier lifecycle events of this release, oldest first (the table keeps only the latest one). */
+  history?: ReleaseStepRecord[];
+}
+
+/** An earlier lifecycle event inside `ReleaseEventRecord.history`. */
+export interface ReleaseStepRecord {
+  phase: ReleaseEventRecord['phase'];
+  trafficPercent: number;
+  cohortVehicleIds: string[];
+  timestampMs: number;
 }
 
 /** Value of a CanFrameBatch record. */

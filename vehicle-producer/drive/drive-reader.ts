@@ -22,7 +22,11 @@ export type ReplaySource = (
 
 /** The record with its vehicle ids (and a release's cohort) prefixed. */
 export function prefixVehicles(r: TaggedRecord, prefix: string): TaggedRecord {
-  if (r.kind === 'releases') return { kind: 'releases', value: { ...r.value, releaseId: `${prefix}${r.value.releaseId}`, cohortVehicleIds: r.value.cohortVehicleIds.map((id) => `${prefix}${id}`) } };
+  if (r.kind === 'releases') {
+    const ids = (xs: readonly string[]): string[] => xs.map((id) => `${prefix}${id}`);
+    const history = r.value.history?.map((h) => ({ ...h, cohortVehicleIds: ids(h.cohortVehicleIds) }));
+    return { kind: 'releases', value: { ...r.value, releaseId: `${prefix}${r.value.releaseId}`, cohortVehicleIds: ids(r.value.cohortVehicleIds), ...(history ? { history } : {}) } };
+  }
   return { ...r, value: { ...r.value, vehicleId: `${prefix}${r.value.vehicleId}` } } as TaggedRecord;
 }
 

@@ -39,8 +39,9 @@ export function cloneRecord(r: TaggedRecord, k: number, offsetUs: number, fanOut
     case 'releases': {
       // One release for the whole fleet: emitted once, with every clone of the cohort.
       if (k !== 0) return null;
-      const ids = r.value.cohortVehicleIds.flatMap((id) => Array.from({ length: fanOut }, (_, j) => cloneVehicleId(id, j)));
-      return { kind: 'releases', value: { ...r.value, cohortVehicleIds: ids } };
+      const clones = (xs: readonly string[]): string[] => xs.flatMap((id) => Array.from({ length: fanOut }, (_, j) => cloneVehicleId(id, j)));
+      const history = r.value.history?.map((h) => ({ ...h, cohortVehicleIds: clones(h.cohortVehicleIds) }));
+      return { kind: 'releases', value: { ...r.value, cohortVehicleIds: clones(r.value.cohortVehicleIds), ...(history ? { history } : {}) } };
     }
   }
 }

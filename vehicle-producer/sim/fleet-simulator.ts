@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CanFrame } from '../can-frame.ts';
-import type { LogRecordValue, MetricRecord, ReleaseEventRecord, SpanRecord } from '../schemas.ts';
+import type { LogRecordValue, MetricRecord, ReleaseEventRecord, ReleaseStepRecord, SpanRecord } from '../schemas.ts';
 import { simulateCanTraffic } from './can-traffic.ts';
 import { messagesFor } from './fleet-model.ts';
 import { streamRng } from './rng.ts';
@@ -117,9 +117,11 @@ export function simulate(sc: Scenario): SimulationResult {
     for (const v of cohort) canaryFrom.set(v, first.includes(v) ? f.onsetMs : rampMs);
     const base = { releaseId: String(f.params.releaseId), service: String(f.params.service), version: String(f.params.version), baselineVersion: String(f.params.baselineVersion), cohort: 'canary' };
     const pct = (n: number): number => Math.round((n / ids.length) * 1000) / 10;
-    releases.push({ ...base, phase: 'START', trafficPercent: pct(first.length), cohortVehicleIds: first, timestampMs: sc.baseTimeMs + f.onsetMs });
-    if (cohort.length > first.length) releases.push({ ...base, phase: 'RAMP', trafficPercent: pct(cohort.length), cohortVehicleIds: cohort, timestampMs: sc.baseTimeMs + rampMs });
-    releases.push({ ...base, phase: 'END', trafficPercent: pct(cohort.length), cohortVehicleIds: cohort, timestampMs: sc.baseTimeMs + endMs });
+    const steps: ReleaseStepRecord[] = [{ phase: 'START', trafficPercent: pct(first.length), cohortVehicleIds: first, timestampMs: sc.baseTimeMs + f.onsetMs }];
+    if (cohort.length > first.length) steps.push({ phase: 'RAMP', trafficPercent: pct(cohort.length), cohortVehicleIds: cohort, timestampMs: sc.baseTimeMs + rampMs });
+    steps.push({ phase: 'END', trafficPercent: pct(cohort.length), cohortVehicleIds: cohort, timestampMs: sc.baseTimeMs + endMs });
+    // Each event carries the steps before it, as a release system would, so the compacted table is enough to judge any past moment.
+    steps.forEach((step, i) => releases.push({ ...base, ...step, history: steps.slice(0, i) }));
   }
 
   const frames = new Map<string, CanFrame[]>();

@@ -73,7 +73,8 @@ export function createAlertProcessor(opts: AlertProcessorOptions): Processor<Ale
 
   /** Publishes if state or suppression changed; schedules the suppression re-check; drops resolved alerts from the store. */
   const settle = (id: string, rule: AlertRule, v: AlertStoreValue, tMs: number, ctx: ProcessorContext, extraTimers: TimerRequest[]): ProcessResult<AlertStoreValue> => {
-    const releases = readReleases(ctx.globals.table<ReleaseEvent>(Topics.releases), opts.knownServices).valid;
+    // As the releases stood at tMs: a lagging engine's table may already show the release ended.
+    const releases = readReleases(ctx.globals.table<ReleaseEvent>(Topics.releases), opts.knownServices, tMs).valid;
     const sup = v.lc.state === 'RESOLVED' ? null : evaluateSuppression({ labels: alertLabels(v.last, rule.name), source: 'DRIFT', unsuppressible: false, activeSinceMs: v.lc.activeSinceMs }, releases, opts.policies, tMs);
     const key = suppressionKey(sup);
     const outputs: OutputRecord[] = [];

@@ -15,7 +15,7 @@ import { Topics } from '../../topic-catalog.ts';
 import type { OutputRecord, Processor, ProcessorContext, ReadonlyStore } from '../processor.ts';
 import { DEFAULT_TIME_SANITY, spanDurationMs, spanEventTimeMs, validateSpan, type SpanRecord, type TimeSanity } from '../series/input-records.ts';
 import { windowEndOf } from '../series/tumbling-window.ts';
-import { readReleases, inProgress, type ReleaseEvent } from '../suppression/release-table.ts';
+import { readReleases, inProgress, releaseAsOf, type ReleaseEvent } from '../suppression/release-table.ts';
 import { alertId } from '../alerts/alert-id.ts';
 import type { AlertRecord } from '../alerts/alert-types.ts';
 import { cohortsOf, type Cohort } from './canary-cohorts.ts';
@@ -89,8 +89,10 @@ export function createCanaryProcessor(opts: CanaryProcessorOptions = {}): Proces
   const evaluate = (store: ReadonlyStore<CanaryState>, releaseId: string, tMs: number, ctx: ProcessorContext) => {
     const st = store.get(releaseId);
     if (!st) return {};
-    const rel = ctx.globals.table<ReleaseEvent>(Topics.releases).get(releaseId);
-    if (!rel) return { updates: [{ key: releaseId, value: null }] };
+    const latest = ctx.globals.table<ReleaseEvent>(Topics.releases).get(releaseId);
+    if (!latest) return { updates: [{ key: releaseId, value: null }] };
+    // Judged as the release stood at the evaluation's event time, not as the (possibly newer) table says.
+    const rel = releaseAsOf(latest, tMs) ?? latest;
     const final = !inProgress(rel);
     const outputs: OutputRecord[] = [];
     const firing = new Set(st.firing);
@@ -130,10 +132,10 @@ export function createCanaryProcessor(opts: CanaryProcessorOptions = {}): Proces
     process(store, record, ctx) {
       const span = record.value;
       validateSpan(span, ctx.nowMs, sanity);
-      const releases = readReleases(ctx.globals.table<ReleaseEvent>(Topics.releases), opts.knownServices).valid;
+      const t = spanEventTimeMs(span);
+      const releases = readReleases(ctx.globals.table<ReleaseEvent>(Topics.releases), opts.knownServices, t).valid;
       const hits = cohortsOf(span, releases);
       if (hits.length === 0) return {};
-      const t = spanEventTimeMs(span);
       const lat = spanDurationMs(span);
       const err = span.status === 'ERROR' ? 1 : 0;
       const updates = hits.map(({ release, cohort }: { release: ReleaseEvent; cohort: Cohort }) => {

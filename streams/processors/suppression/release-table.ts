@@ -18,6 +18,16 @@ export interface ReleaseEvent {
   readonly cohort: string;
   readonly cohortVehicleIds: readonly string[];
   readonly timestampMs: number;
+  /** Earlier lifecycle steps, oldest first (absent in events written before the field existed). */
+  readonly history?: readonly ReleaseStep[];
+}
+
+/** One earlier lifecycle event of a release (`dev.fmeaflow.fleet.ReleaseStep`). */
+export interface ReleaseStep {
+  readonly phase: ReleaseEvent['phase'];
+  readonly trafficPercent: number;
+  readonly cohortVehicleIds: readonly string[];
+  readonly timestampMs: number;
 }
 
 const PHASES = new Set(['START', 'RAMP', 'PROMOTE', 'ROLLBACK', 'END']);
@@ -33,6 +43,13 @@ export function validateReleaseEvent(ev: ReleaseEvent, knownServices?: ReadonlyS
   if (!PHASES.has(ev.phase)) bad('phase', `unknown phase ${JSON.stringify(ev.phase)}`);
   if (!Number.isFinite(ev.trafficPercent) || ev.trafficPercent < 0 || ev.trafficPercent > 100) bad('trafficPercent', `traffic share ${ev.trafficPercent} is not within 0..100`);
   if (!Number.isFinite(ev.timestampMs)) bad('timestampMs', 'timestamp is not finite');
+  let prev = -Infinity;
+  for (const [i, step] of (ev.history ?? []).entries()) {
+    if (!PHASES.has(step.phase)) bad(`history[${i}].phase`, `unknown phase ${JSON.stringify(step.phase)}`);
+    if (!Number.isFinite(step.trafficPercent) || step.trafficPercent < 0 || step.trafficPercent > 100) bad(`history[${i}].trafficPercent`, `traffic share ${step.trafficPercent} is not within 0..100`);
+    if (!Number.isFinite(step.timestampMs) || step.timestampMs < prev || step.timestampMs > ev.timestampMs) bad(`history[${i}].timestampMs`, 'steps must be in time order and not after the event itself');
+    prev = step.timestampMs;
+  }
   if (knownServices && !knownServices.has(ev.service)) bad('service', `unknown service ${JSON.stringify(ev.service)} (known: ${[...knownServices].sort().join(', ')})`);
 }
 
@@ -41,14 +58,34 @@ export function inProgress(ev: ReleaseEvent, phases: readonly string[] = ['START
   return phases.includes(ev.phase);
 }
 
-/** Valid releases of the table and the rejected ones with their errors. */
-export function readReleases(table: ReadonlyMap<string, ReleaseEvent>, knownServices?: ReadonlySet<string>): { valid: ReleaseEvent[]; rejected: { releaseId: string; error: FmeaflowError }[] } {
+/**
+ * The release as it stood at `atMs`: its latest lifecycle step at or before `atMs`, or null if
+ * it had not started then. The global table is usually ahead of the record being processed
+ * (it is caught up before each batch, and a lagging engine may already see END), so judging
+ * by the latest phase would end suppression and canary cohorts early.
+ */
+export function releaseAsOf(ev: ReleaseEvent, atMs: number): ReleaseEvent | null {
+  if (ev.timestampMs <= atMs) return ev;
+  const steps = ev.history ?? [];
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const s = steps[i]!;
+    if (s.timestampMs <= atMs) return { ...ev, phase: s.phase, trafficPercent: s.trafficPercent, cohortVehicleIds: s.cohortVehicleIds, timestampMs: s.timestampMs, history: steps.slice(0, i) };
+  }
+  return null;
+}
+
+/**
+ * Valid releases of the table (as they stood at `atMs` when given, see releaseAsOf) and the
+ * rejected ones with their errors.
+ */
+export function readReleases(table: ReadonlyMap<string, ReleaseEvent>, knownServices?: ReadonlySet<string>, atMs?: number): { valid: ReleaseEvent[]; rejected: { releaseId: string; error: FmeaflowError }[] } {
   const valid: ReleaseEvent[] = [];
   const rejected: { releaseId: string; error: FmeaflowError }[] = [];
   for (const [id, ev] of table) {
     try {
       validateReleaseEvent(ev, knownServices);
-      valid.push(ev);
+      const asOf = atMs === undefined ? ev : releaseAsOf(ev, atMs);
+      if (asOf) valid.push(asOf);
     } catch (e) {
       rejected.push({ releaseId: id, error: e as FmeaflowError });
     }

@@ -10,7 +10,7 @@ import { runStages } from '../../../streams/processors/drift/in-memory-driver.ts
 import type { DriftEvent, DriftPhase } from '../../../streams/processors/drift/drift-types.ts';
 import { parsePolicyFile } from '../../../streams/processors/suppression/policy-file.ts';
 import { evaluateSuppression } from '../../../streams/processors/suppression/evaluate-suppression.ts';
-import { readReleases, validateReleaseEvent, type ReleaseEvent } from '../../../streams/processors/suppression/release-table.ts';
+import { readReleases, releaseAsOf, validateReleaseEvent, type ReleaseEvent } from '../../../streams/processors/suppression/release-table.ts';
 import { MIN, projectFile, release, T0 } from './fixtures.ts';
 
 const policies = parsePolicyFile(readFileSync(projectFile('config/suppression-policies.yaml'), 'utf8'), 'config/suppression-policies.yaml');
@@ -138,3 +138,33 @@ test('release events: malformed or unknown-service ones are rejected with INVALI
   const ghostDrift = [0, 1].map((w) => drift(P95, 'ghost', w));
   assert.ok(runAlerts(ghostDrift, { policies, releases: [unknown], knownServices: known }).every((a) => !a.suppressed));
 });
+
+test('a release as it stood at a given time: not yet started, each step of its history, then its latest event', () => {
+  const steps = [
+    { phase: 'START' as const, trafficPercent: 2, cohortVehicleIds: ['V1'], timestampMs: T0 },
+    { phase: 'RAMP' as const, trafficPercent: 20, cohortVehicleIds: ['V1', 'V2'], timestampMs: T0 + 10 * MIN },
+  ];
+  const ended = release({ releaseId: 'r', service: 'svc', phase: 'END', trafficPercent: 20, cohortVehicleIds: ['V1', 'V2'], timestampMs: T0 + 30 * MIN, history: steps });
+  assert.equal(releaseAsOf(ended, T0 - 1), null, 'before START the release does not exist');
+  assert.deepEqual(pick(releaseAsOf(ended, T0 + 5 * MIN)), ['START', 2, ['V1']]);
+  assert.deepEqual(pick(releaseAsOf(ended, T0 + 10 * MIN)), ['RAMP', 20, ['V1', 'V2']], 'a step applies from its own timestamp on');
+  assert.deepEqual(pick(releaseAsOf(ended, T0 + 30 * MIN)), ['END', 20, ['V1', 'V2']]);
+  // Without history (events from older producers) only the latest event is known.
+  assert.equal(releaseAsOf({ ...ended, history: [] }, T0 + 5 * MIN), null);
+
+  // The low-traffic policy reads the traffic share at the alert's time: 2% at +5 min suppresses, 20% at +15 min does not.
+  const table = new Map([['r', ended]]);
+  const subject = { labels: { __name__: 'span.error_rate', alertname: 'span-error-rate-drift', service: 'svc', operation: 'diag.read', scope: 'FLEET' }, source: 'DRIFT' as const, unsuppressible: false, activeSinceMs: T0 + 4 * MIN };
+  assert.equal(evaluateSuppression(subject, readReleases(table, undefined, T0 + 5 * MIN).valid, policies, T0 + 5 * MIN)?.releaseId, 'r');
+  assert.equal(evaluateSuppression(subject, readReleases(table, undefined, T0 + 15 * MIN).valid, policies, T0 + 15 * MIN), null);
+  assert.equal(evaluateSuppression(subject, readReleases(table, undefined).valid, policies, T0 + 5 * MIN), null, 'judged by the latest event the release has ended');
+});
+
+test('release history out of time order is rejected with the field named', () => {
+  const bad = release({ releaseId: 'r', service: 'svc', phase: 'END', timestampMs: T0, history: [{ phase: 'START', trafficPercent: 1, cohortVehicleIds: [], timestampMs: T0 + 1 }] });
+  assert.throws(() => validateReleaseEvent(bad), (e: unknown) => e instanceof FmeaflowError && e.code === ErrorCodes.INVALID_RECORD && (e.details as { field: string }).field === 'history[0].timestampMs');
+});
+
+function pick(r: ReleaseEvent | null): unknown {
+  return r && [r.phase, r.trafficPercent, r.cohortVehicleIds];
+}

@@ -111,3 +111,21 @@ test('the same processors under the project replay runtime give the same gray-re
   const verdicts = (r.outputs[Topics.canaryVerdicts] ?? []).map((o) => o.value as CanaryVerdictRecord);
   assert.ok(verdicts.filter((v) => v.metric === 'latency').every((v) => v.verdict === 'FAIL'));
 });
+
+test('an engine that lags the release system: the table already shows ROLLBACK, yet each record is judged as the release stood at its event time', () => {
+  const start = { phase: 'START' as const, trafficPercent: 10, cohortVehicleIds: [], timestampMs: T0 + 40 * MIN - 1 };
+  const rollback = release({ releaseId: 'adas-2.0.0', service: SVC, version: '2.0.0', baselineVersion: '1.0.0', phase: 'ROLLBACK', trafficPercent: 0, timestampMs: T0 + 60 * MIN, history: [start] });
+  // The final event is in the table before the first span is read (it is all the compacted topic holds).
+  const feed: ReplayRecord[] = [{ topic: Topics.releases, key: rollback.releaseId, value: rollback }, ...spans().map((s) => ({ topic: Topics.spans, key: s.vehicleId, value: s }))];
+  const r = replay([createSeriesDriftProcessor(), createAlertProcessor({ policies }), createCanaryProcessor()], feed);
+  assert.equal(r.dlq.length, 0);
+  const alerts = (r.outputs[Topics.alerts] ?? []).map((o) => o.value as AlertRecord);
+  const p95 = alerts.filter((a) => a.name === 'span.latency.p95');
+  assert.deepEqual(p95.slice(0, 3).map((a) => [a.state, a.suppressed]), [['PENDING', true], ['FIRING', true], ['FIRING', false]]);
+  assert.equal(p95[0]!.suppression!.releaseId, 'adas-2.0.0');
+  assert.equal(p95[2]!.eventTimeMs - p95[0]!.activeSinceMs, 5 * MIN, 'suppressed for the policy\'s 5 minutes, not cut short by the newer ROLLBACK');
+  const canary = alerts.filter((a) => a.source === 'CANARY');
+  assert.deepEqual(canary.map((a) => [a.state, a.suppressed]).slice(0, 1), [['FIRING', false]], 'the canary cohort is formed from spans inside the release');
+  const verdicts = (r.outputs[Topics.canaryVerdicts] ?? []).map((o) => o.value as CanaryVerdictRecord).filter((v) => v.metric === 'latency');
+  assert.ok(verdicts.length > 0 && verdicts.every((v) => v.verdict === 'FAIL'));
+});
