@@ -35,7 +35,7 @@ const PHASES = new Set(['START', 'RAMP', 'PROMOTE', 'ROLLBACK', 'END']);
 /** Throws INVALID_RECORD when a release event is malformed or names a service outside `knownServices` (when given). */
 export function validateReleaseEvent(ev: ReleaseEvent, knownServices?: ReadonlySet<string>): void {
   const bad = (field: string, message: string): never => {
-    throw new FmeaflowError(ErrorCodes.INVALID_RECORD, `release ${JSON.stringify(ev?.releaseId)}: ${message}`, { details: { releaseId: ev?.releaseId, field } });
+    throw new FmeaflowError(ErrorCodes.INVALID_RECORD, `release ${JSON.stringify(ev?.releaseId)}, field ${field}: ${message}`, { details: { releaseId: ev?.releaseId, field } });
   };
   if (!ev || typeof ev !== 'object') bad('(record)', 'not a release event');
   if (!ev.releaseId) bad('releaseId', 'empty release id');

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import client from 'prom-client';
 import type { Admin, Consumer } from 'kafkajs';
-import { ErrorCodes, FmeaflowError } from '../../errors.ts';
+import { asFmeaflowError, ErrorCodes, FmeaflowError } from '../../errors.ts';
 import type { KafkaClient } from './client.ts';
 import type { TopicCodec } from './topic-codec.ts';
 import { GlobalTableSet } from '../state/global-table-set.ts';
@@ -63,6 +63,7 @@ export class GlobalTableReader implements GlobalsFreshness {
   private queued: Promise<Ends> | undefined;
   private readonly timeouts: client.Counter<'topic'> | undefined;
   private readonly waitSeconds: client.Histogram | undefined;
+  private readonly rejections: client.Counter<'topic' | 'code'> | undefined;
   private stopped = false;
 
   constructor(
@@ -73,6 +74,7 @@ export class GlobalTableReader implements GlobalsFreshness {
   ) {
     if (registry) {
       this.timeouts = new client.Counter({ name: 'fmeaflow_global_catchup_timeouts_total', help: 'Batches processed before the global tables they read caught up (wait timed out)', labelNames: ['topic'], registers: [registry] });
+      this.rejections = new client.Counter({ name: 'fmeaflow_global_records_rejected_total', help: 'Global table records not applied (undecodable or invalid), by topic and error code', labelNames: ['topic', 'code'], registers: [registry] });
       this.waitSeconds = new client.Histogram({ name: 'fmeaflow_global_catchup_wait_seconds', help: 'Time a batch waited for its global tables to reach the end offsets', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry] });
     }
   }
@@ -98,8 +100,13 @@ export class GlobalTableReader implements GlobalsFreshness {
       eachMessage: async ({ topic, message }) => {
         const key = message.key?.toString('utf8') ?? '';
         try {
-          this.tables.apply(topic, key, await this.codec.decode(topic, message.value));
+          const rejected = this.tables.apply(topic, key, await this.codec.decode(topic, message.value));
+          if (rejected) {
+            this.rejections?.inc({ topic, code: rejected.code });
+            log.error('global table record rejected; keeping the previous value', { topic, offset: message.offset, key, code: rejected.code, err: rejected });
+          }
         } catch (err) {
+          this.rejections?.inc({ topic, code: asFmeaflowError(err, ErrorCodes.SCHEMA_MISMATCH).code });
           // A bad global record must not take the worker down; the old value stays in place.
           log.error('global table record does not decode; keeping the previous value', { topic, offset: message.offset, key, err });
         }

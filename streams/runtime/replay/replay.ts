@@ -32,6 +32,8 @@ export interface ReplayResult {
   readonly outputs: Record<string, OutputRecord[]>;
   readonly late: OutputRecord[];
   readonly dlq: OutputRecord[];
+  /** Global-table records that failed validation and were not applied (the Kafka runtime logs and counts these). */
+  readonly rejectedGlobals: { topic: string; key: string; code: string; message: string }[];
   /** processor name → partition → key → value */
   readonly finalState: Record<string, Record<number, Record<string, unknown>>>;
 }
@@ -43,7 +45,7 @@ export function replay(processors: readonly Processor<any, any>[], records: Iter
   const globalTopics = new Set(processors.flatMap((p) => p.globalTopics ?? []));
   const tasks = new Map<string, PartitionTask<any>>();
   const offsets = new Map<string, number>();
-  const result: ReplayResult = { outputs: {}, late: [], dlq: [], finalState: {} };
+  const result: ReplayResult = { outputs: {}, late: [], dlq: [], rejectedGlobals: [], finalState: {} };
   const partitionsOf = (topic: string): number => opts.partitions?.[topic] ?? 1;
 
   const taskFor = (p: Processor<any, any>, partition: number): PartitionTask<any> => {
@@ -63,7 +65,10 @@ export function replay(processors: readonly Processor<any, any>[], records: Iter
   };
 
   const step = (rec: ReplayRecord): void => {
-    if (globalTopics.has(rec.topic)) globals.apply(rec.topic, rec.key, rec.value);
+    if (globalTopics.has(rec.topic)) {
+      const rejected = globals.apply(rec.topic, rec.key, rec.value);
+      if (rejected) result.rejectedGlobals.push({ topic: rec.topic, key: rec.key, code: rejected.code, message: rejected.message });
+    }
     const partition = rec.partition ?? partitionFor(rec.topic, rec.key, partitionsOf(rec.topic));
     const offKey = `${rec.topic}\u0000${partition}`;
     const offset = rec.offset ?? String(offsets.get(offKey) ?? 0);

@@ -1,24 +1,55 @@
 /**
  * Global tables: the latest value per key of a compacted topic that every worker reads
  * in full (releases, rule sets). Processors see them read-only through `ctx.globals`.
+ *
+ * A record that fails its topic's validator is not applied: the previous value stays, so
+ * one bad release event cannot end or distort a release in progress. Rejections are not
+ * sent to the DLQ, because every worker reads every global record (and re-reads them all
+ * on restart): a DLQ write from here would repeat per worker and per restart. The caller
+ * logs and counts them instead.
  */
+import { asFmeaflowError, ErrorCodes, type FmeaflowError } from '../../errors.ts';
 import type { GlobalTables } from '../../processors/processor.ts';
+import { validateReleaseEvent, type ReleaseEvent } from '../../processors/suppression/release-table.ts';
+import { Topics } from '../../topic-catalog.ts';
 
 const EMPTY: ReadonlyMap<string, unknown> = new Map<string, unknown>();
+
+/** Throws a typed error when a global record must not enter its table. */
+export type GlobalValidator = (value: unknown) => void;
+
+/** The validators the engine applies to its global topics. */
+export const DEFAULT_GLOBAL_VALIDATORS: Readonly<Record<string, GlobalValidator>> = {
+  [Topics.releases]: (v) => validateReleaseEvent(v as ReleaseEvent),
+};
 
 /** Mutable set of global tables, read-only to processors. */
 export class GlobalTableSet implements GlobalTables {
   private readonly tables = new Map<string, Map<string, unknown>>();
 
-  /** Applies one record: a null value (tombstone) deletes the key. */
-  apply(topic: string, key: string, value: unknown): void {
+  constructor(private readonly validators: Readonly<Record<string, GlobalValidator>> = DEFAULT_GLOBAL_VALIDATORS) {}
+
+  /** Applies one record (a null value, a tombstone, deletes the key); returns the error of a rejected record, else null. */
+  apply(topic: string, key: string, value: unknown): FmeaflowError | null {
     let t = this.tables.get(topic);
     if (!t) {
       t = new Map();
       this.tables.set(topic, t);
     }
-    if (value === null || value === undefined) t.delete(key);
-    else t.set(key, value);
+    if (value === null || value === undefined) {
+      t.delete(key);
+      return null;
+    }
+    const validate = this.validators[topic];
+    if (validate) {
+      try {
+        validate(value);
+      } catch (err) {
+        return asFmeaflowError(err, ErrorCodes.INVALID_RECORD);
+      }
+    }
+    t.set(key, value);
+    return null;
   }
 
   /** Latest value per key of a global topic, or an empty map. */

@@ -129,3 +129,24 @@ test('an engine that lags the release system: the table already shows ROLLBACK, 
   const verdicts = (r.outputs[Topics.canaryVerdicts] ?? []).map((o) => o.value as CanaryVerdictRecord).filter((v) => v.metric === 'latency');
   assert.ok(verdicts.length > 0 && verdicts.every((v) => v.verdict === 'FAIL'));
 });
+
+test('an invalid release update is rejected by the global table: the release in progress keeps suppressing, and the rejection is reported', () => {
+  const start = release({ releaseId: 'adas-2.0.0', service: SVC, version: '2.0.0', baselineVersion: '1.0.0', phase: 'START', trafficPercent: 10, timestampMs: T0 + 40 * MIN - 1 });
+  // A release system bug: 150 % traffic. Were it applied, the table would hold an invalid release and suppression would stop.
+  const broken = release({ ...start, phase: 'RAMP', trafficPercent: 150, timestampMs: T0 + 41 * MIN, history: [{ phase: 'START', trafficPercent: 10, cohortVehicleIds: [], timestampMs: start.timestampMs }] });
+  const feed: ReplayRecord[] = [];
+  const pending = [start, broken];
+  for (const s of spans()) {
+    while (pending.length > 0 && pending[0]!.timestampMs <= s.endTimeUs / 1000) {
+      const ev = pending.shift()!;
+      feed.push({ topic: Topics.releases, key: ev.releaseId, value: ev });
+    }
+    feed.push({ topic: Topics.spans, key: s.vehicleId, value: s });
+  }
+  const r = replay([createSeriesDriftProcessor(), createAlertProcessor({ policies }), createCanaryProcessor()], feed);
+  assert.deepEqual(r.rejectedGlobals.map((g) => [g.topic, g.key, g.code]), [[Topics.releases, 'adas-2.0.0', 'INVALID_RECORD']]);
+  assert.match(r.rejectedGlobals[0]!.message, /field trafficPercent: traffic share 150/);
+  const p95 = (r.outputs[Topics.alerts] ?? []).map((o) => o.value as AlertRecord).filter((a) => a.name === 'span.latency.p95');
+  assert.deepEqual(p95.map((a) => [a.state, a.suppressed]), [['PENDING', true], ['FIRING', true], ['FIRING', false]]);
+  assert.equal(p95[2]!.eventTimeMs - p95[0]!.activeSinceMs, 5 * MIN);
+});
