@@ -15,6 +15,7 @@ export const Topics = {
   alerts: 'fmeaflow.alerts.v1',
   canaryVerdicts: 'fmeaflow.canary-verdicts.v1',
   logClusters: 'fmeaflow.log-clusters.v1',
+  logClustersFleet: 'fmeaflow.log-clusters-fleet.v1',
   canFeatures: 'fmeaflow.can-features.v1',
   canClusters: 'fmeaflow.can-clusters.v1',
   actions: 'fmeaflow.actions.v1',
@@ -54,6 +55,8 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
   { name: Topics.alerts, schema: 'alert.avsc', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', retentionMs: 30 * DAY, role: 'output', doc: 'Alert lifecycle events, fired and suppressed (with reason)' },
   { name: Topics.canaryVerdicts, schema: 'canary-verdict.avsc', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', retentionMs: 30 * DAY, role: 'output', doc: 'Canary verdicts per release and metric' },
   { name: Topics.logClusters, schema: 'log-cluster-event.avsc', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', retentionMs: 30 * DAY, role: 'output', doc: 'Log cluster lifecycle and trend events' },
+  // Same schema as fmeaflow.log-clusters.v1 (registered as its own <topic>-value subject); partition = -1 marks fleet-wide events.
+  { name: Topics.logClustersFleet, schema: 'log-cluster-event.avsc', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', retentionMs: 30 * DAY, role: 'output', doc: 'Fleet-wide log cluster lifecycle and trend events (per-partition clusters merged by template signature, keyed by fleet cluster id)' },
   { name: Topics.canFeatures, schema: 'can-feature-vector.avsc', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', retentionMs: 7 * DAY, role: 'output', doc: 'CAN feature vectors per vehicle and window' },
   { name: Topics.canClusters, schema: 'can-cluster-snapshot.avsc', partitions: 1, cleanupPolicy: 'delete', retentionMs: 30 * DAY, role: 'output', doc: 'Fleet-wide CAN feature clusters with centroids' },
   { name: Topics.actions, schema: 'fmea-action.avsc', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'compact', retentionMs: -1, role: 'output', doc: 'RPN/AP-ranked FMEA corrective actions, keyed by entry and scope' },

@@ -9,6 +9,7 @@
  *   vehicle.spans.v1 ─► [by service] ─► series-drift-fleet (P95/error rate) ─► baselines, drift
  *                                   └► canary ─► canary verdicts, alerts
  *   vehicle.logs.v1 ─► log-clusters (drift as a global table) ─► fmeaflow.log-clusters.v1
+ *                      fmeaflow.log-clusters.v1 ─► [fleet] ─► log-clusters-fleet (groups by template signature) ─► fmeaflow.log-clusters-fleet.v1
  *   drift, alerts, log clusters, canary verdicts, CAN features, CAN clusters ─► [fleet] ─► fmea-evaluate ─► fmeaflow.actions.v1
  */
 import fs from 'node:fs';
@@ -21,6 +22,7 @@ import { createCanFeaturesProcessor } from './processors/can/can-features.ts';
 import { createSeriesDriftProcessor } from './processors/drift/series-drift-processor.ts';
 import { createFmeaEvaluateProcessor } from './processors/fmea/fmea-evaluate.ts';
 import { createLogClusterProcessor } from './processors/logs/log-cluster-processor.ts';
+import { createFleetLogClusterProcessor } from './processors/logs/log-clusters-fleet-processor.ts';
 import type { EncoderHolder } from './processors/logs/template-encoder.ts';
 import type { Processor } from './processors/processor.ts';
 import { createRouter, readRepartitioned, restrictInputs } from './processors/repartition.ts';
@@ -41,6 +43,8 @@ export interface TopologyTiming {
   readonly logCloseDelayMs: number;
   readonly canClusterPeriodMs: number;
   readonly canaryEvaluateEveryMs: number;
+  /** How far one partition's log-cluster events may trail another's and still count in the fleet window (default: one log window). */
+  readonly logFleetSkewMs?: number;
 }
 
 export const FLEET_TIMING: TopologyTiming = {
@@ -50,6 +54,8 @@ export const FLEET_TIMING: TopologyTiming = {
 /** Short windows so a 2-minute drive with a fault at 60 s has a warmed-up baseline before the fault. */
 export const DRIVE_TIMING: TopologyTiming = {
   seriesWindowMs: 5_000, baselineWarmupWindows: 6, canWindowMs: 10_000, logWindowMs: 10_000, logCloseDelayMs: 5_000, canClusterPeriodMs: 10_000, canaryEvaluateEveryMs: 10_000,
+  // Half a window: replayed drives keep partitions in step, and the two-minute drives end one window after the fault window.
+  logFleetSkewMs: 5_000,
 };
 
 export interface TopologyOptions {
@@ -81,11 +87,13 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
   const spansByService = repartitionTopicOf(o.app, 'spans-by-service');
   const canFeaturesFleet = repartitionTopicOf(o.app, 'can-features-fleet');
   const evidence = repartitionTopicOf(o.app, 'fmea-evidence');
+  const logClustersFleet = repartitionTopicOf(o.app, 'log-clusters-fleet');
 
   const canFeatures = createCanFeaturesProcessor({ windowMs: t.canWindowMs });
   const canClusters = createCanClustersProcessor({ periodMs: t.canClusterPeriodMs });
   const seriesDrift = createSeriesDriftProcessor({ window: { windowMs: t.seriesWindowMs, grouping: 'vehicle' }, drift });
   const fleetSeriesDrift = createSeriesDriftProcessor({ window: { windowMs: t.seriesWindowMs, grouping: 'fleet' }, drift });
+  const fleetLogClusters = createFleetLogClusterProcessor({ windowMs: t.logWindowMs, skewMs: t.logFleetSkewMs ?? t.logWindowMs });
   const canary = createCanaryProcessor({ evaluateEveryMs: t.canaryEvaluateEveryMs });
   const fmea = createFmeaEvaluateProcessor({
     occurrenceTable: loadOccurrenceTable(path.join(rulesDir, 'occurrence-table.yaml')),
@@ -107,6 +115,15 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
     readRepartitioned(canary, spansByService),
     createAlertProcessor({ policies }),
     createLogClusterProcessor({ windowMs: t.logWindowMs, closeDelayMs: t.logCloseDelayMs, ...(o.logEncoder ? { encoder: o.logEncoder } : {}) }),
+    // One key, not the signature: per-partition processors emit only on NEW/RATE_UP/GONE, so a repartition partition holding
+    // few signatures would see no later event to move its watermark and its windows would never close (the eeprom drive's
+    // fault cluster did exactly that). The processor groups by signature itself; the event volume (not lines) fits one partition.
+    // fmea-evaluate keeps reading the per-partition events, so evidence is not counted twice.
+    createRouter({
+      name: 'route-log-clusters-fleet', inputTopics: [Topics.logClusters], outputTopic: logClustersFleet,
+      keyOf: () => FLEET_KEY, eventTimeMs: (v, topic) => fleetLogClusters.eventTimeMs(v, topic),
+    }),
+    readRepartitioned(fleetLogClusters, logClustersFleet),
     createRouter({ name: 'route-fmea-evidence', inputTopics: keyedEvidence, outputTopic: evidence, keyOf: () => FLEET_KEY, eventTimeMs: (v, topic) => fmea.eventTimeMs(v, topic) }),
     ...(singlePartitionEvidence.length ? [createRouter({ name: 'route-fmea-evidence-clusters', inputTopics: singlePartitionEvidence, outputTopic: evidence, keyOf: () => FLEET_KEY, eventTimeMs: (v, topic) => fmea.eventTimeMs(v, topic) })] : []),
     readRepartitioned(fmea, evidence),

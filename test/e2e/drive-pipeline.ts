@@ -31,7 +31,7 @@ export async function driveRecords(drives: readonly string[]): Promise<ReplayRec
 export async function runOffline(drives: readonly string[], app = 'e2e'): Promise<Record<string, OutputRecord[]>> {
   const processors = buildTopology({ app, timing: DRIVE_TIMING });
   const partitions: Record<string, number> = Object.fromEntries(TOPIC_SPECS.map((t) => [t.name, t.partitions]));
-  for (const name of ['spans-by-service', 'can-features-fleet', 'fmea-evidence']) partitions[repartitionTopicOf(app, name)] = DEFAULT_PARTITIONS;
+  for (const name of ['spans-by-service', 'can-features-fleet', 'fmea-evidence', 'log-clusters-fleet']) partitions[repartitionTopicOf(app, name)] = DEFAULT_PARTITIONS;
   const records = [...bundledRuleRecords(), ...(await driveRecords(drives))];
   return replay(processors, records, { partitions }).outputs;
 }
