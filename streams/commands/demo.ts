@@ -9,7 +9,8 @@ import { ErrorCodes, FmeaflowError } from '../errors.ts';
 import { followOutputs } from '../runtime/live/output-feed.ts';
 import { LIVE_TOPICS, LiveState } from '../runtime/live/live-state.ts';
 import { startLiveServer, type LiveServer } from '../runtime/live/live-server.ts';
-import { startPipeline } from '../runtime/pipeline-session.ts';
+import { deleteAppResources } from '../runtime/admin/app-resources.ts';
+import { startPipeline, type PipelineSession } from '../runtime/pipeline-session.ts';
 import { PROJECT_ROOT } from '../runtime/stack/stack-config.ts';
 import { stackDown, stackUp } from '../runtime/stack/stack.ts';
 import { DRIVE_TIMING } from '../topology.ts';
@@ -24,6 +25,7 @@ interface DemoOptions {
   livePort?: string;
   settleSeconds: string;
   keepStack?: boolean;
+  keepState?: boolean;
 }
 
 function parseSpeed(s: string): number | 'max' {
@@ -51,7 +53,22 @@ export function register(program: Command): void {
     .option('--live-port <port>', 'also serve the live web view on this port (127.0.0.1)')
     .option('--settle-seconds <s>', 'after the replay, wait until no new output for this long', '8')
     .option('--keep-stack', 'leave a broker/registry that the demo started running on exit')
+    .option('--keep-state', 'keep the demo app\'s changelogs, repartition topics and consumer groups on exit (deleted by default)')
     .action(async (opts: DemoOptions) => runDemo(opts));
+}
+
+/** Deletes the demo app's internal topics and groups: each run has a fresh app id, so they would pile up on the broker. */
+async function removeAppState(session: PipelineSession, say: (m: string) => void): Promise<void> {
+  const admin = session.kafka.admin();
+  try {
+    await admin.connect();
+    const r = await deleteAppResources(admin, session.resources);
+    say(`removed the demo's state: ${r.deletedTopics.length} internal topics, ${r.deletedGroups.length} consumer groups (--keep-state keeps them)`);
+  } catch (err) {
+    say(`could not remove the demo's state (fmeaflow reset --app ${session.resources.app} retries): ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
 }
 
 async function runDemo(opts: DemoOptions): Promise<void> {
@@ -98,6 +115,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       clearInterval(ticker);
       await feed.stop().catch(() => {});
       await session.stop().catch(() => {});
+      if (!opts.keepState) await removeAppState(session, say);
       await server?.close();
       if ((stack.startedKafka || stack.startedRegistry) && !opts.keepStack) await stackDown(say);
     })());

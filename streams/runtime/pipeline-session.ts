@@ -8,6 +8,7 @@ import { publishRuleFiles } from '../fmea/publish.ts';
 import { expandRuleFiles } from '../fmea/rule-files.ts';
 import { TOPIC_SPECS } from '../topic-catalog.ts';
 import { buildTopology, type TopologyTiming } from '../topology.ts';
+import { appResources, type AppResources } from './admin/app-resources.ts';
 import { provisionTopics } from './admin/topic-provisioner.ts';
 import { createKafka, type KafkaClient } from './kafka/client.ts';
 import { runWorker, type Worker } from './kafka/worker.ts';
@@ -30,6 +31,8 @@ export interface PipelineSession {
   readonly kafka: KafkaClient;
   readonly serde: Serde;
   readonly worker: Worker;
+  /** The app's internal topics and consumer groups (what `fmeaflow reset` deletes). */
+  readonly resources: AppResources;
   stop(): Promise<void>;
 }
 
@@ -57,5 +60,5 @@ export async function startPipeline(o: PipelineOptions): Promise<PipelineSession
     handleSignals: false, startFrom: o.fromLatest ? 'latest' : 'earliest', ...(o.metricsPort !== undefined ? { metricsPort: o.metricsPort } : {}),
   });
   log(`engine: ${processors.length} processors running (exactly-once)`);
-  return { kafka, serde, worker, stop: () => worker.stop() };
+  return { kafka, serde, worker, resources: appResources(o.app, processors), stop: () => worker.stop() };
 }

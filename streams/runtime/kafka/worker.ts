@@ -122,7 +122,7 @@ export async function runWorker(o: WorkerOptions): Promise<Worker> {
     for (const p of o.processors) {
       const pc = p.inputTopics.map((t) => counts.get(t));
       if (pc.some((n) => n === undefined)) {
-        throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `processor ${p.name} reads ${p.inputTopics.filter((_, i) => pc[i] === undefined).join(', ')} which does not exist; create topics first (npx tsx streams/cli.ts topics create)`);
+        throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `processor ${p.name} reads ${p.inputTopics.filter((_, i) => pc[i] === undefined).join(', ')} which does not exist; create topics first (npx tsx streams/cli.ts topics)`);
       }
       if (new Set(pc).size > 1) throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `processor ${p.name} reads topics with different partition counts (${p.inputTopics.map((t, i) => `${t}=${pc[i]}`).join(', ')}); its inputs must be co-partitioned`);
       changelogs.push({ topic: changelogTopic(o.app, p.store), partitions: pc[0]!, compact: true });

@@ -34,3 +34,13 @@ test('every command has --help that describes it', () => {
     assert.match(h.out, new RegExp(`Usage: fmeaflow ${c}`), `${c} --help prints its usage`);
   }
 });
+
+test('reset without --app, or with an app id that cannot be one, says what is wrong and how to fix it', () => {
+  const missing = cli('reset');
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /required option '--app <id>' not specified/);
+  const bad = cli('reset', '--app', 'my app/*');
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--app "my app\/\*": an app id has only letters, digits/);
+  assert.match(bad.err, /e\.g\. --app fmeaflow/);
+});
