@@ -80,6 +80,10 @@ test('the live view shows the replayed drives\' actions and a drift chart in a r
   }
   // Any rendered drift point or baseline band will do; the first one in the DOM may be off-screen.
   await page.locator('svg.drift-chart :is(circle.drift, polygon.band)').filter({ visible: true }).first().waitFor({ state: 'visible', timeout: 60_000 });
+  // can-timeout's timeout lines form a fleet-wide cluster (fmeaflow.log-clusters-fleet.v1), listed with scope "fleet".
+  const fleetRow = page.locator('#clusters tbody tr').filter({ has: page.locator('td:nth-child(2)', { hasText: /^fleet$/ }) }).first();
+  await fleetRow.waitFor({ state: 'visible', timeout: 60_000 });
+  assert.match(await fleetRow.locator('td:nth-child(1)').innerText(), /^fleet-/);
   const elapsedS = (Date.now() - started) / 1000;
 
   const rows = await page.$$eval('#actions tbody tr.action', (trs) => trs.map((tr) => ({ entry: tr.getAttribute('data-entry'), cells: [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '') })));

@@ -24,6 +24,8 @@ interface SeriesView {
 
 interface ClusterView {
   clusterId: string;
+  /** 'fleet' for fmeaflow.log-clusters-fleet.v1, else the input partition whose vehicles the counts cover. */
+  scope: string;
   keywords: string[];
   templates: { templateId: string; template: string; count: number }[];
   lastEvent: string;
@@ -108,9 +110,11 @@ export class LiveState {
         }
         break;
       }
-      case Topics.logClusters: {
+      case Topics.logClusters:
+      case Topics.logClustersFleet: {
         const id = String(v.clusterId);
-        const c = this.clusters.get(id) ?? { clusterId: id, keywords: [], templates: [], lastEvent: '', ratio: null, vehicles: 0, trend: [], lastT: 0 };
+        const scope = topic === Topics.logClustersFleet ? 'fleet' : `partition ${String(v.partition)}`;
+        const c = this.clusters.get(id) ?? { clusterId: id, scope, keywords: [], templates: [], lastEvent: '', ratio: null, vehicles: 0, trend: [], lastT: 0 };
         c.keywords = (v.keywords as string[]) ?? c.keywords;
         c.templates = ((v.templates as ClusterView['templates'] | undefined) ?? c.templates).slice(0, 3);
         c.lastEvent = String(v.eventType);
@@ -152,7 +156,8 @@ export class LiveState {
     return {
       version: this.version,
       actions: this.board.ranked().slice(0, 50),
-      clusters: [...this.clusters.values()].sort((a, b) => b.lastT - a.lastT).slice(0, 50),
+      // Fleet-wide clusters first: they sum every partition, so they are what a fleet engineer reads.
+      clusters: [...this.clusters.values()].sort((a, b) => Number(b.scope === 'fleet') - Number(a.scope === 'fleet') || b.lastT - a.lastT).slice(0, 50),
       series: [...this.series.entries()].filter(([, s]) => s.drift.length > 0 || s.suppressed.length > 0).slice(0, 24).map(([id, s]) => ({ id, ...s })),
       releases: [...this.releases.values()],
     };
@@ -160,4 +165,4 @@ export class LiveState {
 }
 
 /** Topics the live view follows. */
-export const LIVE_TOPICS = [Topics.actions, Topics.baselines, Topics.drift, Topics.alerts, Topics.logClusters, Topics.releases, Topics.canaryVerdicts] as const;
+export const LIVE_TOPICS = [Topics.actions, Topics.baselines, Topics.drift, Topics.alerts, Topics.logClusters, Topics.logClustersFleet, Topics.releases, Topics.canaryVerdicts] as const;

@@ -240,3 +240,12 @@ test('once 200 series exist, a new series still appears and the stalest one goes
   assert.ok(all.has(seriesId('V249')), 'newest series kept');
   assert.ok(!all.has(seriesId('V0')), 'oldest series evicted');
 });
+
+test('fleet-wide log clusters are shown with their scope, ahead of the per-partition clusters they merge', () => {
+  const s = new LiveState();
+  s.apply(Topics.logClusters, 'p1-c4', clusterEvent('p1-c4', T0 + 2 * MIN, 'NEW', 12, null));
+  s.apply(Topics.logClustersFleet, 'fleet-ab12', { ...clusterEvent('fleet-ab12', T0 + MIN, 'NEW', 30, null), partition: -1, vehicleCount: 5 });
+  const clusters = snap(s).clusters as unknown as { clusterId: string; scope: string; vehicles: number }[];
+  assert.deepEqual(clusters.map((c) => [c.clusterId, c.scope]), [['fleet-ab12', 'fleet'], ['p1-c4', 'partition 1']], 'fleet first even though older');
+  assert.equal(clusters[0]!.vehicles, 5);
+});
