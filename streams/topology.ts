@@ -14,7 +14,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadKnownSeries, loadOccurrenceTable } from './fmea/rule-files.ts';
+import { loadKnownSeries, loadNoiseFloors, loadOccurrenceTable } from './fmea/rule-files.ts';
 import { createAlertProcessor } from './processors/alerts/alert-processor.ts';
 import { createCanaryProcessor } from './processors/canary/canary-processor.ts';
 import { createCanClustersProcessor } from './processors/can/can-clusters.ts';
@@ -82,7 +82,8 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
   const policiesFile = o.policiesFile ?? path.join(PROJECT_ROOT, 'config', 'suppression-policies.yaml');
   const rulesDir = o.rulesDir ?? path.join(PROJECT_ROOT, 'fmea-rules');
   const policies = parsePolicyFile(fs.readFileSync(policiesFile, 'utf8'), policiesFile);
-  const drift = { baseline: { warmupWindows: t.baselineWarmupWindows } };
+  const knownSeriesFile = path.join(rulesDir, 'known-series.yaml');
+  const drift = { baseline: { warmupWindows: t.baselineWarmupWindows }, noiseFloors: loadNoiseFloors(knownSeriesFile) };
 
   const spansByService = repartitionTopicOf(o.app, 'spans-by-service');
   const canFeaturesFleet = repartitionTopicOf(o.app, 'can-features-fleet');
@@ -98,7 +99,7 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
   const fmea = createFmeaEvaluateProcessor({
     occurrenceTable: loadOccurrenceTable(path.join(rulesDir, 'occurrence-table.yaml')),
     ...(o.fleetSize ? { fleetSize: o.fleetSize } : {}),
-    ...(fs.existsSync(path.join(rulesDir, 'known-series.yaml')) ? { knownSeries: loadKnownSeries(path.join(rulesDir, 'known-series.yaml')) } : {}),
+    ...(fs.existsSync(knownSeriesFile) ? { knownSeries: loadKnownSeries(knownSeriesFile) } : {}),
   });
   const evidenceTopics = fmea.inputTopics;
   // Routers need co-partitioned inputs: the single-partition CAN cluster topic gets its own router.

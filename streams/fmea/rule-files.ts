@@ -68,17 +68,49 @@ export function loadOccurrenceTable(file = join(DEFAULT_RULES_DIR, 'occurrence-t
   return table;
 }
 
-/** Loads the known series list; undefined when the file does not exist. */
-export function loadKnownSeries(file = join(DEFAULT_RULES_DIR, 'known-series.yaml')): Set<string> | undefined {
+/** One entry of known-series.yaml: a series name, optionally with its noise floor. */
+export interface KnownSeriesEntry {
+  readonly name: string;
+  /** Smallest standard deviation the series' baseline assumes (e.g. its sensor resolution). */
+  readonly minStd?: number;
+}
+
+/** Reads known-series.yaml: `series:` items are names or `{ name, minStd }`; undefined when the file does not exist. */
+export function loadKnownSeriesEntries(file = join(DEFAULT_RULES_DIR, 'known-series.yaml')): KnownSeriesEntry[] | undefined {
   try {
     statSync(file);
   } catch {
     return undefined;
   }
-  const { data } = readYaml(file);
+  const { data, lineOf } = readYaml(file);
   const series = (data as { series?: unknown })?.series;
   if (!Array.isArray(series)) throw new SourceLocationError(ErrorCodes.BAD_CONFIG, "expected a 'series' list of names", { file, line: 1, field: 'series' });
-  return new Set(series.map(String));
+  return series.map((item: unknown, i): KnownSeriesEntry => {
+    const bad = (field: string, message: string, path: (string | number)[]): never => {
+      throw new SourceLocationError(ErrorCodes.BAD_CONFIG, message, { file, line: lineOf(path), field });
+    };
+    if (typeof item === 'string' && item.length > 0) return { name: item };
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return bad(`series[${i}]`, 'expected a series name or { name, minStd }', ['series', i]);
+    const o = item as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (k !== 'name' && k !== 'minStd') bad(`series[${i}].${k}`, `unknown field "${k}" (allowed: name, minStd)`, ['series', i, k]);
+    if (typeof o.name !== 'string' || o.name.length === 0) bad(`series[${i}].name`, 'expected a non-empty series name', ['series', i]);
+    if (o.minStd === undefined) return { name: o.name as string };
+    if (typeof o.minStd !== 'number' || !Number.isFinite(o.minStd) || o.minStd <= 0) {
+      bad(`series[${i}].minStd`, `expected a number > 0 in the series' unit (e.g. its sensor resolution), got ${JSON.stringify(o.minStd)}`, ['series', i, 'minStd']);
+    }
+    return { name: o.name as string, minStd: o.minStd as number };
+  });
+}
+
+/** Loads the known series names; undefined when the file does not exist. */
+export function loadKnownSeries(file = join(DEFAULT_RULES_DIR, 'known-series.yaml')): Set<string> | undefined {
+  const entries = loadKnownSeriesEntries(file);
+  return entries && new Set(entries.map((e) => e.name));
+}
+
+/** Noise floors by series name from known-series.yaml (empty when the file or the floors are absent). */
+export function loadNoiseFloors(file = join(DEFAULT_RULES_DIR, 'known-series.yaml')): Map<string, number> {
+  return new Map((loadKnownSeriesEntries(file) ?? []).flatMap((e) => (e.minStd === undefined ? [] : [[e.name, e.minStd] as const])));
 }
 
 /** Worksheet id a file would publish under (its `worksheet:` value, else the file stem). */

@@ -18,6 +18,11 @@ export interface DriftConfig {
   readonly recoveryWindows: number;
   /** Drifting windows after which the drift is accepted as the new normal and the baseline re-learned from them. */
   readonly rebaselineAfterWindows: number;
+  /**
+   * Per series name, the smallest standard deviation its baseline assumes (e.g. a sensor's resolution): a flat,
+   * quantised signal otherwise has σ ≈ 0 and one quantum step reads as a huge z. Raises `baseline.minStdAbs` for that series.
+   */
+  readonly noiseFloors: ReadonlyMap<string, number>;
 }
 
 /** Defaults from the field plus the small-shift chart. */
@@ -27,6 +32,7 @@ export const DEFAULT_DRIFT_CONFIG: DriftConfig = {
   chart: DEFAULT_EWMA_CHART,
   recoveryWindows: 3,
   rebaselineAfterWindows: 30,
+  noiseFloors: new Map(),
 };
 
 /** Merges a partial config over the defaults and checks it (throws BAD_CONFIG). */
@@ -55,5 +61,29 @@ export function checkDriftConfig(c: DriftConfig): DriftConfig {
   if (!c.zRule && !c.chart) bad('zRule/chart', 'cannot both be disabled');
   if (!(Number.isInteger(c.recoveryWindows) && c.recoveryWindows >= 1)) bad('recoveryWindows', `must be an integer >= 1, got ${c.recoveryWindows}`);
   if (!(Number.isInteger(c.rebaselineAfterWindows) && c.rebaselineAfterWindows >= 2)) bad('rebaselineAfterWindows', `must be an integer >= 2, got ${c.rebaselineAfterWindows}`);
+  for (const [name, v] of c.noiseFloors) if (!(Number.isFinite(v) && v > 0)) bad(`noiseFloors[${JSON.stringify(name)}]`, `must be a finite number > 0, got ${v}`);
+  return c;
+}
+
+/** Per-config cache of the series-specific configs, so the hot path allocates nothing per window. */
+const bySeries = new WeakMap<DriftConfig, Map<string, DriftConfig>>();
+
+/** Suffixes of series derived from a metric in the metric's own unit (a rate is per second: the floor does not carry over). */
+const SAME_UNIT_SUFFIX = /\.(last|mean|p50|p95|p99)$/;
+
+/** The noise floor of a series: by its exact name, else by the metric it derives from in the same unit (`temp.mean` → `temp`). */
+function floorOf(cfg: DriftConfig, seriesName: string): number | undefined {
+  return cfg.noiseFloors.get(seriesName) ?? (SAME_UNIT_SUFFIX.test(seriesName) ? cfg.noiseFloors.get(seriesName.replace(SAME_UNIT_SUFFIX, '')) : undefined);
+}
+
+/** The config a series is judged with: `cfg`, with the series' noise floor (if any) as its σ floor. */
+export function seriesDriftConfig(cfg: DriftConfig, seriesName: string): DriftConfig {
+  if (cfg.noiseFloors.size === 0) return cfg;
+  const floor = floorOf(cfg, seriesName);
+  if (floor === undefined) return cfg;
+  let cache = bySeries.get(cfg);
+  if (!cache) bySeries.set(cfg, (cache = new Map()));
+  let c = cache.get(seriesName);
+  if (!c) cache.set(seriesName, (c = { ...cfg, baseline: { ...cfg.baseline, minStdAbs: Math.max(cfg.baseline.minStdAbs, floor) } }));
   return c;
 }

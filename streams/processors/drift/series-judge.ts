@@ -9,7 +9,7 @@
 import type { SeriesPoint } from '../series/series-types.ts';
 import { emptyBaseline, isWarmingUp, judgementStd, learn, rebaseline, referenceStd, type BaselineState } from '../baseline/ewma-baseline.ts';
 import { CHART_RESET, chartStep, type EwmaChartState } from './ewma-chart.ts';
-import type { DriftConfig } from './drift-config.ts';
+import { seriesDriftConfig, type DriftConfig } from './drift-config.ts';
 import type { BaselineRecord, DriftDetector, DriftEvent, DriftPhase } from './drift-types.ts';
 
 /** An ongoing drift. */
@@ -64,7 +64,8 @@ export function baselineRecord(s: SeriesState, cfg: DriftConfig): BaselineRecord
 }
 
 /** Judges one window; pure. */
-export function judgeWindow(prev: SeriesState | undefined, p: SeriesPoint, cfg: DriftConfig): JudgeResult {
+export function judgeWindow(prev: SeriesState | undefined, p: SeriesPoint, configured: DriftConfig): JudgeResult {
+  const cfg = seriesDriftConfig(configured, p.name);
   const s0 = prev ?? fresh(p);
   if (p.windowEndMs <= s0.lastWindowEndMs) return { state: s0, baseline: baselineRecord(s0, cfg), events: [], stale: true };
   const x = p.value;

@@ -169,3 +169,41 @@ test('out-of-range configuration is refused up front with BAD_CONFIG naming the 
   assert.throws(() => createSeriesDriftProcessor({ window: { windowMs: 0 } }), isBad(/window size/));
   assert.throws(() => createCanaryProcessor({ judge: { confidence: 1.5 } }), isBad(/confidence/));
 });
+
+test('a per-series noise floor: a quantised flat sensor does not drift on a one-quantum blip, a real shift still does', () => {
+  // A 1 °C-resolution temperature that sat at 25 °C through warm-up: its learned σ is 0.
+  const warm = Array.from({ length: 30 }, () => 25);
+  const blip = [...warm, 26, 26, 25, 25, 25, 25, 25, 25];
+  const defaults = driftConfig({ baseline: { warmupWindows: 30 } });
+  assert.ok(run(blip, defaults).events.some((e) => e.phase === 'ONSET'), 'without a floor a two-window blip of one quantum is a drift (the problem)');
+  // Floor = the resolution. (A step of one quantum that *stays* is a 1σ sustained shift, which the EWMA chart is
+  // built to catch; the floor only stops flat series from turning every quantum into a huge z.)
+  const floored = driftConfig({ baseline: { warmupWindows: 30 }, noiseFloors: new Map([['x', 1]]) });
+  assert.deepEqual(run(blip, floored).events.filter((e) => e.phase === 'ONSET'), [], 'a one-quantum blip is noise');
+  const shift = run([...warm, 29, 29, 29], floored).events.filter((e) => e.phase === 'ONSET');
+  assert.equal(shift.length, 1, 'a 4 °C shift is 4 floors: still a drift');
+  assert.equal(shift[0]!.detector, 'Z_RULE');
+  assert.ok(Math.abs(shift[0]!.zScore - 4) < 1e-9, `z = 4 °C / 1 °C floor, got ${shift[0]!.zScore}`);
+  // The floor applies to its series only.
+  const other = driftConfig({ baseline: { warmupWindows: 30 }, noiseFloors: new Map([['y', 1]]) });
+  assert.ok(run(blip, other).events.some((e) => e.phase === 'ONSET'));
+  // A gauge's window series (temp.mean, temp.last) share its unit and its floor; its rate (per second) does not.
+  const named = (name: string, cfg: ReturnType<typeof driftConfig>): DriftEvent[] => {
+    let st: SeriesState | undefined;
+    const events: DriftEvent[] = [];
+    for (const p of points(blip)) {
+      const r = judgeWindow(st, { ...p, name, seriesId: `${name}{}@fleet` }, cfg);
+      st = r.state;
+      events.push(...r.events);
+    }
+    return events.filter((e) => e.phase === 'ONSET');
+  };
+  const temp = driftConfig({ baseline: { warmupWindows: 30 }, noiseFloors: new Map([['temp', 1]]) });
+  assert.deepEqual(named('temp.mean', temp), []);
+  assert.deepEqual(named('temp.last', temp), []);
+  assert.equal(named('temp.rate', temp).length, 1);
+});
+
+test('a noise floor that is not a positive number is refused when the processor is created', () => {
+  assert.throws(() => driftConfig({ noiseFloors: new Map([['x', 0]]) }), (e: unknown) => e instanceof FmeaflowError && e.code === ErrorCodes.BAD_CONFIG && /noiseFloors\["x"\]/.test(e.message));
+});
