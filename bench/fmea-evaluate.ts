@@ -91,22 +91,25 @@ function evidenceRecord(i: number): { topic: string; value: unknown } {
 const EVENTS = Number(process.env.FMEA_BENCH_EVENTS ?? 40_000);
 const records = Array.from({ length: EVENTS }, (_, i) => evidenceRecord(i));
 
-function benchProcessor(): { eventsPerS: number; actions: number; storeKeys: number; matchedEvents: number } {
+/** Runs the processor over all records; with `measureBytes`, also sums the JSON size of its store writes (what the changelog carries), outside the timed figure's run. */
+function benchProcessor(measureBytes = false): { eventsPerS: number; actions: number; storeKeys: number; matchedEvents: number; changelogBytes: number } {
   const proc = createFmeaEvaluateProcessor({ occurrenceTable: loadOccurrenceTable(), fleetSize: VEHICLES.length });
   const store = new MapStore();
   const globals = { table: <V>(topic: string) => (topic === Topics.rules ? rulesTable : new Map()) as unknown as ReadonlyMap<string, V> };
   let actions = 0;
   let matchedEvents = 0;
+  let changelogBytes = 0;
   const start = performance.now();
   for (const [i, r] of records.entries()) {
     const t = proc.eventTimeMs(r.value, r.topic);
     const res = proc.process(store, { topic: r.topic, partition: 0, offset: String(i), key: '', value: r.value, eventTimeMs: t, headers: {} }, { partition: 0, watermarkMs: t, nowMs: t, globals });
     store.apply(res);
+    if (measureBytes) for (const u of res.updates ?? []) changelogBytes += u.key.length + (u.value === null ? 0 : JSON.stringify(u.value).length);
     actions += res.outputs?.length ?? 0;
     if (res.outputs?.length) matchedEvents++;
   }
   const s = (performance.now() - start) / 1000;
-  return { eventsPerS: EVENTS / s, actions, storeKeys: store.size, matchedEvents };
+  return { eventsPerS: EVENTS / s, actions, storeKeys: store.size, matchedEvents, changelogBytes };
 }
 
 /** Baseline: every leaf of every entry tested against every evidence item (no index, no state). */
@@ -176,7 +179,7 @@ function benchNaiveCan(): number {
 
 // warm-up, then measure
 const tw = performance.now();
-benchProcessor();
+const warm = benchProcessor(true);
 if (process.env.FMEA_BENCH_DEBUG) console.error('warm-up fmea ms', performance.now() - tw);
 const fmea = benchProcessor();
 const naive = benchNaive();
@@ -188,10 +191,11 @@ const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 const lines = [
   `date ${date}; node ${process.version}; ${ENTRIES} entries in 10 worksheets; ${EVENTS.toLocaleString('en-US')} evidence events over ${VEHICLES.length} vehicles`,
   `fmea-evaluate processor: ${fmt(fmea.eventsPerS)} events/s (${fmea.matchedEvents} events activated ≥ 1 entry, ${fmea.actions} action updates, ${fmea.storeKeys} store keys)`,
+  `store writes (changelog volume, JSON): ${fmt(warm.changelogBytes / EVENTS)} bytes per evidence event (${(warm.changelogBytes / 1e6).toFixed(1)} MB in all)`,
   `naive all-leaves match (no state, no index): ${fmt(naive)} events/s; ratio processor/naive = ${(fmea.eventsPerS / naive).toFixed(2)}`,
   `can-features processor: ${fmt(can.framesPerS)} frames/s (${totalFrames.toLocaleString('en-US')} frames, ${can.vectors} vectors)`,
   `plain byte-count loop: ${fmt(naiveCan)} frames/s; ratio processor/plain = ${(can.framesPerS / naiveCan).toFixed(3)}`,
 ];
 console.log(lines.join('\n'));
-if (process.argv.includes('--json')) console.log(JSON.stringify({ date, fmea, naive, can, naiveCan }));
+if (process.argv.includes('--json')) console.log(JSON.stringify({ date, fmea, changelogBytes: warm.changelogBytes, naive, can, naiveCan }));
 void readFileSync;

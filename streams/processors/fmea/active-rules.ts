@@ -72,7 +72,7 @@ export class RuleSetCache {
  * An empty table keeps the last-good set: a worker that has not loaded the table yet must
  * not drop every rule.
  */
-export function reconcileRules(table: ReadonlyMap<string, RuleSetRecord>, kv: KeyValue, cache: RuleSetCache): { ruleSet?: RuleSet; refusedNow: { worksheet: string; issues: string[] }[] } {
+export function reconcileRules(table: ReadonlyMap<string, RuleSetRecord>, kv: KeyValue, cache: RuleSetCache): { ruleSet?: RuleSet; refusedNow: { worksheet: string; issues: string[] }[]; activeChanged: boolean } {
   const prev = kv.get<ActiveRulesState>(ACTIVE_RULES_KEY) ?? { sheets: {}, refused: {} };
   let sheets = prev.sheets;
   const refused = { ...prev.refused };
@@ -102,7 +102,8 @@ export function reconcileRules(table: ReadonlyMap<string, RuleSetRecord>, kv: Ke
     }
   }
   if (changed) kv.set(ACTIVE_RULES_KEY, { sheets, refused } satisfies ActiveRulesState);
-  if (Object.keys(sheets).length === 0) return { refusedNow };
+  const activeChanged = sheets !== prev.sheets;
+  if (Object.keys(sheets).length === 0) return { refusedNow, activeChanged };
   const built = cache.build(sheets);
-  return built.ruleSet ? { ruleSet: built.ruleSet, refusedNow } : { refusedNow };
+  return built.ruleSet ? { ruleSet: built.ruleSet, refusedNow, activeChanged } : { refusedNow, activeChanged };
 }

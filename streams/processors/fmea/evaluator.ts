@@ -32,7 +32,8 @@ export interface EvaluatorConfig {
 }
 
 interface LeafMatch { readonly t: number; readonly s: Partial<ActionEvidence> }
-type ScopeState = Record<string, LeafMatch>;
+/** Latest match of a leaf in the scope being evaluated, by leaf id. */
+type LeafLookup = (leafId: string) => LeafMatch | undefined;
 
 export interface EvaluationResult {
   readonly actions: FmeaAction[];
@@ -40,7 +41,10 @@ export interface EvaluationResult {
   readonly timers: { key: string; atMs: number }[];
 }
 
-const K = { vehicle: 'veh:', fleetCount: 'fleet:count', scope: 'sc:', action: 'act:', affected: 'aff:', rankHist: 'rank:hist' } as const;
+// Leaf matches live under `lm:<scope>|<leafId>`, one key each: an event rewrites only the leaves it matched (a
+// whole-scope object would put every leaf's summary into the changelog on every event; measured 72 kB per event with
+// 2,000 leaves, see bench/RESULTS.md).
+const K = { vehicle: 'veh:', fleetCount: 'fleet:count', leafMatch: 'lm:', action: 'act:', affected: 'aff:', rankHist: 'rank:hist' } as const;
 
 /**
  * Open actions grouped by (AP weight, RPN) into buckets holding their affected-vehicle counts,
@@ -135,19 +139,32 @@ function scopesOf(ev: Evidence, cfg: EvaluatorConfig): { kind: ScopeKind; id: st
   return out;
 }
 
-function satisfied(c: Condition, rs: RuleSet, st: ScopeState, now: number, windowMs: number, acc: Partial<ActionEvidence>[]): boolean {
+function satisfied(c: Condition, rs: RuleSet, match: LeafLookup, now: number, windowMs: number, acc: Partial<ActionEvidence>[]): boolean {
   if (c.type === 'group') {
     const w = c.withinMs ?? windowMs;
     const local: Partial<ActionEvidence>[] = [];
-    const results = c.children.map((ch) => satisfied(ch, rs, st, now, w, local));
+    const results = c.children.map((ch) => satisfied(ch, rs, match, now, w, local));
     const ok = c.op === 'all' ? results.every(Boolean) : results.some(Boolean);
     if (ok) acc.push(...local);
     return ok;
   }
-  const m = st[rs.leafIds.get(c)!];
+  const m = match(rs.leafIds.get(c)!);
   if (!m || Math.abs(now - m.t) > windowMs) return false;
   acc.push(m.s);
   return true;
+}
+
+/** Deletes remembered leaf matches of leaves the rule set no longer has (after a rules change; one pass over the store). */
+export function dropStaleLeafMatches(rs: RuleSet, kv: KeyValue): number {
+  let dropped = 0;
+  for (const [key] of [...kv.entries<LeafMatch>(K.leafMatch)]) {
+    // Leaf ids (entry id + position) never contain '|'; scope ids might.
+    if (!rs.leafIdSet.has(key.slice(key.lastIndexOf('|') + 1))) {
+      kv.set(key, null);
+      dropped++;
+    }
+  }
+  return dropped;
 }
 
 /** Fleet size in force: configured, else distinct vehicles seen. */
@@ -177,21 +194,18 @@ export function ingestEvidence(rs: RuleSet, ev: Evidence, kv: KeyValue, cfg: Eva
   for (const scope of scopes) {
     const relevant = matched.filter((m) => m.entry.scopes.includes(scope.kind));
     if (relevant.length === 0) continue;
-    const sk = `${K.scope}${scope.kind}:${scope.id}`;
-    const st: ScopeState = { ...(kv.get<ScopeState>(sk) ?? {}) };
-    // One slot per leaf, so the state only outgrows the leaf count after rules changed; expired
-    // matches never satisfy a window, so sweeping then (not per event) is enough.
-    const keys = Object.keys(st);
-    if (keys.length > rs.leafIds.size) for (const k of keys) if (st[k]!.t < ev.timeMs - rs.maxWindowMs || !rs.leafIdSet.has(k)) delete st[k];
+    // One key per (scope, leaf): bounded by the leaves a scope ever matched. Keys of leaves whose entry was
+    // removed from the rules are never read again (ids are entry id + position); they stay until the app is reset.
+    const prefix = `${K.leafMatch}${scope.kind}:${scope.id}|`;
+    const match: LeafLookup = (leafId) => kv.get<LeafMatch>(prefix + leafId);
     for (const m of relevant) {
-      const old = st[m.leafId];
-      if (!old || old.t <= ev.timeMs) st[m.leafId] = { t: ev.timeMs, s: summary };
+      const old = match(m.leafId);
+      if (!old || old.t <= ev.timeMs) kv.set(prefix + m.leafId, { t: ev.timeMs, s: summary });
     }
-    kv.set(sk, st);
     for (const entry of entries) {
       if (!entry.scopes.includes(scope.kind)) continue;
       const acc: Partial<ActionEvidence>[] = [];
-      if (!satisfied(entry.evidence, rs, st, ev.timeMs, entry.evidence.withinMs ?? rs.maxWindowMs, acc)) continue;
+      if (!satisfied(entry.evidence, rs, match, ev.timeMs, entry.evidence.withinMs ?? rs.maxWindowMs, acc)) continue;
       const action = upsertAction(entry, scope, ev.timeMs, acc, kv, cfg, max, ranks);
       actions.push(action);
       timers.push({ key: action.key, atMs: action.lastSeenMs + (cfg.resolveAfterMs ?? 86_400_000) });

@@ -11,7 +11,7 @@ import type { FiredTimer, InputRecord, OutputRecord, ProcessResult, Processor, P
 import { reconcileRules, RuleSetCache, type RuleSetRecord } from './active-rules.ts';
 import { EVIDENCE_ADAPTERS } from './evidence/adapters.ts';
 import { InvalidEvidence, type Evidence } from './evidence/evidence.ts';
-import { ingestEvidence, resolveAction, type EvaluatorConfig } from './evaluator.ts';
+import { dropStaleLeafMatches, ingestEvidence, resolveAction, type EvaluatorConfig } from './evaluator.ts';
 import { StoreOverlay } from './store-overlay.ts';
 
 export interface FmeaEvaluateConfig extends EvaluatorConfig {
@@ -52,7 +52,8 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
     },
     process(store: ReadonlyStore<unknown>, record: InputRecord<unknown>, ctx: ProcessorContext): ProcessResult<unknown> {
       const kv = new StoreOverlay(store);
-      const { ruleSet } = reconcileRules(ctx.globals.table<RuleSetRecord>(Topics.rules), kv, cache);
+      const { ruleSet, activeChanged } = reconcileRules(ctx.globals.table<RuleSetRecord>(Topics.rules), kv, cache);
+      if (ruleSet && activeChanged) dropStaleLeafMatches(ruleSet, kv);
       let evidence: Evidence[];
       try {
         evidence = adapterOf(record.topic).toEvidence(record.value);

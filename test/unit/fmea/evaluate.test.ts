@@ -191,3 +191,20 @@ entries:
   assert.deepEqual(out.map((a) => a.key), ['S-MOD-01|model:model-a']);
   assert.deepEqual(out[0]!.evidence.vehicles.sort(), ['A1', 'A2']);
 });
+
+test('remembered leaf matches are one store key per scope and leaf, and go when their entry leaves the rules', () => {
+  const d = driver({ 'can-network': sheet('can-network'), 'gray-release': sheet('gray-release') });
+  d.feed(Topics.logClusters, logCluster('V1', T0));
+  const leafKeys = () => [...d.store.map.keys()].filter((k) => k.startsWith('lm:')).sort();
+  const before = leafKeys();
+  assert.ok(before.length > 0 && before.every((k) => /^lm:(vehicle:V1|fleet:fleet)\|S-CAN-03\//.test(k)), `keys: ${before.join(', ')}`);
+  // Removing another worksheet keeps these matches: the S-CAN-03 window still completes with a later drift.
+  d.tables.set(Topics.rules, new Map([['can-network', record('can-network', sheet('can-network'))]]));
+  d.feed(Topics.canFeatures, features('V9', T0 + MIN, { id_collision_share: 0, error_frame_share: 0 }));
+  assert.deepEqual(leafKeys(), before);
+  assert.ok(actions(d.feed(Topics.drift, drift('V1', T0 + 2 * MIN, 0.09))).some((a) => a.key === 'S-CAN-03|vehicle:V1'));
+  // Once can-network is gone, its remembered matches are deleted rather than kept forever.
+  d.tables.set(Topics.rules, new Map([['gray-release', record('gray-release', sheet('gray-release'))]]));
+  d.feed(Topics.canFeatures, features('V9', T0 + 3 * MIN, { id_collision_share: 0, error_frame_share: 0 }));
+  assert.deepEqual(leafKeys(), []);
+});
