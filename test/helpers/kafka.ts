@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import type { Admin, Producer } from 'kafkajs';
 import { createKafka, type KafkaClient } from '../../streams/runtime/kafka/client.ts';
+import { waitForTopicLeaders } from '../../streams/runtime/admin/topic-leaders.ts';
 
 /** A name unique to this test run: `<prefix>-<random>`. */
 export function uniqueName(prefix: string): string {
@@ -57,7 +58,7 @@ export async function freshTopics(t: TestContext, specs: readonly { prefix: stri
   await admin.connect();
   const names = specs.map((s) => uniqueName(s.prefix));
   await admin.createTopics({
-    waitForLeaders: true,
+    waitForLeaders: false,
     topics: specs.map((s, i) => ({
       topic: names[i]!,
       numPartitions: s.partitions ?? 1,
@@ -65,6 +66,7 @@ export async function freshTopics(t: TestContext, specs: readonly { prefix: stri
       configEntries: s.compact ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
     })),
   });
+  await waitForTopicLeaders(admin, names);
   t.after(async () => {
     await admin.deleteTopics({ topics: names }).catch(() => undefined);
     await admin.disconnect();

@@ -8,6 +8,7 @@ import kafkajs, { type Admin } from 'kafkajs';
 // kafkajs is CommonJS and Node cannot see this export statically.
 const { ConfigResourceTypes } = kafkajs;
 import type { TopicSpec } from '../../topic-catalog.ts';
+import { waitForTopicLeaders } from './topic-leaders.ts';
 
 export interface TopicDrift {
   readonly topic: string;
@@ -50,10 +51,11 @@ async function createMissing(admin: Admin, specs: readonly Spec[]): Promise<stri
     if (missing.length === 0) return created;
     try {
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map((s) => ({ topic: s.name, numPartitions: s.partitions, replicationFactor: 1, configEntries: topicConfigEntries(s) })),
       });
       created.push(...missing.map((s) => s.name));
+      await waitForTopicLeaders(admin, created);
       return created;
     } catch (err) {
       if (!isCreationRace(err) || attempt >= 10) throw err;

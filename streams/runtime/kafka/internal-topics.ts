@@ -6,6 +6,7 @@
  */
 import type { Admin } from 'kafkajs';
 import { ErrorCodes, FmeaflowError } from '../../errors.ts';
+import { waitForTopicLeaders } from '../admin/topic-leaders.ts';
 
 /** The changelog topic of a store. */
 export function changelogTopic(app: string, store: string): string {
@@ -48,7 +49,7 @@ export async function ensureInternalTopics(admin: Admin, specs: readonly { topic
   const missing = specs.filter((s) => !counts.has(s.topic));
   if (missing.length === 0) return;
   await admin.createTopics({
-    waitForLeaders: true,
+    waitForLeaders: false,
     topics: missing.map((s) => ({
       topic: s.topic,
       numPartitions: s.partitions,
@@ -59,4 +60,5 @@ export async function ensureInternalTopics(admin: Admin, specs: readonly { topic
     // Another worker may have created it in the meantime.
     if (!/already exists/i.test(err.message)) throw err;
   });
+  await waitForTopicLeaders(admin, missing.map((s) => s.topic));
 }
