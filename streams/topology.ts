@@ -14,7 +14,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadKnownSeries, loadNoiseFloors, loadOccurrenceTable } from './fmea/rule-files.ts';
+import { loadKnownSeriesEntries, loadOccurrenceTable, noiseFloorsOf } from './fmea/rule-files.ts';
 import { createAlertProcessor } from './processors/alerts/alert-processor.ts';
 import { createCanaryProcessor } from './processors/canary/canary-processor.ts';
 import { createCanClustersProcessor } from './processors/can/can-clusters.ts';
@@ -82,8 +82,8 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
   const policiesFile = o.policiesFile ?? path.join(PROJECT_ROOT, 'config', 'suppression-policies.yaml');
   const rulesDir = o.rulesDir ?? path.join(PROJECT_ROOT, 'fmea-rules');
   const policies = parsePolicyFile(fs.readFileSync(policiesFile, 'utf8'), policiesFile);
-  const knownSeriesFile = path.join(rulesDir, 'known-series.yaml');
-  const drift = { baseline: { warmupWindows: t.baselineWarmupWindows }, noiseFloors: loadNoiseFloors(knownSeriesFile) };
+  const knownSeries = loadKnownSeriesEntries(path.join(rulesDir, 'known-series.yaml'));
+  const drift = { baseline: { warmupWindows: t.baselineWarmupWindows }, noiseFloors: noiseFloorsOf(knownSeries ?? []) };
 
   const spansByService = repartitionTopicOf(o.app, 'spans-by-service');
   const canFeaturesFleet = repartitionTopicOf(o.app, 'can-features-fleet');
@@ -99,7 +99,7 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
   const fmea = createFmeaEvaluateProcessor({
     occurrenceTable: loadOccurrenceTable(path.join(rulesDir, 'occurrence-table.yaml')),
     ...(o.fleetSize ? { fleetSize: o.fleetSize } : {}),
-    ...(fs.existsSync(knownSeriesFile) ? { knownSeries: loadKnownSeries(knownSeriesFile) } : {}),
+    ...(knownSeries ? { knownSeries: new Set(knownSeries.map((e) => e.name)) } : {}),
   });
   const evidenceTopics = fmea.inputTopics;
   // Routers need co-partitioned inputs: the single-partition CAN cluster topic gets its own router.

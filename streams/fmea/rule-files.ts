@@ -108,9 +108,9 @@ export function loadKnownSeries(file = join(DEFAULT_RULES_DIR, 'known-series.yam
   return entries && new Set(entries.map((e) => e.name));
 }
 
-/** Noise floors by series name from known-series.yaml (empty when the file or the floors are absent). */
-export function loadNoiseFloors(file = join(DEFAULT_RULES_DIR, 'known-series.yaml')): Map<string, number> {
-  return new Map((loadKnownSeriesEntries(file) ?? []).flatMap((e) => (e.minStd === undefined ? [] : [[e.name, e.minStd] as const])));
+/** Noise floors by series name, from the entries that give one. */
+export function noiseFloorsOf(entries: readonly KnownSeriesEntry[]): Map<string, number> {
+  return new Map(entries.flatMap((e) => (e.minStd === undefined ? [] : [[e.name, e.minStd] as const])));
 }
 
 /** Worksheet id a file would publish under (its `worksheet:` value, else the file stem). */

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import type { Admin, Producer } from 'kafkajs';
 import { createKafka, type KafkaClient } from '../../streams/runtime/kafka/client.ts';
-import { waitForTopicLeaders } from '../../streams/runtime/admin/topic-leaders.ts';
+import { waitForTopicLeaders } from '../../streams/runtime/admin/topic-readiness.ts';
 
 /** A name unique to this test run: `<prefix>-<random>`. */
 export function uniqueName(prefix: string): string {

@@ -17,6 +17,7 @@
  * (a differing word at that position on one partition), that partition's text and so its
  * signature differ; the fleet stage then sees two fleet clusters for it.
  */
+import { stableHash } from '../stable-hash.ts';
 import type { ClusterTemplateOut } from './log-cluster-event.ts';
 
 const MASK = /<[^<>\s]*>/g;
@@ -24,18 +25,6 @@ const MASK = /<[^<>\s]*>/g;
 /** Template text with every mask token as <*> and whitespace collapsed (the part that is the same on every partition). */
 export function canonicalTemplate(text: string): string {
   return text.replace(MASK, '<*>').replace(/\s+/g, ' ').trim();
-}
-
-/** 64-bit FNV-1a of a string's UTF-16 code units, as 16 hex digits (stable across processes and versions of Node). */
-export function fnv1a64(text: string): string {
-  let h = 0xcbf29ce484222325n;
-  const prime = 0x100000001b3n;
-  const mask = 0xffffffffffffffffn;
-  for (let i = 0; i < text.length; i++) {
-    h ^= BigInt(text.charCodeAt(i));
-    h = (h * prime) & mask;
-  }
-  return h.toString(16).padStart(16, '0');
 }
 
 /** Numeric part of a per-partition template id (p3-t12 → 12); undefined when the id has another shape. */
@@ -62,10 +51,10 @@ export function foundingTemplate(templates: readonly ClusterTemplateOut[]): Clus
 /** Signature of a cluster event (16 hex digits); falls back to its keywords when it lists no template text. */
 export function clusterSignature(event: { readonly templates: readonly ClusterTemplateOut[]; readonly keywords: readonly string[]; readonly clusterId: string }): string {
   const founding = foundingTemplate(event.templates);
-  if (founding !== undefined) return fnv1a64(`tpl\u0000${canonicalTemplate(founding.template)}`);
+  if (founding !== undefined) return stableHash('tpl', canonicalTemplate(founding.template));
   // Templates are always present in events of log-cluster-processor; this only covers foreign producers.
-  if (event.keywords.length > 0) return fnv1a64(`kw\u0000${[...event.keywords].sort().join(' ')}`);
-  return fnv1a64(`id\u0000${event.clusterId}`);
+  if (event.keywords.length > 0) return stableHash('kw', [...event.keywords].sort().join(' '));
+  return stableHash('id', event.clusterId);
 }
 
 /** Fleet cluster id of a signature: stable across restarts because it derives from the template text. */

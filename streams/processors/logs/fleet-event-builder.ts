@@ -3,7 +3,8 @@
  * fmeaflow.log-clusters-fleet.v1 event (partition −1): templates merged by text, vehicle
  * counts, examples and correlated drift merged with the same bounds as per-partition events.
  */
-import { canonicalTemplate, fnv1a64 } from './cluster-signature.ts';
+import { stableHash } from '../stable-hash.ts';
+import { canonicalTemplate } from './cluster-signature.ts';
 import type { TrendEventType } from './cluster-trends.ts';
 import type { ClusterTemplateOut, CorrelatedDriftOut, LogClusterEvent } from './log-cluster-event.ts';
 import type { FleetSnapshot } from './fleet-cluster-store.ts';
@@ -77,7 +78,7 @@ export function mergeReports(reports: readonly LogClusterEvent[]): MergedReports
   const mergedTemplates: ClusterTemplateOut[] = [...templates.entries()]
     .sort((x, y) => y[1].count - x[1].count || (x[0] < y[0] ? -1 : 1))
     .slice(0, MAX_TEMPLATES)
-    .map(([key, m]) => ({ templateId: `fleet-t${fnv1a64(key)}`, template: m.template, count: m.count, mergedTemplateIds: [...new Set(m.ids)].sort() }));
+    .map(([key, m]) => ({ templateId: `fleet-t${stableHash(key)}`, template: m.template, count: m.count, mergedTemplateIds: [...new Set(m.ids)].sort() }));
   const first = distinct[0]!;
   return {
     snapshot: {

@@ -5,37 +5,15 @@
  * copes with that, and it rejects (INVALID_RECORD → dead-letter topic) what it cannot read.
  */
 import { ErrorCodes, FmeaflowError } from '../../errors.ts';
+import { optNum, optStr, records, strList } from '../decoded-fields.ts';
 import type { TrendEventType } from './cluster-trends.ts';
 import type { ClusterTemplateOut, CorrelatedDriftOut, LogClusterEvent } from './log-cluster-event.ts';
 
 const EVENT_TYPES: readonly TrendEventType[] = ['NEW', 'RATE_UP', 'GONE', 'UPDATE'];
 
-function num(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (v instanceof Date) return v.getTime();
-  if (v !== null && typeof v === 'object') {
-    for (const k of ['double', 'long', 'int', 'float']) {
-      const inner = (v as Record<string, unknown>)[k];
-      if (typeof inner === 'number' || typeof inner === 'bigint') return Number(inner);
-    }
-  }
-  return undefined;
-}
-
-function optStr(v: unknown): string | null {
-  if (typeof v === 'string') return v;
-  if (v !== null && typeof v === 'object' && typeof (v as Record<string, unknown>)['string'] === 'string') return (v as Record<string, string>)['string']!;
-  return null;
-}
-
-function arr(v: unknown): readonly Record<string, unknown>[] {
-  return Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => x !== null && typeof x === 'object') : [];
-}
-
 /** Event time of a log-cluster event: the end of its window (when the window's counts were final). */
 export function clusterEventTimeMs(value: unknown, topic: string): number {
-  const end = value !== null && typeof value === 'object' ? num((value as Record<string, unknown>)['windowEndMs']) : undefined;
+  const end = value !== null && typeof value === 'object' ? optNum(value as Record<string, unknown>, 'windowEndMs') : undefined;
   if (end === undefined) throw new FmeaflowError(ErrorCodes.INVALID_RECORD, `${topic}: log-cluster event without a numeric windowEndMs`, { details: { topic, field: 'windowEndMs' } });
   return end;
 }
@@ -47,52 +25,52 @@ export function readLogClusterEvent(value: unknown, where: string): LogClusterEv
   };
   if (value === null || typeof value !== 'object') return fail('value', 'is not a LogClusterEvent');
   const v = value as Record<string, unknown>;
-  const clusterId = typeof v['clusterId'] === 'string' ? v['clusterId'] : fail('clusterId', 'is not a string');
-  const eventType = EVENT_TYPES.find((t) => t === v['eventType']) ?? fail('eventType', `is not one of ${EVENT_TYPES.join(', ')}`);
-  const windowStartMs = num(v['windowStartMs']) ?? fail('windowStartMs', 'is not a number');
-  const windowEndMs = num(v['windowEndMs']) ?? fail('windowEndMs', 'is not a number');
-  const count = num(v['count']) ?? fail('count', 'is not a number');
-  const templates: ClusterTemplateOut[] = arr(v['templates']).map((t) => ({
-    templateId: typeof t['templateId'] === 'string' ? t['templateId'] : '',
-    template: typeof t['template'] === 'string' ? t['template'] : '',
-    count: num(t['count']) ?? 0,
-    mergedTemplateIds: Array.isArray(t['mergedTemplateIds']) ? t['mergedTemplateIds'].filter((x): x is string => typeof x === 'string') : [],
+  const clusterId = optStr(v, 'clusterId') ?? fail('clusterId', 'is not a string');
+  const eventType = EVENT_TYPES.find((t) => t === optStr(v, 'eventType')) ?? fail('eventType', `is not one of ${EVENT_TYPES.join(', ')}`);
+  const windowStartMs = optNum(v, 'windowStartMs') ?? fail('windowStartMs', 'is not a number');
+  const windowEndMs = optNum(v, 'windowEndMs') ?? fail('windowEndMs', 'is not a number');
+  const count = optNum(v, 'count') ?? fail('count', 'is not a number');
+  const templates: ClusterTemplateOut[] = records(v, 'templates').map((t) => ({
+    templateId: optStr(t, 'templateId') ?? '',
+    template: optStr(t, 'template') ?? '',
+    count: optNum(t, 'count') ?? 0,
+    mergedTemplateIds: strList(t, 'mergedTemplateIds'),
   }));
-  const correlatedDrift: CorrelatedDriftOut[] = arr(v['correlatedDrift']).map((d) => ({
-    seriesId: typeof d['seriesId'] === 'string' ? d['seriesId'] : '',
-    name: typeof d['name'] === 'string' ? d['name'] : '',
-    vehicleId: optStr(d['vehicleId']),
-    detector: typeof d['detector'] === 'string' ? d['detector'] : 'unknown',
-    value: num(d['value']) ?? 0,
-    zScore: num(d['zScore']) ?? null,
-    windowStartMs: num(d['windowStartMs']) ?? 0,
-    windowEndMs: num(d['windowEndMs']) ?? 0,
-    matchedBy: d['matchedBy'] === 'TRACE' ? 'TRACE' : 'VEHICLE',
+  const correlatedDrift: CorrelatedDriftOut[] = records(v, 'correlatedDrift').map((d) => ({
+    seriesId: optStr(d, 'seriesId') ?? '',
+    name: optStr(d, 'name') ?? '',
+    vehicleId: optStr(d, 'vehicleId') ?? null,
+    detector: optStr(d, 'detector') ?? 'unknown',
+    value: optNum(d, 'value') ?? 0,
+    zScore: optNum(d, 'zScore') ?? null,
+    windowStartMs: optNum(d, 'windowStartMs') ?? 0,
+    windowEndMs: optNum(d, 'windowEndMs') ?? 0,
+    matchedBy: optStr(d, 'matchedBy') === 'TRACE' ? 'TRACE' : 'VEHICLE',
   }));
   return {
-    eventId: typeof v['eventId'] === 'string' ? v['eventId'] : `${clusterId}:${eventType}:${windowStartMs}`,
+    eventId: optStr(v, 'eventId') ?? `${clusterId}:${eventType}:${windowStartMs}`,
     clusterId,
-    mergedClusterIds: Array.isArray(v['mergedClusterIds']) ? v['mergedClusterIds'].filter((x): x is string => typeof x === 'string') : [],
+    mergedClusterIds: strList(v, 'mergedClusterIds'),
     eventType,
-    partition: num(v['partition']) ?? -1,
+    partition: optNum(v, 'partition') ?? -1,
     windowStartMs,
     windowEndMs,
     templates,
-    keywords: Array.isArray(v['keywords']) ? v['keywords'].filter((x): x is string => typeof x === 'string') : [],
+    keywords: strList(v, 'keywords'),
     count,
-    baselineCount: num(v['baselineCount']) ?? null,
-    ratio: num(v['ratio']) ?? null,
-    vehicleCount: num(v['vehicleCount']) ?? 0,
-    vehicleCounts: arr(v['vehicleCounts']).map((c) => ({ vehicleId: typeof c['vehicleId'] === 'string' ? c['vehicleId'] : '', count: num(c['count']) ?? 0 })),
-    examples: arr(v['examples']).map((e) => ({
-      text: typeof e['text'] === 'string' ? e['text'] : '',
-      vehicleId: typeof e['vehicleId'] === 'string' ? e['vehicleId'] : '',
-      service: typeof e['service'] === 'string' ? e['service'] : '',
-      traceId: optStr(e['traceId']),
-      timestampMs: num(e['timestampMs']) ?? 0,
+    baselineCount: optNum(v, 'baselineCount') ?? null,
+    ratio: optNum(v, 'ratio') ?? null,
+    vehicleCount: optNum(v, 'vehicleCount') ?? 0,
+    vehicleCounts: records(v, 'vehicleCounts').map((c) => ({ vehicleId: optStr(c, 'vehicleId') ?? '', count: optNum(c, 'count') ?? 0 })),
+    examples: records(v, 'examples').map((e) => ({
+      text: optStr(e, 'text') ?? '',
+      vehicleId: optStr(e, 'vehicleId') ?? '',
+      service: optStr(e, 'service') ?? '',
+      traceId: optStr(e, 'traceId') ?? null,
+      timestampMs: optNum(e, 'timestampMs') ?? 0,
     })),
     correlatedDrift,
-    embeddingVersion: typeof v['embeddingVersion'] === 'string' ? v['embeddingVersion'] : 'tfidf',
-    clusteringMethod: typeof v['clusteringMethod'] === 'string' ? v['clusteringMethod'] : '',
+    embeddingVersion: optStr(v, 'embeddingVersion') ?? 'tfidf',
+    clusteringMethod: optStr(v, 'clusteringMethod') ?? '',
   };
 }

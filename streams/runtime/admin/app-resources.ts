@@ -4,11 +4,11 @@
  * topology, never matched by prefix: app ids contain dashes, so `fmeaflow-demo` as a prefix would
  * also match `fmeaflow-demo-x`'s topics. Output topics are shared by every app and never touched.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 import type { Processor } from '../../processors/processor.ts';
 import { changelogTopic } from '../kafka/internal-topics.ts';
+import { waitForTopicsGone } from './topic-readiness.ts';
 
 /** Internal topics and consumer groups of one app id. */
 export interface AppResources {
@@ -57,20 +57,8 @@ export async function deleteAppResources(admin: Admin, r: AppResources, opts: { 
     if (groups.length > 0) await admin.deleteGroups(groups);
     if (topics.length > 0) {
       await admin.deleteTopics({ topics });
-      await waitUntilGone(admin, topics);
+      await waitForTopicsGone(admin, topics);
     }
   }
   return { deletedTopics: topics, deletedGroups: groups };
-}
-
-/** Waits until the broker no longer lists the topics, so a worker started right after does not find a half-deleted changelog. */
-async function waitUntilGone(admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const listed = new Set(await admin.listTopics());
-    const left = topics.filter((t) => listed.has(t));
-    if (left.length === 0) return;
-    if (Date.now() > deadline) throw new FmeaflowError(ErrorCodes.TOPIC_CONFIG_DRIFT, `topics still listed ${timeoutMs / 1000}s after deletion: ${left.join(', ')}`, { retriable: true, details: { topics: left } });
-    await delay(100);
-  }
 }

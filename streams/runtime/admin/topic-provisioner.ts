@@ -8,7 +8,7 @@ import kafkajs, { type Admin } from 'kafkajs';
 // kafkajs is CommonJS and Node cannot see this export statically.
 const { ConfigResourceTypes } = kafkajs;
 import type { TopicSpec } from '../../topic-catalog.ts';
-import { waitForTopicLeaders } from './topic-leaders.ts';
+import { waitForTopicLeaders } from './topic-readiness.ts';
 
 export interface TopicDrift {
   readonly topic: string;

@@ -6,7 +6,7 @@
  */
 import type { Admin } from 'kafkajs';
 import { ErrorCodes, FmeaflowError } from '../../errors.ts';
-import { waitForTopicLeaders } from '../admin/topic-leaders.ts';
+import { waitForTopicLeaders } from '../admin/topic-readiness.ts';
 
 /** The changelog topic of a store. */
 export function changelogTopic(app: string, store: string): string {
