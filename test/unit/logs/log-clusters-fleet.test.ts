@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { PartitionTask } from '../../../streams/runtime/state/partition-task.ts';
 import { GlobalTableSet } from '../../../streams/runtime/state/global-table-set.ts';
 import { Topics } from '../../../streams/topic-catalog.ts';
+import { replay } from '../../../streams/runtime/replay/replay.ts';
 import { DEFAULT_TREND_OPTIONS } from '../../../streams/processors/logs/cluster-trends.ts';
 import { clusterSignature, fleetClusterId } from '../../../streams/processors/logs/cluster-signature.ts';
 import type { LogClusterEvent } from '../../../streams/processors/logs/log-cluster-event.ts';
@@ -116,4 +117,19 @@ test('a restart from the changelog continues with the same fleet ids and events'
   lifecycle(restarted, 4);
   assert.deepEqual([...first.out, ...restarted.out], whole.out);
   assert.ok(restarted.out.some((e) => e.eventType === 'RATE_UP'));
+});
+
+test('malformed log-cluster events go to the DLQ with INVALID_RECORD and the field; the good ones are still merged', () => {
+  const good = [ev(0, 0, 'NEW', 3, null), ev(1, 0, 'NEW', 4, null, EEPROM, 2), ev(0, 2, 'RATE_UP', 1, 1, 'heartbeat ok from ecu <NUM>', 9)];
+  const noType = { ...ev(2, 0, 'NEW', 1, null), eventType: 'EXPLODED' };
+  const noTime = { ...ev(2, 0, 'NEW', 1, null), windowEndMs: 'soon' };
+  const r = replay([createFleetLogClusterProcessor(cfg)], [good[0], noType, good[1], noTime, 'not a record', good[2]].map((value) => ({ topic: Topics.logClusters, key: 'fleet', value })));
+  const dead = r.dlq.map((d) => d.value as { errorCode: string; errorMessage: string });
+  assert.equal(dead.length, 3);
+  assert.ok(dead.every((d) => d.errorCode === 'INVALID_RECORD'), JSON.stringify(dead));
+  assert.ok(dead.some((d) => /field eventType/.test(d.errorMessage)));
+  assert.ok(dead.some((d) => /windowEndMs/.test(d.errorMessage)));
+  const fleet = (r.outputs[Topics.logClustersFleet] ?? []).map((o) => o.value as LogClusterEvent);
+  const eeprom = fleet.find((e) => e.eventType === 'NEW' && e.templates.some((t) => t.template === EEPROM));
+  assert.equal(eeprom?.count, 7, 'both valid partitions counted');
 });
