@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { compareActions, type BoardAction } from '../../streams/runtime/live/action-board.ts';
+import type { BoardAction } from '../../streams/runtime/live/action-board.ts';
+import { compareActions } from '../../streams/processors/fmea/action.ts';
 import { followOutputs } from '../../streams/runtime/live/output-feed.ts';
 import { startPipeline } from '../../streams/runtime/pipeline-session.ts';
 import { stackEndpoints } from '../../streams/runtime/stack/stack.ts';

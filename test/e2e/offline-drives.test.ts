@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareActions, type BoardAction } from '../../streams/runtime/live/action-board.ts';
+import type { BoardAction } from '../../streams/runtime/live/action-board.ts';
+import { compareActions } from '../../streams/processors/fmea/action.ts';
 import { Topics } from '../../streams/topic-catalog.ts';
 import { DRIVE_TIMING } from '../../streams/topology.ts';
 import { runOffline } from './drive-pipeline.ts';

@@ -4,6 +4,7 @@
  * them: Action Priority, then RPN, then affected vehicles.
  */
 import Table from 'cli-table3';
+import { compareActions, type ActionStatus } from '../../processors/fmea/action.ts';
 
 /** The fields of an FMEA action (schemas/fmea-action.avsc) the board shows. */
 export interface BoardAction {
@@ -19,17 +20,10 @@ export interface BoardAction {
   readonly actionPriority: 'H' | 'M' | 'L';
   readonly rank: number;
   readonly affectedVehicles: number;
-  readonly status: string;
+  readonly status: ActionStatus;
   readonly firstSeenMs: number;
   readonly lastSeenMs: number;
   readonly evidence: unknown;
-}
-
-const AP_ORDER: Record<string, number> = { H: 0, M: 1, L: 2 };
-
-/** Sort order of the board (same criteria as the engine's rank). */
-export function compareActions(a: BoardAction, b: BoardAction): number {
-  return (AP_ORDER[a.actionPriority] ?? 3) - (AP_ORDER[b.actionPriority] ?? 3) || b.rpn - a.rpn || b.affectedVehicles - a.affectedVehicles || a.key.localeCompare(b.key);
 }
 
 /** Short human summary of an action's strongest evidence (the fmea-action `evidence` record). */
@@ -58,9 +52,9 @@ export class ActionBoard {
     else this.actions.set(key, value);
   }
 
-  /** Current actions, best first. */
+  /** Current actions, best first; RESOLVED ones (no activation for the resolve period) leave the board. */
   ranked(): BoardAction[] {
-    return [...this.actions.values()].filter((a) => a.status !== 'CLOSED').sort(compareActions);
+    return [...this.actions.values()].filter((a) => a.status !== 'RESOLVED').sort(compareActions);
   }
 
   get size(): number {

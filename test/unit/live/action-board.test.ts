@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ActionBoard, type BoardAction } from '../../../streams/runtime/live/action-board.ts';
+import type { ActionStatus } from '../../../streams/processors/fmea/action.ts';
 
-function action(key: string, ap: 'H' | 'M' | 'L', rpn: number, vehicles: number, status = 'OPEN'): BoardAction {
-  return { key, entryId: key, failureMode: `fm ${key}`, scopeKind: 'FLEET', scopeId: 'fleet', severity: 8, occurrence: 4, detection: 5, rpn, actionPriority: ap, rank: 0, affectedVehicles: vehicles, status, firstSeenMs: 0, lastSeenMs: 0, evidence: { keywords: ['eeprom', 'verify', 'failed'], logClusterIds: ['p0-c1'] } };
+function action(key: string, ap: 'H' | 'M' | 'L', rpn: number, vehicles: number, status: ActionStatus = 'NEW'): BoardAction {
+  return { key, entryId: key, failureMode: `fm ${key}`, scopeKind: 'fleet', scopeId: 'fleet', severity: 8, occurrence: 4, detection: 5, rpn, actionPriority: ap, rank: 0, affectedVehicles: vehicles, status, firstSeenMs: 0, lastSeenMs: 0, evidence: { keywords: ['eeprom', 'verify', 'failed'], logClusterIds: ['p0-c1'] } };
 }
 
 test('the board ranks by Action Priority first, then RPN, then affected vehicles', () => {
@@ -27,10 +28,10 @@ test('a newer record of the same key replaces the old one and a tombstone remove
   assert.equal(b.ranked().length, 0);
 });
 
-test('closed actions leave the board and the table shows the evidence keywords', () => {
+test('resolved actions leave the board and the table shows the evidence keywords', () => {
   const b = new ActionBoard();
   b.apply('a', action('a', 'H', 200, 3));
-  b.apply('z', action('z', 'H', 999, 3, 'CLOSED'));
+  b.apply('z', action('z', 'H', 999, 3, 'RESOLVED'));
   assert.deepEqual(b.ranked().map((a) => a.key), ['a']);
   const text = b.render();
   assert.match(text, /eeprom verify failed/);

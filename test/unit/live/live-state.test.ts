@@ -91,7 +91,7 @@ function verdict(releaseId: string, metric: string, v: string, pValue: number, e
   };
 }
 
-test('actions: a newer record supersedes its key, a tombstone removes it, closed actions leave the page', () => {
+test('actions: a newer record supersedes its key, a tombstone removes it, resolved actions leave the page', () => {
   const s = new LiveState();
   const a = action('S-ODS-08', 'V1', 8, 4, 5, 'M');
   s.apply(Topics.actions, a.key as string, a);
@@ -104,7 +104,7 @@ test('actions: a newer record supersedes its key, a tombstone removes it, closed
   s.apply(Topics.actions, 'S-CAN-03|vehicle:V2', null);
   rows = snap(s).actions;
   assert.deepEqual(rows.map((r) => r.key), [a.key]);
-  s.apply(Topics.actions, a.key as string, action('S-ODS-08', 'V1', 8, 6, 5, 'H', 'CLOSED'));
+  s.apply(Topics.actions, a.key as string, action('S-ODS-08', 'V1', 8, 6, 5, 'H', 'RESOLVED'));
   assert.deepEqual(snap(s).actions, []);
   assert.equal(snap(s).version, 5, 'one version step per applied record');
 });
