@@ -131,7 +131,7 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
   ];
 }
 
-/** The entry point `fmeaflow worker` loads. */
-export function processors({ app }: { app: string }): Processor<any, any>[] {
-  return buildTopology({ app });
+/** The entry point `fmeaflow worker` loads (`--timing drive` for the bundled drives). */
+export function processors({ app, timing }: { app: string; timing?: 'fleet' | 'drive' }): Processor<any, any>[] {
+  return buildTopology({ app, timing: timing === 'drive' ? DRIVE_TIMING : FLEET_TIMING });
 }

@@ -12,14 +12,18 @@ import type { Processor } from '../processors/processor.ts';
 
 type ProcessorList = readonly Processor<any, any>[];
 
-/** Finds the processor list a topology module exports (`processors`, `topology.processors`, or default; arrays or factories taking `{ app }`). */
-export async function loadProcessors(file: string, app: string): Promise<ProcessorList> {
+/** Time scales a worker can run the topology at (streams/topology.ts FLEET_TIMING / DRIVE_TIMING). */
+export const TIMINGS = ['fleet', 'drive'] as const;
+export type TimingName = (typeof TIMINGS)[number];
+
+/** Finds the processor list a topology module exports (`processors`, `topology.processors`, or default; arrays or factories taking `{ app, timing }`). */
+export async function loadProcessors(file: string, app: string, timing: TimingName = 'fleet'): Promise<ProcessorList> {
   const path = resolve(file);
   if (!existsSync(path)) throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--topology ${file}: no such file (the default is streams/topology.ts)`);
   const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   const candidates = [mod.processors, (mod.topology as Record<string, unknown> | undefined)?.processors, mod.default];
   for (const c of candidates) {
-    const v = typeof c === 'function' ? await (c as (o: { app: string }) => unknown)({ app }) : c;
+    const v = typeof c === 'function' ? await (c as (o: { app: string; timing: TimingName }) => unknown)({ app, timing }) : c;
     if (Array.isArray(v) && v.length > 0) return v as ProcessorList;
   }
   throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `${file} exports no processors: export \`processors\` (an array, or a function ({ app }) => Processor[])`);
@@ -35,11 +39,12 @@ export function register(program: Command): void {
     .option('--instance-id <id>', 'stable id of this worker (keep it across restarts so a crashed predecessor is fenced); default: host name')
     .option('--metrics-port <port>', 'serve Prometheus /metrics on this port (0 = any free port)')
     .option('--topology <file>', 'module exporting the processors', 'streams/topology.ts')
+    .option('--timing <scale>', 'fleet (1-minute series windows, 30 warm-up windows) | drive (5-second windows: for the bundled two-minute drives)', 'fleet')
     .option('--only <names>', 'comma-separated processor names to run (default: all)')
     .option('--tracing', 'start the OpenTelemetry SDK even without OTEL_EXPORTER_OTLP_ENDPOINT')
     .option('--live-port <port>', 'serve the live web view (ranked actions, clusters, drift, releases) on this port')
     .option('--live-host <host>', 'address the live view binds to (0.0.0.0 inside a container)', '127.0.0.1')
-    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; topology: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string }) => {
+    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; topology: string; timing: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string }) => {
       if (opts.mode !== 'exactly-once' && opts.mode !== 'at-least-once') {
         throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--mode ${opts.mode}: use exactly-once (default) or at-least-once`);
       }
@@ -48,7 +53,10 @@ export function register(program: Command): void {
         metricsPort = Number(opts.metricsPort);
         if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--metrics-port ${opts.metricsPort}: give a port number 0-65535 (e.g. --metrics-port 9464)`);
       }
-      let processors = await loadProcessors(opts.topology, opts.app);
+      if (!(TIMINGS as readonly string[]).includes(opts.timing)) {
+        throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--timing ${opts.timing}: use fleet (default, real fleets) or drive (the bundled two-minute drives)`);
+      }
+      let processors = await loadProcessors(opts.topology, opts.app, opts.timing as TimingName);
       if (opts.only) {
         const want = opts.only.split(',').map((s) => s.trim()).filter(Boolean);
         const unknown = want.filter((n) => !processors.some((p) => p.name === n));

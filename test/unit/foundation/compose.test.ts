@@ -24,8 +24,26 @@ test('compose file parses and every fmeaflow service runs an existing CLI comman
   for (const [name, svc] of ours) {
     assert.ok(Array.isArray(svc.command) && svc.command.length > 0, `${name} has an explicit command`);
     const [cmd, ...rest] = svc.command!;
-    const help = cliHelp([cmd!]);
+    // `rules publish …`: the options belong to the subcommand, so read its help.
+    const sub = rest[0] !== undefined && !rest[0].startsWith('--') && new RegExp(`^\\s+${rest[0]}\\b`, 'm').test(cliHelp([cmd!])) ? [rest[0]] : [];
+    const help = cliHelp([cmd!, ...sub]);
     for (const opt of rest.filter((a) => a.startsWith('--'))) assert.ok(help.includes(opt), `${name}: option ${opt} of "fmeaflow ${cmd}" exists`);
+  }
+});
+
+test('compose publishes the FMEA rules before the engines and the replay start, and Prometheus scrapes the ports they serve', () => {
+  type Svc = { command?: string[]; depends_on?: Record<string, { condition: string }> };
+  const doc = YAML.parse(fs.readFileSync(composeFile, 'utf8')) as { services: Record<string, Svc> };
+  // fmea-evaluate reads worksheets only from fmea.rules.v1: without a publication no action can ever appear.
+  const publisher = Object.entries(doc.services).find(([, s]) => s.command?.[0] === 'rules' && s.command[1] === 'publish');
+  assert.ok(publisher, 'a service runs `rules publish`');
+  for (const name of ['engine', 'replay']) {
+    assert.equal(doc.services[name]!.depends_on?.[publisher[0]]?.condition, 'service_completed_successfully', `${name} waits for the rules`);
+  }
+  const prom = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'docker', 'prometheus', 'prometheus.yml'), 'utf8')) as { scrape_configs: { dns_sd_configs: { names: string[]; port: number }[] }[] };
+  for (const sd of prom.scrape_configs.flatMap((c) => c.dns_sd_configs)) {
+    const cmd = doc.services[sd.names[0]!]!.command ?? [];
+    assert.equal(cmd[cmd.indexOf('--metrics-port') + 1], String(sd.port), `${sd.names[0]} serves /metrics on the port Prometheus scrapes`);
   }
 });
 
