@@ -4,7 +4,7 @@
  * from nothing. Output and input topics are shared and kept.
  */
 import type { Command } from 'commander';
-import { Kafka, logLevel } from 'kafkajs';
+import { connectAdmin } from '../runtime/kafka/client.ts';
 import { ErrorCodes, FmeaflowError } from '../errors.ts';
 import { appResources, deleteAppResources } from '../runtime/admin/app-resources.ts';
 import { stackEndpoints } from '../runtime/stack/stack.ts';
@@ -23,8 +23,7 @@ export function register(program: Command): void {
       if (!/^[A-Za-z0-9._-]+$/.test(opts.app)) throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--app ${JSON.stringify(opts.app)}: an app id has only letters, digits, '.', '_' and '-' (e.g. --app fmeaflow)`);
       const resources = appResources(opts.app, await loadProcessors(opts.topology, opts.app));
       const brokers = opts.brokers?.split(',') ?? stackEndpoints().brokers;
-      const admin = new Kafka({ clientId: 'fmeaflow-reset', brokers, logLevel: logLevel.ERROR }).admin();
-      await admin.connect();
+      const admin = await connectAdmin('fmeaflow-reset', brokers);
       try {
         const report = await deleteAppResources(admin, resources, { dryRun: opts.dryRun ?? false });
         const verb = opts.dryRun ? 'would delete' : 'deleted';

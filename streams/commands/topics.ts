@@ -1,6 +1,6 @@
 /** `fmeaflow topics`: create every topic of the architecture and report configuration drift. */
 import type { Command } from 'commander';
-import { Kafka, logLevel } from 'kafkajs';
+import { connectAdmin } from '../runtime/kafka/client.ts';
 import { provisionTopics } from '../runtime/admin/topic-provisioner.ts';
 import { createSerde } from '../runtime/serde/serde.ts';
 import { stackEndpoints } from '../runtime/stack/stack.ts';
@@ -17,8 +17,7 @@ export function register(program: Command): void {
     .option('--strict', 'exit with code 3 when an existing topic differs from the catalog')
     .action(async (opts: { brokers?: string; registry?: string; schemas: boolean; strict?: boolean }) => {
       const brokers = opts.brokers?.split(',') ?? stackEndpoints().brokers;
-      const admin = new Kafka({ clientId: 'fmeaflow-topics', brokers, logLevel: logLevel.ERROR }).admin();
-      await admin.connect();
+      const admin = await connectAdmin('fmeaflow-topics', brokers);
       try {
         const report = await provisionTopics(admin, TOPIC_SPECS);
         for (const t of report.created) process.stdout.write(`created  ${t}\n`);

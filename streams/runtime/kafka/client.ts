@@ -59,3 +59,15 @@ export async function probeBrokers(brokerList: readonly string[] = defaultBroker
     await admin.disconnect().catch(() => undefined);
   }
 }
+
+/** A connected admin client, or KAFKA_BROKER_UNREACHABLE naming the brokers and how to start the local ones. */
+export async function connectAdmin(clientId: string, brokerList: readonly string[] = defaultBrokers()): Promise<ReturnType<KafkaClient['admin']>> {
+  await probeBrokers(brokerList);
+  const admin = createKafka(clientId, brokerList).admin();
+  try {
+    await admin.connect();
+  } catch (err) {
+    throw isBrokerUnreachable(err) ? brokerUnreachable(brokerList, err) : err;
+  }
+  return admin;
+}

@@ -5,12 +5,13 @@
  * still decode after a compatible change.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type avro from 'avsc';
 import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 import { registryUrl as defaultRegistryUrl } from '../kafka/connection.ts';
 import { decodeAvro, encodeAvro, loadAvroSchemaFile, type AvroType } from './avro-type.ts';
 import { RegistryClient } from './registry-client.ts';
+import { PROJECT_ROOT } from '../stack/stack-config.ts';
 import { unframe, frame } from './wire-format.ts';
 
 /** A topic and the `.avsc` file (in the schemas dir) its values use. */
@@ -60,15 +61,18 @@ interface TopicEntry {
   readonly type: AvroType;
 }
 
+/** The project's schemas folder: the default wherever a command is started from. */
+const DEFAULT_SCHEMAS_DIR = join(PROJECT_ROOT, 'schemas');
+
 /** Lists the `.avsc` files of a schemas folder (file names). */
-export function listSchemaFiles(schemasDir = resolve('schemas')): string[] {
+export function listSchemaFiles(schemasDir = DEFAULT_SCHEMAS_DIR): string[] {
   return readdirSync(schemasDir).filter((f) => f.endsWith('.avsc')).sort();
 }
 
 /** Creates a serde bound to one registry and one schemas folder. */
 export function createSerde(opts: SerdeOptions = {}): Serde {
   const url = opts.registryUrl ?? defaultRegistryUrl();
-  const schemasDir = opts.schemasDir ?? resolve('schemas');
+  const schemasDir = opts.schemasDir ?? DEFAULT_SCHEMAS_DIR;
   const registry = new RegistryClient(url);
   const topics = new Map<string, TopicEntry>();
   const resolvers = new Map<string, avro.Resolver | null>();

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 
 /** Project root (two levels above streams/runtime/stack). */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -49,7 +50,7 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`${name}=${raw} is not a valid port number`);
+  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `${name}=${raw} is not a valid port number: give 1-65535 or unset it for the default (${fallback})`, { details: { variable: name } });
   return n;
 }
 

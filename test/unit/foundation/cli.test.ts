@@ -44,3 +44,24 @@ test('reset without --app, or with an app id that cannot be one, says what is wr
   assert.match(bad.err, /--app "my app\/\*": an app id has only letters, digits/);
   assert.match(bad.err, /e\.g\. --app fmeaflow/);
 });
+
+test('topics and reset against a broker that does not answer name the address and how to start the local one, without a stack trace', () => {
+  for (const args of [['topics', '--brokers', '127.0.0.1:1'], ['reset', '--app', 'nobody', '--brokers', '127.0.0.1:1']]) {
+    const r = cli(...args);
+    assert.notEqual(r.code, 0, `${args[0]} fails`);
+    assert.match(r.err, /127\.0\.0\.1:1 is unreachable/, `${args[0]}: ${r.err}`);
+    assert.match(r.err, /stack up/);
+    assert.match(r.err, /KAFKA_BROKER_UNREACHABLE/);
+    assert.doesNotMatch(r.err, /\n\s+at /, `${args[0]} prints no stack trace`);
+  }
+});
+
+test('every subcommand has --help too', () => {
+  for (const [cmd, subs] of [['stack', ['up', 'down', 'status', 'install']], ['rules', ['lint', 'test', 'publish', 'export', 'import']]] as const) {
+    for (const sub of subs) {
+      const h = cli(cmd, sub, '--help');
+      assert.equal(h.code, 0, `${cmd} ${sub} --help exits 0: ${h.err}`);
+      assert.match(h.out, new RegExp(`Usage: fmeaflow ${cmd} ${sub}`));
+    }
+  }
+});
