@@ -57,6 +57,8 @@ export interface CommitEvent {
 }
 
 const HEARTBEAT_EVERY = 500;
+/** Pause before re-reading a partition whose batch failed on an unreachable outside service. */
+const RETRIABLE_BACKOFF_MS = 1000;
 // kafkajs groups messages per partition with an O(n²) spread (groupMessagesPerPartition.js,
 // tulios/kafkajs#1576); sending in chunks keeps a 15k-record batch from costing ~1 s of CPU.
 const SEND_CHUNK = Number(process.env.FMEAFLOW_SEND_CHUNK ?? 500);
@@ -249,8 +251,12 @@ export class ProcessorRunner extends EventEmitter {
         try {
           value = await this.cfg.codec.decode(topic, m.value);
         } catch (err) {
+          const e = asFmeaflowError(err, ErrorCodes.INVALID_RECORD);
+          // A registry that cannot be reached says nothing about the record: abort and re-read it later
+          // instead of dead-lettering a good record.
+          if (e.retriable) throw e;
           ok = false;
-          task.deadLetter(input, asFmeaflowError(err, ErrorCodes.INVALID_RECORD), Date.now());
+          task.deadLetter(input, e, Date.now());
         }
         if (ok) task.handle(input, value, Date.now());
         processed++;
@@ -369,6 +375,8 @@ export class ProcessorRunner extends EventEmitter {
     // Group-membership errors belong to kafkajs: it rejoins and reassigns; our state is already dropped.
     if (/REBALANCE_IN_PROGRESS|ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID|NOT_COORDINATOR|FENCED_INSTANCE_ID/.test(String((err as { type?: string })?.type ?? ''))) throw err;
     this.log.warn('batch aborted; state dropped and partition rewound to the last commit', { topic, partition, err: e });
+    // An outside service is down (registry): do not re-read the partition in a tight loop while it is.
+    if (e.retriable && e.code !== ErrorCodes.TRANSACTION_ABORTED) await new Promise((r) => setTimeout(r, RETRIABLE_BACKOFF_MS));
     try {
       const [committed] = await this.admin!.fetchOffsets({ groupId: this.groupId, topics: [topic] });
       let offset = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';

@@ -5,6 +5,13 @@
  * partitions and one takes over when the other stops.
  */
 import { test } from 'node:test';
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import avro from 'avsc';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { registryUrl } from '../../../streams/runtime/kafka/connection.ts';
+import { PROJECT_ROOT } from '../../../streams/runtime/stack/stack-config.ts';
 import assert from 'node:assert/strict';
 import { runWorker, type Worker } from '../../../streams/runtime/kafka/worker.ts';
 import { createSerde } from '../../../streams/runtime/serde/serde.ts';
@@ -249,4 +256,56 @@ test('at-least-once mode counts correctly without a crash; wall-clock timers fir
     const vals = out.filter((o) => o.key === k).map((o) => o.value.count);
     assert.deepEqual(vals, [...Array.from({ length: 200 }, (_, i) => i + 1), -200], `key ${k}: 1..200, then the idle timer with the final count`);
   }
+});
+
+/** A TCP relay to the real registry that the test can cut and restore (a network fault, not a registry). */
+async function registryRelay(t: import('node:test').TestContext): Promise<{ url: string; cut(): void; restore(): void }> {
+  const target = new URL(registryUrl());
+  const open = new Set<net.Socket>();
+  let down = false;
+  const server = net.createServer((client) => {
+    if (down) return void client.destroy();
+    const upstream = net.connect(Number(target.port), target.hostname);
+    for (const s of [client, upstream]) {
+      open.add(s);
+      s.on('close', () => open.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => { for (const s of open) s.destroy(); server.close(() => r()); }));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${target.pathname}`,
+    cut() { down = true; for (const s of open) s.destroy(); },
+    restore() { down = false; },
+  };
+}
+
+test('a registry outage is retried, not dead-lettered: records written with a schema the worker has not seen wait and are then counted once', async (t) => {
+  const s = await setup(t, 1);
+  const relay = await registryRelay(t);
+  const p = countPerKey({ input: s.input, output: s.output });
+  const w = await startWorker(t, { app: s.app, processors: [p], catalog: s.catalog, lateTopic: s.late, dlqTopic: s.dlq, instanceId: 'w1', registryUrl: relay.url });
+  // A producer that moved to a newer, compatible version of the metric schema: the worker must fetch the new id.
+  const base = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'schemas', 'metric.avsc'), 'utf8')) as { fields: unknown[] };
+  const evolved = { ...base, fields: [...base.fields, { name: 'firmware', type: ['null', 'string'], default: null, doc: 'test-only field' }] };
+  const { id } = await new SchemaRegistry({ host: registryUrl() }).register({ type: SchemaType.AVRO, schema: JSON.stringify(evolved) }, { subject: `${s.input}-value` });
+  const type = avro.Type.forSchema(evolved as avro.Schema);
+  const frame = (v: unknown) => { const h = Buffer.alloc(5); h.writeUInt32BE(id, 1); return Buffer.concat([h, type.toBuffer(v)]); };
+  relay.cut();
+  const producer = await testProducer(t);
+  const keys = ['veh-a', 'veh-b', 'veh-c'];
+  const wire = Array.from({ length: 300 }, (_, i) => ({ key: keys[i % 3]!, value: frame({ ...metric(keys[i % 3]!, 1_700_000_000_000 + i), firmware: '2.1.0' }) }));
+  await produceAll(producer, s.input, wire);
+  // The worker sees the outage as an aborted batch (the event we wait for), then the registry comes back.
+  await waitFor(async () => /fmeaflow_transactions_aborted_total\{processor="count-per-key",reason="REGISTRY_UNREACHABLE"\} [1-9]/.test(await w.metrics.registry.metrics()), { timeoutMs: 30_000, what: 'an abort on the unreachable registry' });
+  relay.restore();
+  const admin = await testAdmin(t);
+  await waitForGroupCaughtUp(admin, `${s.app}-${p.name}`, s.input);
+  await w.stop();
+  const out = plainValues(await readAll(s.output));
+  for (const k of keys) assert.deepEqual(out.filter((o) => o.key === k).map((o) => o.value.count), Array.from({ length: 100 }, (_, i) => i + 1), `counts of ${k}`);
+  assert.equal((await readAll(s.dlq)).length, 0, 'no good record went to the DLQ');
 });
