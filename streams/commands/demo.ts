@@ -86,18 +86,51 @@ async function runDemo(opts: DemoOptions): Promise<void> {
   // The engine's JSON logs would scroll the table away; FMEAFLOW_LOG_LEVEL=info brings them back.
   process.env.FMEAFLOW_LOG_LEVEL ??= 'error';
   const tty = Boolean(process.stdout.isTTY) && !opts.exitAfterReplay;
-  const stack = await stackUp(say);
+  // Everything started so far, so that Ctrl-C or an error at any step stops exactly that (the broker and
+  // registry are detached processes: a demo that died mid-start would otherwise leave them running).
+  let stack: Awaited<ReturnType<typeof stackUp>> | undefined;
+  let session: Awaited<ReturnType<typeof startPipeline>> | undefined;
+  let feed: Awaited<ReturnType<typeof followOutputs>> | undefined;
+  let server: LiveServer | undefined;
+  let ticker: ReturnType<typeof setInterval> | undefined;
+  let stopping: Promise<void> | undefined;
+  const shutdown = (): Promise<void> =>
+    (stopping ??= (async () => {
+      if (ticker) clearInterval(ticker);
+      await feed?.stop().catch(() => {});
+      await session?.stop().catch(() => {});
+      if (session && !opts.keepState) await removeAppState(session, say);
+      await server?.close();
+      if (stack && (stack.startedKafka || stack.startedRegistry) && !opts.keepStack) await stackDown(say);
+    })());
+  const onSignal = (): void => {
+    say('stopping …');
+    void shutdown().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await runStarted();
+  } catch (err) {
+    await shutdown();
+    throw err;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+
+  async function runStarted(): Promise<void> {
+  stack = await stackUp(say);
   const app = `fmeaflow-demo-${Date.now().toString(36)}`;
-  const session = await startPipeline({ app, brokers: stack.brokers, registryUrl: stack.registryUrl, timing: DRIVE_TIMING, fromLatest: true, log: say });
+  session = await startPipeline({ app, brokers: stack.brokers, registryUrl: stack.registryUrl, timing: DRIVE_TIMING, fromLatest: true, log: say });
   const live = new LiveState();
   let lastOutputAt = Date.now();
   let dirty = false;
-  const feed = await followOutputs(session.kafka, session.serde, LIVE_TOPICS, (r) => {
+  feed = await followOutputs(session.kafka, session.serde, LIVE_TOPICS, (r) => {
     live.apply(r.topic, r.key, r.value);
     lastOutputAt = Date.now();
     dirty = true;
   });
-  let server: LiveServer | undefined;
   if (livePort !== undefined) {
     server = await startLiveServer(live, livePort);
     say(`live view on ${server.url}`);
@@ -107,24 +140,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     dirty = false;
     if (tty) process.stdout.write(`\x1b[2J\x1b[H${live.board.render()}\n`);
   };
-  const ticker = setInterval(render, 500);
-
-  let stopping: Promise<void> | undefined;
-  const shutdown = (): Promise<void> =>
-    (stopping ??= (async () => {
-      clearInterval(ticker);
-      await feed.stop().catch(() => {});
-      await session.stop().catch(() => {});
-      if (!opts.keepState) await removeAppState(session, say);
-      await server?.close();
-      if ((stack.startedKafka || stack.startedRegistry) && !opts.keepStack) await stackDown(say);
-    })());
-  const onSignal = (): void => {
-    say('stopping …');
-    void shutdown().then(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  ticker = setInterval(render, 500);
 
   say(`replaying ${names.join(', ')} (speed ${speed}, fan-out ${fanOut}) …`);
   const result = await replayDrives({
@@ -138,24 +154,25 @@ async function runDemo(opts: DemoOptions): Promise<void> {
   say(`replay done: ${produced} records (${result.frames} CAN frames) in ${(result.elapsedMs / 1000).toFixed(1)} s; waiting for the engine to settle …`);
   // Settled = no new output for a while; bounded so a stuck engine cannot hang the demo.
   const deadline = Date.now() + 180_000;
-  await new Promise<void>((resolve) => {
+  const settled = await new Promise<boolean>((resolve) => {
     const check = setInterval(() => {
-      if (Date.now() - lastOutputAt >= settleMs || Date.now() > deadline) {
+      const quiet = Date.now() - lastOutputAt >= settleMs;
+      if (quiet || Date.now() > deadline) {
         clearInterval(check);
-        resolve();
+        resolve(quiet);
       }
     }, 250);
   });
+  if (!settled) say('WARNING: the engine was still publishing 180 s after the replay ended; the table below may be incomplete');
   dirty = true;
   if (!tty) process.stdout.write(`${live.board.render()}\n`);
   else render();
   process.stdout.write(`${live.board.ranked().length} ranked actions from ${names.length} drive(s)\n`);
   if (opts.exitAfterReplay) {
     await shutdown();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
     return;
   }
   say('still running: Ctrl-C stops the engine and everything the demo started');
   await new Promise<never>(() => undefined);
+  }
 }
