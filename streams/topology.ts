@@ -14,6 +14,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { loadCanNetwork } from './can-network.ts';
 import { loadKnownSeriesEntries, loadOccurrenceTable, noiseFloorsOf } from './fmea/rule-files.ts';
 import { createAlertProcessor } from './processors/alerts/alert-processor.ts';
 import { createCanaryProcessor } from './processors/canary/canary-processor.ts';
@@ -63,6 +64,8 @@ export interface TopologyOptions {
   readonly timing?: TopologyTiming;
   readonly policiesFile?: string;
   readonly rulesDir?: string;
+  /** DBC files naming the periodic messages every vehicle sends (default: vehicle-producer/dbc/fleet-extras.dbc). */
+  readonly dbcFiles?: readonly string[];
   /** Fleet size for the observed occurrence; default: vehicles seen in evidence. */
   readonly fleetSize?: number;
   /** Holder the background training job swaps the log-template encoder into. */
@@ -90,7 +93,7 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
   const evidence = repartitionTopicOf(o.app, 'fmea-evidence');
   const logClustersFleet = repartitionTopicOf(o.app, 'log-clusters-fleet');
 
-  const canFeatures = createCanFeaturesProcessor({ windowMs: t.canWindowMs });
+  const canFeatures = createCanFeaturesProcessor({ windowMs: t.canWindowMs, ...loadCanNetwork(o.dbcFiles) });
   const canClusters = createCanClustersProcessor({ periodMs: t.canClusterPeriodMs });
   const seriesDrift = createSeriesDriftProcessor({ window: { windowMs: t.seriesWindowMs, grouping: 'vehicle' }, drift });
   const fleetSeriesDrift = createSeriesDriftProcessor({ window: { windowMs: t.seriesWindowMs, grouping: 'fleet' }, drift });

@@ -33,3 +33,18 @@ test('the clean drive yields no action', async () => {
   const out = await runOffline(['clean']);
   assert.deepEqual(latestActions(out[Topics.actions] ?? []), []);
 });
+
+test('can-timeout: the 0x2A3 heartbeat the DBC says is periodic goes missing on the affected vehicles after the onset only', async () => {
+  const exp = faultDriveExpectations().find((e) => e.drive === 'can-timeout')!;
+  const out = await runOffline(['can-timeout']);
+  type Fv = { vehicleId: string; windowStartMs: number; windowEndMs: number; features: Record<string, number> };
+  const vectors = (out[Topics.canFeatures] ?? []).map((r) => r.value as Fv);
+  const share = (pick: (v: Fv) => boolean): number[] => vectors.filter(pick).map((v) => v.features.missing_periodic_share!);
+  const before = share((v) => v.windowEndMs <= exp.onsetMs);
+  const affectedAfter = share((v) => exp.affected.includes(v.vehicleId) && v.windowStartMs >= exp.onsetMs);
+  const othersAfter = share((v) => !exp.affected.includes(v.vehicleId) && v.windowStartMs >= exp.onsetMs);
+  assert.ok(before.length > 0 && affectedAfter.length > 0 && othersAfter.length > 0, 'windows before and after the onset, on both groups');
+  // The scenario drops 60 % of the 100 ms heartbeats on affected vehicles; a healthy bus misses at most a jittered frame.
+  assert.ok(Math.max(...before, ...othersAfter) < 0.05, `healthy windows miss < 5 %: ${Math.max(...before, ...othersAfter)}`);
+  assert.ok(Math.min(...affectedAfter) > 0.3, `every affected window after the onset misses > 30 %: ${affectedAfter.map((x) => x.toFixed(2))}`);
+});
