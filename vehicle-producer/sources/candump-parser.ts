@@ -130,6 +130,7 @@ export function parseCompactFrame(token: string, iface: string, timestampUs: num
     return frame;
   }
   if (rest[0] === '#') {
+    if (idInfo.error) return 'error frames cannot be CAN FD frames';
     const flags = hexNibble(rest.charCodeAt(1));
     if (flags < 0) return `CAN FD frame '${token}' needs a hex flags digit after '##'`;
     frame.fd = true;
@@ -194,6 +195,12 @@ function parseScreenForm(tokens: string[], timestampUs: number): CanFrame | stri
   const bytes: number[] = [];
   while (i < tokens.length && HEX2.test(tokens[i]!) && bytes.length < len) bytes.push(parseInt(tokens[i++]!, 16));
   if (bytes.length !== len) return `length says ${len} bytes but ${bytes.length} data bytes follow`;
+  // After the data candump prints only the -a ASCII column ('…') or -e's ERRORFRAME marker.
+  const extra = tokens[i];
+  if (extra !== undefined) {
+    if (HEX2.test(extra)) return `length says ${len} bytes but more data bytes follow`;
+    if (!extra.startsWith("'") && extra !== 'ERRORFRAME') return `unexpected '${extra}' after the data bytes (candump prints only the ASCII column or ERRORFRAME there)`;
+  }
   if (!fd && len > 8) return `classic CAN length ${len} exceeds 8`;
   if (fd && dlcToLength(lengthToDlc(len)) !== len) return `CAN FD length ${len} is not a valid FD length`;
   frame.data = Buffer.from(bytes);

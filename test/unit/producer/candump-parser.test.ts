@@ -144,6 +144,11 @@ test('bad lines are rejected with a reason', () => {
   assert.match(reason('  can0  123   [8]  01 02'), /8 bytes but 2/);
   assert.match(reason('can0'), /interface and a frame/);
   assert.match(reason('(1700000000.0) can0 123#R9'), /0-8/);
+  // Screen form: nothing but the ASCII column or ERRORFRAME may follow the bytes the length announces.
+  assert.match(reason('  can0  123   [8]  01 02 03 04 05 06 07 08 09'), /more data bytes/);
+  assert.match(reason('  can0  123   [2]  01 02 zz garbage'), /unexpected 'zz'/);
+  // An error frame is a classic frame with CAN_ERR_FLAG; lib.c never writes it with '##'.
+  assert.match(reason('(1700000000.0) can0 20000004##0'), /error frames cannot be CAN FD/);
 });
 
 test('a file with bad lines: good frames kept, bad ones reported by line and counted', () => {
