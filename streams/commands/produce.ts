@@ -131,7 +131,9 @@ async function run(inputs: string[], o: ProduceOpts): Promise<void> {
     const { readManifest } = await import('../../vehicle-producer/drive/drive-manifest.ts');
     const { replayDrives } = await import('../../vehicle-producer/publish/replay.ts');
     const m = readManifest(inputs[0]!);
-    const r = await replayDrives({ ...common, drives: m.drives.map((d) => join(inputs[0]!, d.path)) });
+    const bar = progressLine(basename(inputs[0]!));
+    const r = await replayDrives({ ...common, drives: m.drives.map((d) => join(inputs[0]!, d.path)), onProgress: bar.onProgress });
+    bar.done();
     process.stdout.write(summary(inputs[0]!, r));
     return;
   }
