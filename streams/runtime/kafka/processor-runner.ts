@@ -56,7 +56,8 @@ export interface CommitEvent {
   readonly nextOffset: string | undefined;
 }
 
-const HEARTBEAT_EVERY = 500;
+/** Heartbeat at least this often while a batch is processed (by time: a slow processor must not outlive its session). */
+const HEARTBEAT_EVERY_MS = 1000;
 /** Pause before re-reading a partition whose batch failed on an unreachable outside service. */
 const RETRIABLE_BACKOFF_MS = 1000;
 // kafkajs groups messages per partition with an O(n²) spread (groupMessagesPerPartition.js,
@@ -120,6 +121,7 @@ export class ProcessorRunner extends EventEmitter {
   private admin: Admin | undefined;
   private readonly tasks = new Map<number, PartitionTask<any>>();
   private assigned = new Set<number>();
+  private memberId: string | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private ticker: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -172,8 +174,13 @@ export class ProcessorRunner extends EventEmitter {
       const assignment = (e.payload as { memberAssignment: Record<string, number[]> }).memberAssignment;
       const next = new Set<number>();
       for (const t of processor.inputTopics) for (const p of assignment[t] ?? []) next.add(p);
+      // A new member id means the group expired us: partitions we get back may have been processed by
+      // another member meanwhile, so every in-memory state is stale and is restored from its changelog.
+      const memberId = (e.payload as { memberId?: string }).memberId;
+      const expired = this.memberId !== undefined && memberId !== this.memberId;
+      this.memberId = memberId;
       for (const p of [...this.tasks.keys()]) {
-        if (!next.has(p)) this.dropTask(p, 'revoked');
+        if (!next.has(p) || expired) this.dropTask(p, expired ? 'rejoined as a new member' : 'revoked');
       }
       this.assigned = next;
       this.log.info('partitions assigned', { partitions: [...next].sort((a, b) => a - b) });
@@ -240,6 +247,7 @@ export class ProcessorRunner extends EventEmitter {
     const task = this.tasks.get(partition)!;
     const span = startBatchSpan(this.name, topic, partition, batch.messages.map((m) => m.headers?.traceparent?.toString()));
     let processed = 0;
+    let lastBeat = performance.now();
     try {
       for (const m of batch.messages) {
         if (this.stopping || !isRunning() || isStale()) break;
@@ -260,7 +268,10 @@ export class ProcessorRunner extends EventEmitter {
         }
         if (ok) task.handle(input, value, Date.now());
         processed++;
-        if (processed % HEARTBEAT_EVERY === 0) await heartbeat();
+        if (performance.now() - lastBeat >= HEARTBEAT_EVERY_MS) {
+          await heartbeat();
+          lastBeat = performance.now();
+        }
       }
       if (processed === 0) {
         // Nothing consumed: nothing changed, nothing to commit.
@@ -271,6 +282,8 @@ export class ProcessorRunner extends EventEmitter {
       const nextOffset = (BigInt(last.offset) + 1n).toString();
       const drain = task.drain();
       const processedAt = Date.now();
+      // Last chance to learn of a rebalance before committing (kafkajs cannot fence a zombie member's offsets).
+      await heartbeat();
       await this.commit(topic, partition, nextOffset, drain, spanTraceparent(span), () => !isRunning() || isStale());
       this.log.debug('batch committed', { partition, records: processed, outputs: drain.outputs.length, changelog: drain.changelog.length, processMs: processedAt - started, commitMs: Date.now() - processedAt });
       resolveOffset(last.offset);
