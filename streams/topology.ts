@@ -43,6 +43,12 @@ export interface TopologyTiming {
   /** How long after a log window ends it is evaluated (to correlate drift of the same window). */
   readonly logCloseDelayMs: number;
   readonly canClusterPeriodMs: number;
+  /**
+   * Allowed lateness of CAN feature vectors at the fleet clustering (default 30 s). Vectors are already
+   * closed on can-features' own watermark, so this only has to cover skew between vehicles; every
+   * second of it delays the snapshots on top of can-features' lateness.
+   */
+  readonly canClusterLatenessMs?: number;
   readonly canaryEvaluateEveryMs: number;
   /** How far one partition's log-cluster events may trail another's and still count in the fleet window (default: one log window). */
   readonly logFleetSkewMs?: number;
@@ -55,6 +61,9 @@ export const FLEET_TIMING: TopologyTiming = {
 /** Short windows so a 2-minute drive with a fault at 60 s has a warmed-up baseline before the fault. */
 export const DRIVE_TIMING: TopologyTiming = {
   seriesWindowMs: 5_000, baselineWarmupWindows: 6, canWindowMs: 10_000, logWindowMs: 10_000, logCloseDelayMs: 5_000, canClusterPeriodMs: 10_000, canaryEvaluateEveryMs: 10_000,
+  // Replayed vehicles stay within a window of each other; with 30 s here the fault windows after t=60 s of a
+  // two-minute drive would never be clustered (30 s can-features lateness + 30 s here).
+  canClusterLatenessMs: 10_000,
   // Half a window: replayed drives keep partitions in step, and the two-minute drives end one window after the fault window.
   logFleetSkewMs: 5_000,
 };
@@ -94,7 +103,7 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
   const logClustersFleet = repartitionTopicOf(o.app, 'log-clusters-fleet');
 
   const canFeatures = createCanFeaturesProcessor({ windowMs: t.canWindowMs, ...loadCanNetwork(o.dbcFiles) });
-  const canClusters = createCanClustersProcessor({ periodMs: t.canClusterPeriodMs });
+  const canClusters = createCanClustersProcessor({ periodMs: t.canClusterPeriodMs, ...(t.canClusterLatenessMs !== undefined ? { allowedLatenessMs: t.canClusterLatenessMs } : {}) });
   const seriesDrift = createSeriesDriftProcessor({ window: { windowMs: t.seriesWindowMs, grouping: 'vehicle' }, drift });
   const fleetSeriesDrift = createSeriesDriftProcessor({ window: { windowMs: t.seriesWindowMs, grouping: 'fleet' }, drift });
   const fleetLogClusters = createFleetLogClusterProcessor({ windowMs: t.logWindowMs, skewMs: t.logFleetSkewMs ?? t.logWindowMs });

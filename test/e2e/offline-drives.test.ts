@@ -48,3 +48,19 @@ test('can-timeout: the 0x2A3 heartbeat the DBC says is periodic goes missing on 
   assert.ok(Math.max(...before, ...othersAfter) < 0.05, `healthy windows miss < 5 %: ${Math.max(...before, ...othersAfter)}`);
   assert.ok(Math.min(...affectedAfter) > 0.3, `every affected window after the onset misses > 30 %: ${affectedAfter.map((x) => x.toFixed(2))}`);
 });
+
+test('bootloader-check-fail: the fleet CAN clustering singles out the affected vehicles after the onset, and S-FLA-22 cites it', async () => {
+  const exp = faultDriveExpectations().find((e) => e.drive === 'bootloader-check-fail')!;
+  const out = await runOffline(['bootloader-check-fail']);
+  type Snap = { snapshotId: string; computedAtMs: number; clusters: { clusterId: number; centroid: Record<string, number>; memberVehicles: string[] }[] };
+  const snaps = (out[Topics.canClusters] ?? []).map((r) => r.value as Snap);
+  assert.ok(snaps.some((s) => s.computedAtMs <= exp.onsetMs), 'snapshots before the onset');
+  // Within two clustering periods of the onset, a cluster of negative-response-dominated vehicles, all of them affected.
+  const soon = snaps.filter((s) => s.computedAtMs > exp.onsetMs && s.computedAtMs <= exp.onsetMs + 2 * DRIVE_TIMING.canClusterPeriodMs);
+  const failing = soon.flatMap((s) => s.clusters.filter((c) => c.centroid.nrc_share! > 0.67).map((c) => ({ s, c })));
+  assert.ok(failing.length > 0, `a 0x7F-dominated cluster soon after the onset: ${JSON.stringify(soon.map((s) => s.clusters.map((c) => c.centroid.nrc_share)))}`);
+  for (const { c } of failing) for (const v of c.memberVehicles) assert.ok(exp.affected.includes(v), `${v} is affected`);
+  const actions = latestActions<Action>(out[Topics.actions] ?? []).filter((a) => a.entryId === 'S-FLA-22');
+  const refs = new Set(failing.map(({ s, c }) => `${s.snapshotId}#${c.clusterId}`));
+  assert.ok(actions.some((a) => a.evidence.canClusters!.some((r) => refs.has(r))), `S-FLA-22 cites the failing cluster: ${JSON.stringify(actions.map((a) => a.evidence.canClusters))}`);
+});

@@ -1,6 +1,6 @@
 /**
- * The CAN cluster processor: keeps the latest feature vector per vehicle and bus and, every
- * period of event time, clusters the recent ones (kmeans-clustering.ts) and publishes a
+ * The CAN cluster processor: keeps the latest feature vector per vehicle, bus and period and,
+ * every period of event time, clusters each vehicle's latest vector up to that boundary (kmeans-clustering.ts) and publishes a
  * snapshot with centroids in original units to `fmeaflow.can-clusters.v1`. Clustering is
  * over the vectors this partition sees; for a fleet-wide view the topology feeds it through
  * a single partition (the output topic has one), see the report.
@@ -54,23 +54,42 @@ export function createCanClustersProcessor(config: CanClustersConfig = {}): Proc
     store: 'can-clusters',
     allowedLatenessMs: config.allowedLatenessMs ?? 30_000,
     eventTimeMs: (v) => Number(v.windowEndMs),
-    process(_store: ReadonlyStore<LatestVector>, record: InputRecord<CanFeatureVector>): ProcessResult<LatestVector> {
+    process(store: ReadonlyStore<LatestVector>, record: InputRecord<CanFeatureVector>): ProcessResult<LatestVector> {
       const v = record.value;
       const t = Number(v.windowEndMs);
+      const boundary = Math.floor(t / period) * period + period;
+      // Keyed by period too: the boundary's timer fires only once the watermark (max event time − lateness) has
+      // passed it, when newer vectors have arrived; one latest-per-vehicle slot would hold only those by then.
+      const key = `${v.vehicleId}|${v.bus}|${boundary}`;
+      const prev = store.get(key);
+      if (prev && prev.windowEndMs > t) return {};
       return {
-        updates: [{ key: `${v.vehicleId}|${v.bus}`, value: { vehicleId: v.vehicleId, bus: v.bus, windowEndMs: t, features: { ...v.features } } }],
+        updates: [{ key, value: { vehicleId: v.vehicleId, bus: v.bus, windowEndMs: t, features: { ...v.features } } }],
         // One timer per period boundary (same id re-registered is a no-op), so a steady stream cannot keep pushing it out.
-        timers: [{ kind: 'event-time', id: `${TIMER_ID}|${Math.floor(t / period) * period + period}`, atMs: Math.floor(t / period) * period + period }],
+        timers: [{ kind: 'event-time', id: `${TIMER_ID}|${boundary}`, atMs: boundary }],
       };
     },
     onTimer(store: ReadonlyStore<LatestVector>, timer: FiredTimer, ctx: ProcessorContext): ProcessResult<LatestVector> {
       const at = timer.atMs;
-      const fresh: LatestVector[] = [];
       const updates: StoreUpdate<LatestVector>[] = [];
+      // Per vehicle and bus: the latest vector at or before the boundary; older slots are no longer needed.
+      const latest = new Map<string, { key: string; v: LatestVector }>();
+      const superseded: string[] = [];
       for (const [k, v] of store.entries()) {
-        if (v.windowEndMs <= at - maxAge) updates.push({ key: k, value: null });
-        else if (v.windowEndMs <= at) fresh.push(v);
+        if (v.windowEndMs <= at - maxAge) {
+          updates.push({ key: k, value: null });
+          continue;
+        }
+        if (v.windowEndMs > at) continue;
+        const link = `${v.vehicleId}|${v.bus}`;
+        const cur = latest.get(link);
+        if (!cur || v.windowEndMs > cur.v.windowEndMs) {
+          if (cur) superseded.push(cur.key);
+          latest.set(link, { key: k, v });
+        } else superseded.push(k);
       }
+      for (const k of superseded) updates.push({ key: k, value: null });
+      const fresh = [...latest.values()].map((x) => x.v);
       fresh.sort((a, b) => (a.vehicleId + a.bus < b.vehicleId + b.bus ? -1 : 1)); // store order must not change the result
       const r = clusterFeatureVectors(fresh, { ...config, dimensions: dims });
       const snapshot: CanClusterSnapshot = {

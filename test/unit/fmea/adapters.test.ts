@@ -59,10 +59,28 @@ test('canary verdict example → canary evidence with lower-case verdict', () =>
   assert.equal(ev.timeMs, Number(v.evaluatedAtMs));
 });
 
-test('CAN cluster snapshot example → one evidence per cluster, largest as normal', () => {
+test('CAN cluster snapshot example → one evidence per cluster, each compared with the largest other cluster', () => {
   const v = decodedExample(Topics.canClusters) as { clusters: { clusterId: number; size: number; centroid: Record<string, number> }[] };
   const evs = adapt(Topics.canClusters, v);
   assert.equal(evs.length, v.clusters.length);
-  const largest = v.clusters.reduce((a, b) => (b.size > a.size ? b : a));
-  for (const ev of evs) assert.ok(ev.kind === 'canCluster' && JSON.stringify(ev.normal) === JSON.stringify(largest.centroid));
+  // The example has a 96-vehicle cluster 0 and a 4-vehicle cluster 1: each one's normal is the other.
+  const [big, small] = v.clusters;
+  const normalOf = (id: number) => evs.find((e) => e.kind === 'canCluster' && e.clusterId === id) as { normal: Record<string, number> };
+  assert.deepEqual(normalOf(small!.clusterId).normal, big!.centroid);
+  assert.deepEqual(normalOf(big!.clusterId).normal, small!.centroid);
+});
+
+test('a fault on half the fleet is not its own normal: with two equal clusters each is compared with the other', () => {
+  const healthy = { dlc_mismatch_share: 0, error_frame_share: 0, nrc_share: 0 };
+  const failing = { dlc_mismatch_share: 0, error_frame_share: 0, nrc_share: 0.78 };
+  const snap = {
+    snapshotId: 'p0-1', partition: 0, computedAtMs: 1_736_150_470_000, periodMs: 10_000, dimensions: Object.keys(healthy), k: 2, kChosenBy: 'silhouette', silhouette: 0.9,
+    vectorCount: 4, droppedVectors: 0, means: healthy, stdDevs: healthy,
+    clusters: [
+      { clusterId: 0, size: 2, share: 0.5, centroid: failing, centroidZ: failing, memberVehicles: ['V3', 'V4'] },
+      { clusterId: 1, size: 2, share: 0.5, centroid: healthy, centroidZ: healthy, memberVehicles: ['V1', 'V2'] },
+    ],
+  };
+  const ev = adapt(Topics.canClusters, snap).find((e) => e.kind === 'canCluster' && e.clusterId === 0) as { normal: Record<string, number> };
+  assert.equal(ev.normal.nrc_share, 0);
 });
