@@ -221,7 +221,11 @@ function upsertAction(entry: FmeaEntry, scope: { kind: ScopeKind; id: string }, 
   // One key per (entry, vehicle) plus a counter: O(1) per update however many vehicles are affected.
   const countKey = `${K.affected}${entry.id}`;
   let affectedN = kv.get<number>(countKey) ?? 0;
-  const candidates = scope.kind === 'vehicle' ? [scope.id] : acc.flatMap((a) => a.vehicles ?? []);
+  // A vehicle is affected when the entry is active for it. At model/fleet scope the evidence may combine leaves
+  // of different vehicles (one with the log cluster, another with the drift); those vehicles are named in the
+  // evidence but are not affected, and counting them would inflate the observed O. Only entries judged at
+  // fleet level alone count the vehicles of their evidence.
+  const candidates = scope.kind === 'vehicle' ? [scope.id] : entry.scopes.includes('vehicle') ? [] : acc.flatMap((a) => a.vehicles ?? []);
   for (const v of candidates) {
     const vk = `${countKey}|${v}`;
     if (kv.get(vk) !== undefined || affectedN >= (cfg.maxAffectedTracked ?? 200_000)) continue;

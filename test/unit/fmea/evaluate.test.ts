@@ -208,3 +208,19 @@ test('remembered leaf matches are one store key per scope and leaf, and go when 
   d.feed(Topics.canFeatures, features('V9', T0 + 3 * MIN, { id_collision_share: 0, error_frame_share: 0 }));
   assert.deepEqual(leafKeys(), []);
 });
+
+test('affected vehicles are those the entry is active for, not every vehicle named in fleet-scope evidence', () => {
+  const d = driver({ 'can-network': sheet('can-network') }, { fleetSize: 10 });
+  // V1 shows the whole failure mode (timeout cluster + drifting error rate); V2 only drifts; V3 only logs.
+  d.feed(Topics.logClusters, logCluster('V1', T0));
+  d.feed(Topics.drift, drift('V1', T0 + MIN, 0.09));
+  d.feed(Topics.drift, drift('V2', T0 + 2 * MIN, 0.09));
+  const out = actions(d.feed(Topics.logClusters, logCluster('V3', T0 + 3 * MIN)));
+  const fleet = out.find((a) => a.key === 'S-CAN-03|fleet:fleet')!;
+  assert.ok(fleet, 'the fleet action is updated');
+  assert.equal(fleet.affectedVehicles, 1, 'only V1 has both leaves');
+  assert.ok(fleet.evidence.vehicles.includes('V2') && fleet.evidence.vehicles.includes('V3'), 'the evidence still names every vehicle it came from');
+  // One of ten vehicles = 100 per 1000: the observed O of the reference table for that share, not for 3 of 10.
+  const shareOf = (n: number) => occurrenceTable.filter((r) => (n / 10) * 1000 >= r.atLeastPer1000).reduce((o, r) => Math.max(o, r.occurrence), 0);
+  assert.equal(fleet.occurrenceObserved, shareOf(1));
+});
