@@ -267,11 +267,16 @@ export class TemplateMiner {
       if (t === undefined) continue;
       let same = 0;
       let params = 0;
+      let sameConstants = 0;
       for (let i = 0; i < tokens.length; i++) {
         const tt = t.tokens[i]!;
-        if (tt === WILDCARD) params++;
-        else if (tt === tokens[i]) same++;
+        // A variable the masking already found (the line's own <*>) matches a variable position: without this,
+        // lines made mostly of masked tokens could never reach the threshold and each became a new template.
+        if (tt === WILDCARD) tokens[i] === WILDCARD ? same++ : params++;
+        else if (tt === tokens[i]) { same++; sameConstants++; }
       }
+      // ... but a line must share at least one of the template's constants: variables alone say nothing of the event.
+      if (sameConstants === 0 && params + same < t.tokens.length) continue;
       const sim = same / tokens.length;
       if (sim > bestSim || (sim === bestSim && params > bestParams)) {
         best = t;
