@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .description('Run the stream processors on Kafka (exactly-once by default) until SIGTERM/SIGINT')
     .option('--app <id>', 'application id: prefix of consumer groups, changelogs and transactional ids', 'fmeaflow')
     .option('--mode <mode>', 'exactly-once | at-least-once', 'exactly-once')
-    .option('--instance-id <id>', 'stable id of this worker (keep it across restarts so a crashed predecessor is fenced); default: host name')
+    .option('--instance-id <id>', 'name of this worker in logs and client ids (transactions are fenced per input partition, so it need not be unique or stable); default: host name')
     .option('--metrics-port <port>', 'serve Prometheus /metrics on this port (0 = any free port)')
     .option('--topology <file>', 'module exporting the processors', 'streams/topology.ts')
     .option('--timing <scale>', 'fleet (1-minute series windows, 30 warm-up windows) | drive (5-second windows: for the bundled two-minute drives)', 'fleet')

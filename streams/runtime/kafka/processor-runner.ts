@@ -114,10 +114,16 @@ export async function retryConcurrentTransactions<T>(fn: () => Promise<T>, backo
 /** One processor's consumer, producer and partition tasks. */
 export class ProcessorRunner extends EventEmitter {
   readonly groupId: string;
-  readonly transactionalId: string;
   private readonly log: Logger;
   private consumer: Consumer | undefined;
+  /** at-least-once: one idempotent producer. */
   private producer: Producer | undefined;
+  /**
+   * exactly-once: one transactional producer per input partition, `<app>-<processor>-p<partition>`. Whoever owns a
+   * partition next initialises the same transactional id, which fences the previous owner's producer: a member the
+   * group expired cannot commit that partition's outputs and offsets any more (kafkajs has no KIP-447 group fencing).
+   */
+  private readonly producers = new Map<number, Promise<Producer>>();
   private admin: Admin | undefined;
   private readonly tasks = new Map<number, PartitionTask<any>>();
   private assigned = new Set<number>();
@@ -129,7 +135,6 @@ export class ProcessorRunner extends EventEmitter {
   constructor(private readonly cfg: RunnerConfig) {
     super();
     this.groupId = `${cfg.app}-${cfg.processor.name}`;
-    this.transactionalId = `${cfg.app}-${cfg.processor.name}-${cfg.instanceId}`;
     this.log = logger('runner', { processor: cfg.processor.name, instance: cfg.instanceId });
   }
 
@@ -144,14 +149,38 @@ export class ProcessorRunner extends EventEmitter {
     return run;
   }
 
-  private async connectProducer(): Promise<Producer> {
+  /** Transactional id of the producer that commits `partition`'s work. */
+  transactionalIdOf(partition: number): string {
+    return `${this.cfg.app}-${this.cfg.processor.name}-p${partition}`;
+  }
+
+  private async connectProducer(partition?: number): Promise<Producer> {
     const p =
-      this.cfg.mode === 'exactly-once'
-        ? this.cfg.kafka.producer({ transactionalId: this.transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 30_000, allowAutoTopicCreation: false })
+      partition !== undefined
+        ? this.cfg.kafka.producer({ transactionalId: this.transactionalIdOf(partition), idempotent: true, maxInFlightRequests: 1, transactionTimeout: 30_000, allowAutoTopicCreation: false })
         : this.cfg.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     // With a transactionalId, connect() runs InitProducerId: it fences older incarnations and aborts their open transaction.
     await p.connect();
     return p;
+  }
+
+  /** The partition's transactional producer, connected on first use. */
+  private producerFor(partition: number): Promise<Producer> {
+    let p = this.producers.get(partition);
+    if (!p) {
+      p = this.connectProducer(partition);
+      this.producers.set(partition, p);
+      p.catch(() => this.producers.delete(partition));
+    }
+    return p;
+  }
+
+  /** Closes the partition's transactional producer (revoked, or its transaction state is unknown). */
+  private closeProducer(partition: number): void {
+    const p = this.producers.get(partition);
+    if (!p) return;
+    this.producers.delete(partition);
+    void p.then((x) => x.disconnect()).catch(() => undefined);
   }
 
   /** Connects, joins the group and starts processing. */
@@ -159,7 +188,7 @@ export class ProcessorRunner extends EventEmitter {
     const { kafka, processor } = this.cfg;
     this.admin = kafka.admin();
     await this.admin.connect();
-    this.producer = await this.connectProducer();
+    if (this.cfg.mode === 'at-least-once') this.producer = await this.connectProducer();
     const consumer = kafka.consumer({
       groupId: this.groupId,
       readUncommitted: false,
@@ -182,6 +211,7 @@ export class ProcessorRunner extends EventEmitter {
       for (const p of [...this.tasks.keys()]) {
         if (!next.has(p) || expired) this.dropTask(p, expired ? 'rejoined as a new member' : 'revoked');
       }
+      for (const p of [...this.producers.keys()]) if (!next.has(p)) this.closeProducer(p);
       this.assigned = next;
       this.log.info('partitions assigned', { partitions: [...next].sort((a, b) => a - b) });
     });
@@ -346,12 +376,13 @@ export class ProcessorRunner extends EventEmitter {
 
   private async commit(topic: string, partition: number, nextOffset: string | undefined, drain: TaskDrain, traceparent: string | undefined, stale: () => boolean): Promise<void> {
     const topicMessages = this.toMessages(partition, drain, traceparent);
-    const producer = this.producer!;
     if (this.cfg.mode === 'at-least-once') {
+      const producer = this.producer!;
       for (const part of chunked(topicMessages)) await producer.sendBatch({ topicMessages: part, acks: -1 });
       if (nextOffset !== undefined) await this.consumer!.commitOffsets([{ topic, partition, offset: nextOffset }]);
       return;
     }
+    const producer = await this.producerFor(partition);
     const txn = await producer.transaction();
     this.emit('committing', { processor: this.name, partition, messages: topicMessages.reduce((n, t) => n + t.messages.length, 0) });
     try {
@@ -371,9 +402,10 @@ export class ProcessorRunner extends EventEmitter {
       try {
         await txn.abort();
       } catch (abortErr) {
-        this.log.warn('abort failed; reconnecting the transactional producer', { err: abortErr });
-        await producer.disconnect().catch(() => undefined);
-        this.producer = await this.connectProducer();
+        // Fenced by the partition's next owner, or the transaction state is unknown: the next commit starts a new
+        // producer (InitProducerId aborts whatever this one left open).
+        this.log.warn('abort failed; closing the partition\'s transactional producer', { partition, err: abortErr });
+        this.closeProducer(partition);
       }
       throw err;
     }
@@ -386,7 +418,10 @@ export class ProcessorRunner extends EventEmitter {
     this.dropTask(partition, 'transaction aborted');
     if (this.stopping) return;
     // Group-membership errors belong to kafkajs: it rejoins and reassigns; our state is already dropped.
-    if (/REBALANCE_IN_PROGRESS|ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID|NOT_COORDINATOR|FENCED_INSTANCE_ID/.test(String((err as { type?: string })?.type ?? ''))) throw err;
+    // A fenced producer means another member owns the partition now: let kafkajs rejoin the group (a new member id
+    // drops every task) instead of re-initialising the producer, which would fence the new owner in turn.
+    const type = String((err as { type?: string })?.type ?? (err as { cause?: { type?: string } })?.cause?.type ?? '');
+    if (/REBALANCE_IN_PROGRESS|ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID|NOT_COORDINATOR|FENCED_INSTANCE_ID|INVALID_PRODUCER_EPOCH|PRODUCER_FENCED/.test(type)) throw err;
     this.log.warn('batch aborted; state dropped and partition rewound to the last commit', { topic, partition, err: e });
     // An outside service is down (registry): do not re-read the partition in a tight loop while it is.
     if (e.retriable && e.code !== ErrorCodes.TRANSACTION_ABORTED) await new Promise((r) => setTimeout(r, RETRIABLE_BACKOFF_MS));
@@ -427,6 +462,8 @@ export class ProcessorRunner extends EventEmitter {
     await this.consumer?.disconnect().catch((err) => this.log.warn('consumer disconnect failed', { err }));
     await this.chain.catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);
+    await Promise.all([...this.producers.values()].map((p) => p.then((x) => x.disconnect()).catch(() => undefined)));
+    this.producers.clear();
     await this.admin?.disconnect().catch(() => undefined);
   }
 }

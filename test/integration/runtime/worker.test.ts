@@ -309,3 +309,28 @@ test('a registry outage is retried, not dead-lettered: records written with a sc
   for (const k of keys) assert.deepEqual(out.filter((o) => o.key === k).map((o) => o.value.count), Array.from({ length: 100 }, (_, i) => i + 1), `counts of ${k}`);
   assert.equal((await readAll(s.dlq)).length, 0, 'no good record went to the DLQ');
 });
+
+test('transactions are fenced per input partition: two workers with the same instance id share partitions and still count exactly once', async (t) => {
+  // Transactional ids follow the partition, not the process: the partition's next owner fences its previous one, and
+  // two processes that happen to share a host name (the default instance id) do not fence each other.
+  const s = await setup(t, 4);
+  const producer = await testProducer(t);
+  const keys = Array.from({ length: 40 }, (_, i) => `veh-${i}`);
+  const input = Array.from({ length: 6000 }, (_, i) => keys[(i * 3) % keys.length]!);
+  const p = countPerKey({ input: s.input, output: s.output });
+  const a = await startWorker(t, { app: s.app, processors: [p], catalog: s.catalog, lateTopic: s.late, dlqTopic: s.dlq, instanceId: 'same-host' });
+  const b = await startWorker(t, { app: s.app, processors: [p], catalog: s.catalog, lateTopic: s.late, dlqTopic: s.dlq, instanceId: 'same-host' });
+  const seenBy = { a: new Set<number>(), b: new Set<number>() };
+  a.on('committed', (e: { partition: number; records: number }) => e.records > 0 && seenBy.a.add(e.partition));
+  b.on('committed', (e: { partition: number; records: number }) => e.records > 0 && seenBy.b.add(e.partition));
+  await produceAll(producer, s.input, input.map((k, i) => ({ key: k, value: s.serde.encodeSync(s.input, metric(k, i)) })));
+  const admin = await testAdmin(t);
+  await waitForGroupCaughtUp(admin, `${s.app}-${p.name}`, s.input);
+  await Promise.all([a.stop(), b.stop()]);
+  assert.ok(seenBy.a.size > 0 && seenBy.b.size > 0, `both workers committed (a: ${[...seenBy.a]}, b: ${[...seenBy.b]})`);
+  const out = plainValues(await readAll(s.output));
+  for (const k of keys) {
+    const n = input.filter((x) => x === k).length;
+    assert.deepEqual(out.filter((o) => o.key === k).map((o) => o.value.count), Array.from({ length: n }, (_, i) => i + 1), `counts of ${k}`);
+  }
+});
