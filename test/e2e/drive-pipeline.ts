@@ -10,7 +10,7 @@ import { replay, type ReplayRecord } from '../../streams/runtime/replay/replay.t
 import { PROJECT_ROOT } from '../../streams/runtime/stack/stack-config.ts';
 import { DEFAULT_PARTITIONS, TOPIC_SPECS, Topics } from '../../streams/topic-catalog.ts';
 import { buildTopology, DRIVE_TIMING, repartitionTopicOf } from '../../streams/topology.ts';
-import { replayDrives } from '../../vehicle-producer/publish/replay.ts';
+import { driveRecords as recordedDriveRecords } from '../../streams/runtime/replay/recorded-inputs.ts';
 
 export const DRIVES_DIR = path.join(PROJECT_ROOT, 'drives');
 
@@ -20,11 +20,9 @@ export function bundledRuleRecords(): ReplayRecord[] {
   return toRuleSetRecords(files, 0, 'e2e').map((r) => ({ topic: Topics.rules, key: r.worksheet, value: r }));
 }
 
-/** Every record a replay of `drives` would publish, in publication order. */
-export async function driveRecords(drives: readonly string[]): Promise<ReplayRecord[]> {
-  const out: ReplayRecord[] = [];
-  await replayDrives({ drives: drives.map((d) => path.join(DRIVES_DIR, d)), dryRun: true, sampleLogs: false, onRecord: (topic, key, value) => out.push({ topic, key, value }) });
-  return out;
+/** Every record a replay of the bundled `drives` would publish, in publication order. */
+export function driveRecords(drives: readonly string[]): Promise<ReplayRecord[]> {
+  return recordedDriveRecords(drives.map((d) => path.join(DRIVES_DIR, d)));
 }
 
 /** Runs the topology over drives in the replay runtime; returns its outputs per topic. */
