@@ -21,6 +21,7 @@ import { runWorker, type CommitEvent } from '../streams/runtime/kafka/worker.ts'
 import { countPerKey } from '../streams/processors/testing/count-per-key.ts';
 import { changelogTopic } from '../streams/runtime/kafka/internal-topics.ts';
 import { randomBytes } from 'node:crypto';
+import { stackPaths } from '../streams/runtime/stack/stack-config.ts';
 
 process.env.FMEAFLOW_LOG_LEVEL ??= 'error';
 const arg = (name: string, dflt: number): number => {
@@ -60,14 +61,15 @@ async function produce(topic: string, n: number, make: (i: number) => { key: str
   }
 }
 
-function kafkaLibDir(): string | undefined {
-  for (const d of ['.cache/kafka-lib', '/work/main/.cache/kafka-lib', '/tmp/mvnprobe/lib']) if (existsSync(d) && readdirSync(d).some((f) => f.startsWith('kafka-tools'))) return d;
-  return undefined;
+/** The local stack's Kafka libraries (FMEAFLOW_CACHE moves them); without the reference tool the table would compare nothing. */
+function kafkaLibDir(): string {
+  const d = stackPaths().kafkaLibDir;
+  if (!existsSync(d) || !readdirSync(d).some((f) => f.startsWith('kafka-tools'))) throw new Error(`Kafka tools not found in ${d}: run \`npx tsx streams/cli.ts stack install\` first`);
+  return d;
 }
 
-function consumerPerformance(topic: string): { rate: number; raw: string } | undefined {
+function consumerPerformance(topic: string): { rate: number; raw: string } {
   const dir = kafkaLibDir();
-  if (!dir) return undefined;
   const out = execFileSync('java', ['-cp', `${dir}/*`, 'org.apache.kafka.tools.ConsumerPerformance', '--bootstrap-server', brokers().join(','), '--topic', topic, '--messages', String(N), '--group', `bench-cp-${id}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const rows = out.trim().split('\n');
   const header = rows.findIndex((r) => r.includes('nMsg.sec'));
