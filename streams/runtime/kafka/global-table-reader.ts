@@ -6,21 +6,23 @@
  *
  * Because the tables are followed asynchronously, an input record produced after a
  * global record could otherwise be processed before the table shows it. `caughtUp()`
- * gives read-your-writes across topics: it asks the broker for the global topics' end
- * offsets (read_committed, so the last stable offset) with a request started no earlier
- * than the caller's reference time, and waits until the consumer's position has passed
- * them. The position comes from kafkajs' END_BATCH_PROCESS `lastOffset`, which also
+ * gives read-your-writes across topics: it asks the broker for the global topics' high
+ * watermarks (not the last stable offset, which can lag a just-committed transaction: see
+ * high-watermarks.ts) with a request started no earlier than the caller's reference time,
+ * and waits until the consumer's position has passed them. A transaction left open on a
+ * global topic therefore makes waits run to their bound (counted as timeouts) until it ends. The position comes from kafkajs' END_BATCH_PROCESS `lastOffset`, which also
  * covers transaction control markers and compacted-away offsets that are never
  * delivered as messages (the same reason topic-reader.ts uses it).
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import client from 'prom-client';
-import type { Admin, Consumer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import { asFmeaflowError, ErrorCodes, FmeaflowError } from '../../errors.ts';
 import type { KafkaClient } from './client.ts';
 import type { TopicCodec } from './topic-codec.ts';
 import { GlobalTableSet } from '../state/global-table-set.ts';
+import { HighWatermarks } from './high-watermarks.ts';
 import { logger } from '../observability/logger.ts';
 
 const log = logger('global-tables');
@@ -54,7 +56,7 @@ export interface GlobalsFreshness {
 export class GlobalTableReader implements GlobalsFreshness {
   readonly tables = new GlobalTableSet();
   private consumer: Consumer | undefined;
-  private admin: Admin | undefined;
+  private watermarks: HighWatermarks | undefined;
   /** Next offset to read per `topic:partition`: everything before it is applied to `tables`. */
   private readonly position = new Map<string, bigint>();
   private waiters = new Set<Waiter>();
@@ -82,9 +84,9 @@ export class GlobalTableReader implements GlobalsFreshness {
   /** Loads every global topic to its current end, then keeps following in the background. */
   async start(timeoutMs = 60_000): Promise<void> {
     if (this.topics.length === 0) return;
-    const admin = this.kafka.admin();
-    await admin.connect();
-    this.admin = admin;
+    const watermarks = new HighWatermarks(this.kafka);
+    await watermarks.connect();
+    this.watermarks = watermarks;
     const consumer = this.kafka.consumer({ groupId: `fmeaflow-globals-${randomBytes(6).toString('hex')}`, readUncommitted: false, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1000 });
     this.consumer = consumer;
     await consumer.connect();
@@ -195,9 +197,8 @@ export class GlobalTableReader implements GlobalsFreshness {
     const startedAt = performance.now();
     const result = (async () => {
       const ends: Ends = new Map();
-      const lists = await Promise.all(this.topics.map(async (t) => [t, await this.admin!.fetchTopicOffsets(t)] as const));
-      for (const [topic, offsets] of lists) {
-        for (const e of offsets) if (BigInt(e.high) > BigInt(e.low)) ends.set(`${topic}:${e.partition}`, BigInt(e.high));
+      for (const [topic, offsets] of await this.watermarks!.fetch(this.topics)) {
+        for (const e of offsets) if (e.high > e.low) ends.set(`${topic}:${e.partition}`, e.high);
       }
       return ends;
     })();
@@ -219,6 +220,6 @@ export class GlobalTableReader implements GlobalsFreshness {
     this.stopped = true;
     for (const w of [...this.waiters]) w.resolve();
     await this.consumer?.disconnect();
-    await this.admin?.disconnect().catch(() => undefined);
+    await this.watermarks?.disconnect().catch(() => undefined);
   }
 }
