@@ -14,7 +14,7 @@ export interface CanaryJudgeConfig {
   readonly confidence: number;
   /** Minimum samples per cohort before any verdict. */
   readonly minSamples: number;
-  /** Latency: median ratio at or above which a significant regression fails / is marginal. */
+  /** Latency: mean ratio (canary / baseline) at or above which a significant regression fails / is marginal. */
   readonly latencyFailRatio: number;
   readonly latencyMarginalRatio: number;
   /** Error rate: absolute increase at or above which a significant regression fails / is marginal. */
@@ -22,7 +22,7 @@ export interface CanaryJudgeConfig {
   readonly errorMarginalIncrease: number;
 }
 
-/** Defaults: 95 % confidence, 30 samples, fail at +20 % median latency or +2 points error rate. */
+/** Defaults: 95 % confidence, 30 samples, fail at +20 % mean latency or +2 points error rate. */
 export const DEFAULT_CANARY_JUDGE: CanaryJudgeConfig = {
   confidence: 0.95, minSamples: 30, latencyFailRatio: 1.2, latencyMarginalRatio: 1.05, errorFailIncrease: 0.02, errorMarginalIncrease: 0.005,
 };
@@ -41,21 +41,6 @@ export interface MetricJudgement {
 
 function total(s: ValueCounts): number {
   return s.reduce((a, [, c]) => a + c, 0);
-}
-
-/** Median of a (value, count) sample (mean of the two middle values when the count is even). */
-export function weightedMedian(s: ValueCounts): number {
-  const sorted = [...s].sort((a, b) => a[0] - b[0]);
-  const n = total(sorted);
-  const at = (k: number): number => {
-    let cum = 0;
-    for (const [v, c] of sorted) {
-      cum += c;
-      if (cum > k) return v;
-    }
-    return sorted[sorted.length - 1]![0];
-  };
-  return n % 2 ? at((n - 1) / 2) : (at(n / 2 - 1) + at(n / 2)) / 2;
 }
 
 function mean(s: ValueCounts): number {

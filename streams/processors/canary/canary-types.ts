@@ -21,10 +21,10 @@ export interface CanaryVerdictRecord {
   readonly test: 'MANN_WHITNEY_U';
   readonly canarySamples: number;
   readonly baselineSamples: number;
-  /** Latency: median in ms; error rate: share of failed spans. */
+  /** Latency: mean duration in ms (from the cohort's sketch buckets); error rate: share of failed spans. */
   readonly canaryValue: number;
   readonly baselineValue: number;
-  /** Latency: canary median / baseline median; error rate: canary rate − baseline rate. */
+  /** Latency: canary mean / baseline mean; error rate: canary rate − baseline rate. */
   readonly effectSize: number;
   readonly uStatistic: number;
   /** One-sided p-value for "canary is worse". */
