@@ -6,12 +6,13 @@
  */
 import { existsSync } from 'node:fs';
 import { ErrorCodes, FmeaflowError } from '../../streams/errors.ts';
-import { CAN_ERR_FLAG, type CanFrame } from '../can-frame.ts';
+import { CAN_ERR_FLAG, lengthToDlc, type CanFrame } from '../can-frame.ts';
 
 /** Error code for live capture problems (local: streams/errors.ts is not ours to extend). */
 export const SOCKETCAN_UNAVAILABLE = ErrorCodes.BAD_CONFIG;
 
-interface RawMessage { ts_sec?: number; ts_usec?: number; id: number; ext?: boolean; rtr?: boolean; err?: boolean; data?: Buffer }
+/** A message as the socketcan package delivers it. */
+export interface RawMessage { ts_sec?: number; ts_usec?: number; id: number; ext?: boolean; rtr?: boolean; err?: boolean; canfd?: boolean; data?: Buffer }
 interface RawChannel { addListener(ev: 'onMessage', cb: (m: RawMessage) => void): void; start(): void; stop(): void }
 interface SocketcanModule { createRawChannel(iface: string, timestamps?: boolean): RawChannel }
 
@@ -26,6 +27,19 @@ export async function socketcanProblem(iface: string): Promise<string | null> {
   return null;
 }
 
+/**
+ * Converts one socketcan message into a frame. A CAN FD payload's DLC comes from the FD
+ * length table (12 bytes → 9 … 64 → 15): the DLC is what the wire carries, not the length.
+ */
+export function frameFromSocketcan(m: RawMessage, iface: string, nowUs: number = Date.now() * 1000): CanFrame {
+  const data = m.data ?? Buffer.alloc(0);
+  const isErr = m.err === true || (m.id & CAN_ERR_FLAG) !== 0;
+  const ts = m.ts_sec !== undefined ? m.ts_sec * 1_000_000 + (m.ts_usec ?? 0) : nowUs;
+  // An FD frame of 8 bytes or fewer is only recognisable by the channel's canfd flag.
+  const fd = m.canfd === true || data.length > 8;
+  return { timestampUs: ts, iface, id: isErr ? m.id & 0x1fffffff & ~CAN_ERR_FLAG : m.id, extended: m.ext === true, fd, brs: false, esi: false, rtr: m.rtr === true, error: isErr, dlc: fd ? lengthToDlc(data.length) : data.length, data };
+}
+
 /** Opens a live capture; frames are pushed to `onFrame` until `stop()` is called. */
 export async function openSocketcan(iface: string, onFrame: (f: CanFrame) => void): Promise<{ stop(): void }> {
   const problem = await socketcanProblem(iface);
@@ -33,12 +47,7 @@ export async function openSocketcan(iface: string, onFrame: (f: CanFrame) => voi
   const mod = (await import('socketcan' as string)) as SocketcanModule & { default?: SocketcanModule };
   const can = mod.default ?? mod;
   const ch = can.createRawChannel(iface, true);
-  ch.addListener('onMessage', (m) => {
-    const data = m.data ?? Buffer.alloc(0);
-    const isErr = m.err === true || (m.id & CAN_ERR_FLAG) !== 0;
-    const ts = m.ts_sec !== undefined ? m.ts_sec * 1_000_000 + (m.ts_usec ?? 0) : Date.now() * 1000;
-    onFrame({ timestampUs: ts, iface, id: isErr ? m.id & 0x1fffffff & ~CAN_ERR_FLAG : m.id, extended: m.ext === true, fd: data.length > 8, brs: false, esi: false, rtr: m.rtr === true, error: isErr, dlc: data.length, data });
-  });
+  ch.addListener('onMessage', (m) => onFrame(frameFromSocketcan(m, iface)));
   ch.start();
   return { stop: () => ch.stop() };
 }
