@@ -18,6 +18,7 @@ import kafkajs from 'kafkajs';
 import type { Producer } from 'kafkajs';
 import { DiskSpool, type SpooledRecord } from '../spool/disk-spool.ts';
 import { producerMetrics } from '../producer-metrics.ts';
+import { ErrorCodes, FmeaflowError } from '../../streams/errors.ts';
 
 const { Kafka, CompressionTypes, Partitioners, logLevel } = kafkajs;
 
@@ -58,6 +59,18 @@ function producerStateBroken(err: unknown): boolean {
   return false;
 }
 
+/** The broker could not be reached and nothing can hold the records: retriable once it is back. */
+function unreachable(brokers: readonly string[], cause: unknown): FmeaflowError {
+  const why = cause instanceof Error ? ` (${cause.message})` : '';
+  return new FmeaflowError(ErrorCodes.BROKER_UNREACHABLE, `Kafka broker ${brokers.join(',')} is unreachable${why} and no spool is configured; pass --spool-dir to store and forward, or check KAFKA_BROKERS`, { retriable: true, cause, details: { brokers: [...brokers] } });
+}
+
+/** A send the broker refused; retriable exactly when kafkajs says the broker may accept it later. */
+function produceFailed(brokers: readonly string[], topics: readonly string[], cause: unknown): FmeaflowError {
+  const e = cause as { message?: string; retriable?: boolean; type?: string } | undefined;
+  return new FmeaflowError(ErrorCodes.PRODUCE_FAILED, `sending to ${topics.join(', ')} on ${brokers.join(',')} failed: ${e?.message ?? String(cause)}${e?.type ? ` [${e.type}]` : ''}`, { retriable: e?.retriable ?? true, cause, details: { brokers: [...brokers], topics: [...topics], ...(e?.type ? { kafkaError: e.type } : {}) } });
+}
+
 /** Buffered, spool-backed Kafka writer. */
 export class KafkaSink {
   private brokers: string[];
@@ -90,7 +103,7 @@ export class KafkaSink {
       await this.drainSpool().catch(() => undefined);
       return;
     }
-    if (!this.spool) throw this.lastError;
+    if (!this.spool) throw unreachable(this.brokers, this.lastError);
     this.scheduleReconnect();
   }
 
@@ -239,7 +252,10 @@ export class KafkaSink {
   }
 
   private toSpool(records: SpooledRecord[]): void {
-    if (!this.spool) throw this.lastError ?? new Error('broker unreachable and no spool configured');
+    if (!this.spool) {
+      if (this.lastError === null) throw new FmeaflowError(ErrorCodes.BAD_CONFIG, 'KafkaSink: records sent before start() connected it; await sink.start() first');
+      throw unreachable(this.brokers, this.lastError);
+    }
     const before = this.spool.droppedRecords;
     this.spool.append(records);
     // A full spool dropped its head: the pending batch is no longer intact (its loss is counted as dropped).
@@ -272,7 +288,7 @@ export class KafkaSink {
       } catch (err) {
         if (!this.spool) {
           this.lastError = err;
-          throw err;
+          throw produceFailed(this.brokers, [...new Set(batch.map((r) => r.topic))], err);
         }
         // The spool is empty here, so the failed batch becomes its head and is re-sent as is.
         this.toSpool(batch);
