@@ -4,6 +4,10 @@
  * above 0.5%, capped at 1.0 — so the evidence around a failure survives the uplink. ERROR
  * and FATAL lines are always kept. The rate in force is written into each kept record's
  * `samplingRate` so counts can be scaled back (1/rate).
+ *
+ * The error rate is the larger of the vehicle's latest `can_bus_error_rate` gauge and the
+ * share of ERROR/FATAL among its last LOG_WINDOW log lines (all lines, before sampling): a
+ * failing service that logs errors raises its own sampling even when the bus is healthy.
  */
 import type { LogLevel } from '../schemas.ts';
 
@@ -24,9 +28,31 @@ export function alwaysKept(level: LogLevel): boolean {
   return level === 'ERROR' || level === 'FATAL';
 }
 
+/** Log lines per vehicle whose error share counts as the log stream's error rate. */
+export const LOG_WINDOW = 200;
+
+/** The last LOG_WINDOW levels of one vehicle's log stream, as an error count over a ring. */
+class ErrorWindow {
+  private readonly ring = new Uint8Array(LOG_WINDOW);
+  private next = 0;
+  private errors = 0;
+
+  add(isError: boolean): void {
+    this.errors += (isError ? 1 : 0) - this.ring[this.next]!;
+    this.ring[this.next] = isError ? 1 : 0;
+    this.next = (this.next + 1) % LOG_WINDOW;
+  }
+
+  /** Error share; a vehicle with fewer lines counts the missing ones as healthy, so one early ERROR is not 100 %. */
+  get share(): number {
+    return this.errors / LOG_WINDOW;
+  }
+}
+
 /** Per-vehicle sampler: feed it error-rate observations and ask per line. */
 export class LogSampler {
   private readonly errorRate = new Map<string, number>();
+  private readonly logErrors = new Map<string, ErrorWindow>();
   constructor(private readonly random: () => number) {}
 
   /** Records the vehicle's latest error rate (fraction), e.g. from its can_bus_error_rate gauge. */
@@ -34,15 +60,24 @@ export class LogSampler {
     this.errorRate.set(vehicleId, rate);
   }
 
-  /** Current sampling rate of a vehicle. */
-  rateOf(vehicleId: string): number {
-    return samplingRateFor(this.errorRate.get(vehicleId) ?? 0);
+  /** Error rate in force for a vehicle: the bus gauge or the log stream's error share, whichever is higher. */
+  errorRateOf(vehicleId: string): number {
+    return Math.max(this.errorRate.get(vehicleId) ?? 0, this.logErrors.get(vehicleId)?.share ?? 0);
   }
 
-  /** Decides one line: null to drop, else the samplingRate to record (1.0 for ERROR/FATAL). */
+  /** Current sampling rate of a vehicle. */
+  rateOf(vehicleId: string): number {
+    return samplingRateFor(this.errorRateOf(vehicleId));
+  }
+
+  /** Decides one line (and counts it in the vehicle's log error share): null to drop, else the samplingRate to record (1.0 for ERROR/FATAL). */
   decide(vehicleId: string, level: LogLevel): number | null {
-    if (alwaysKept(level)) return 1;
+    let w = this.logErrors.get(vehicleId);
+    if (!w) this.logErrors.set(vehicleId, (w = new ErrorWindow()));
+    // The rate comes from the lines before this one, so a line never decides its own fate.
     const r = this.rateOf(vehicleId);
+    w.add(alwaysKept(level));
+    if (alwaysKept(level)) return 1;
     return this.random() < r ? r : null;
   }
 }

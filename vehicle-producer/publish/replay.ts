@@ -150,6 +150,7 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
     if (r.kind === 'metrics' && r.value.name === 'can_bus_error_rate' && r.value.value !== null) sampler.observeErrorRate(r.value.vehicleId, r.value.value);
     if (r.kind === 'logs' && sampleLogs) {
       const rate = sampler.decide(r.value.vehicleId, r.value.level);
+      producerMetrics.samplingRate.set({ vehicle: r.value.vehicleId }, sampler.rateOf(r.value.vehicleId));
       if (rate === null) {
         result.logsSampledOut++;
         producerMetrics.logsSampledOut.inc();
