@@ -7,8 +7,9 @@
  */
 import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 import { Topics } from '../../topic-catalog.ts';
-import type { FiredTimer, InputRecord, OutputRecord, ProcessResult, Processor, ProcessorContext, ReadonlyStore, TimerRequest } from '../processor.ts';
-import { reconcileRules, RuleSetCache, type RuleSetRecord } from './active-rules.ts';
+import type { FiredTimer, InputRecord, OutputRecord, ProcessorEvent, ProcessResult, Processor, ProcessorContext, ReadonlyStore, TimerRequest } from '../processor.ts';
+import { reconcileRules, RuleSetCache, RULES_ACTIVE_EVENT, RULES_REFUSED_EVENT, type ReconcileResult, type RuleSetRecord } from './active-rules.ts';
+import { formatIssue } from './rule-issue.ts';
 import { EVIDENCE_ADAPTERS } from './evidence/adapters.ts';
 import { InvalidEvidence, type Evidence } from './evidence/evidence.ts';
 import { dropStaleLeafMatches, ingestEvidence, resolveAction, type EvaluatorConfig } from './evaluator.ts';
@@ -35,6 +36,29 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
   };
   const toOutputs = (actions: readonly { key: string }[]): OutputRecord[] => actions.map((a) => ({ topic: Topics.actions, key: a.key, value: a }));
   const toTimers = (timers: readonly { key: string; atMs: number }[]): TimerRequest[] => timers.map((t) => ({ kind: 'event-time', id: `resolve:${t.key}`, atMs: t.atMs, payload: { key: t.key } }));
+  // Which active set each partition last reported, so the runtime's gauge is set once per change and
+  // again after a restart; refusals come from the stored state, so each refused table is reported once.
+  const reportedActive = new Map<number, string>();
+  const rulesEvents = (r: ReconcileResult, partition: number): ProcessorEvent[] => {
+    const events: ProcessorEvent[] = [];
+    if (r.refusal) {
+      const first = r.refusal.errors[0];
+      events.push({
+        kind: RULES_REFUSED_EVENT, level: 'warn',
+        message: `rule set refused (${r.refusal.errorCount} error(s)); ${r.refusal.keptFingerprint ? `rule set ${r.refusal.keptFingerprint} stays active` : 'no rule set is active'}`,
+        details: {
+          partition, fingerprint: r.refusal.fingerprint, keptFingerprint: r.refusal.keptFingerprint ?? null, worksheets: r.refusal.worksheets, errorCount: r.refusal.errorCount,
+          ...(first ? { file: first.file, line: first.line, column: first.column, field: first.field, code: ErrorCodes.RULE_INVALID, error: first.message } : {}),
+          errors: r.refusal.errors.map(formatIssue),
+        },
+      });
+    }
+    if (r.active && (r.activeChanged || reportedActive.get(partition) !== r.active.fingerprint)) {
+      reportedActive.set(partition, r.active.fingerprint);
+      events.push({ kind: RULES_ACTIVE_EVENT, level: 'info', message: `rule set ${r.active.fingerprint} active (${r.active.entries} entries)`, details: { partition, ...r.active } });
+    }
+    return events;
+  };
 
   return {
     name: cfg.name ?? 'fmea-evaluate',
@@ -52,8 +76,10 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
     },
     process(store: ReadonlyStore<unknown>, record: InputRecord<unknown>, ctx: ProcessorContext): ProcessResult<unknown> {
       const kv = new StoreOverlay(store);
-      const { ruleSet, activeChanged } = reconcileRules(ctx.globals.table<RuleSetRecord>(Topics.rules), kv, cache);
+      const reconciled = reconcileRules(ctx.globals.table<RuleSetRecord>(Topics.rules), kv, cache);
+      const { ruleSet, activeChanged } = reconciled;
       if (ruleSet && activeChanged) dropStaleLeafMatches(ruleSet, kv);
+      const events = rulesEvents(reconciled, ctx.partition);
       let evidence: Evidence[];
       try {
         evidence = adapterOf(record.topic).toEvidence(record.value);
@@ -69,7 +95,7 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
           timers.push(...r.timers);
         }
       }
-      return { updates: kv.updates(), outputs: toOutputs(actions), timers: toTimers(timers) };
+      return { updates: kv.updates(), outputs: toOutputs(actions), timers: toTimers(timers), ...(events.length ? { events } : {}) };
     },
     onTimer(store: ReadonlyStore<unknown>, timer: FiredTimer): ProcessResult<unknown> {
       const key = timer.payload?.['key'];

@@ -140,7 +140,7 @@ test('hot reload: a broken rule set is refused and the last good one stays activ
   const stillOld = actions(d.feed(Topics.canFeatures, features('V2', T0, REFLECTION))).find((a) => a.key === 'S-ODS-08|vehicle:V2');
   assert.equal(stillOld?.severity, 8);
   const state = d.store.get(ACTIVE_RULES_KEY) as ActiveRulesState;
-  assert.match(state.refused['can-network']!.issues[0]!, /can-network\.yaml:\d+:\d+: error \(entries\[1\]\.severity\)/);
+  assert.match(state.refused!.issues[0]!, /can-network\.yaml:\d+:\d+: error \(entries\[1\]\.severity\)/);
   // a fixed version replaces it
   d.tables.set(Topics.rules, new Map([['can-network', record('can-network', good.replace('severity: 8', 'severity: 9'))]]));
   const updated = actions(d.feed(Topics.canFeatures, features('V3', T0, REFLECTION))).find((a) => a.key === 'S-ODS-08|vehicle:V3');
@@ -150,7 +150,7 @@ test('hot reload: a broken rule set is refused and the last good one stays activ
   const dup = sheet('bms').replace('S-BMS-14', 'S-ODS-08').replace('worksheet: bms', 'worksheet: dup');
   d.tables.set(Topics.rules, new Map([['can-network', record('can-network', good.replace('severity: 8', 'severity: 9'))], ['dup', record('dup', dup)]]));
   assert.ok(actions(d.feed(Topics.canFeatures, features('V4', T0, REFLECTION))).some((a) => a.key === 'S-ODS-08|vehicle:V4'));
-  assert.match((d.store.get(ACTIVE_RULES_KEY) as ActiveRulesState).refused['dup']!.issues[0]!, /duplicate entry id 'S-ODS-08'/);
+  assert.match((d.store.get(ACTIVE_RULES_KEY) as ActiveRulesState).refused!.issues[0]!, /duplicate entry id 'S-ODS-08'/);
 });
 
 test('a worker that only ever saw a broken rule set evaluates nothing and does not crash', () => {

@@ -1,5 +1,5 @@
 /** A minimal in-memory driver for processors in unit tests (store, globals, timers by hand). */
-import type { FiredTimer, Processor, ProcessResult, ReadonlyStore } from '../../../streams/processors/processor.ts';
+import type { FiredTimer, Processor, ProcessorEvent, ProcessResult, ReadonlyStore } from '../../../streams/processors/processor.ts';
 
 export class TestStore<S> implements ReadonlyStore<S> {
   readonly map = new Map<string, S>();
@@ -16,6 +16,8 @@ export class Driver<S, V> {
   readonly store = new TestStore<S>();
   readonly tables = new Map<string, Map<string, unknown>>();
   readonly timers = new Map<string, FiredTimer>();
+  /** Every event the processor reported, in order. */
+  readonly events: ProcessorEvent[] = [];
   watermark = 0;
   constructor(readonly proc: Processor<S, V>) {}
   private ctx(nowMs: number) {
@@ -23,6 +25,7 @@ export class Driver<S, V> {
   }
   private absorb(r: ProcessResult<S>): unknown[] {
     this.store.apply(r);
+    this.events.push(...(r.events ?? []));
     for (const t of r.timers ?? []) this.timers.set(t.id, { ...t, partition: 0 });
     for (const id of r.cancelTimers ?? []) this.timers.delete(id);
     return (r.outputs ?? []).map((o) => o.value);
