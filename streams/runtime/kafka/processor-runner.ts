@@ -19,6 +19,7 @@ import { PartitionTask, type SideTopics, type TaskDrain, type TaskInput } from '
 import { parseJsonWithBytes, stringifyWithBytes } from '../serde/json-bytes.ts';
 import type { RuntimeMetrics } from '../observability/metrics.ts';
 import { logger, type Logger } from '../observability/logger.ts';
+import { reportProcessorEvents } from '../observability/processor-events.ts';
 import { spanTraceparent, startBatchSpan } from '../observability/tracing.ts';
 
 /** exactly-once: one transaction per batch; at-least-once: outputs first, then offsets (duplicates possible after a crash). */
@@ -336,6 +337,7 @@ export class ProcessorRunner extends EventEmitter {
     for (const [t, n] of perTopic) m.recordsOut.inc({ processor: name, topic: t }, n);
     if (drain.late > 0) m.late.inc({ processor: name }, drain.late);
     for (const d of drain.dlq) m.dlq.inc({ processor: name, code: d.code });
+    if (drain.events.length > 0) reportProcessorEvents(this.log, m, name, drain.events);
     m.txnCommits.inc({ processor: name });
     const now = Date.now();
     m.batchSeconds.observe({ processor: name }, (now - started) / 1000);

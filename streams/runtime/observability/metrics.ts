@@ -19,6 +19,9 @@ export class RuntimeMetrics {
   readonly txnCommits: client.Counter<'processor'>;
   readonly txnAborts: client.Counter<'processor' | 'reason'>;
   readonly stateKeys: client.Gauge<'processor' | 'partition'>;
+  readonly processorEvents: client.Counter<'processor' | 'kind'>;
+  readonly rulesRefused: client.Counter<'processor'>;
+  readonly rulesActiveVersion: client.Gauge<'processor' | 'fingerprint'>;
 
   constructor(registry = new client.Registry()) {
     this.registry = registry;
@@ -35,5 +38,8 @@ export class RuntimeMetrics {
     this.txnCommits = new client.Counter({ name: 'fmeaflow_transactions_committed_total', help: 'Committed transactions (EOS) or offset commits (at-least-once)', labelNames: ['processor'], registers: r });
     this.txnAborts = new client.Counter({ name: 'fmeaflow_transactions_aborted_total', help: 'Aborted transactions; their partitions are re-read and state restored', labelNames: ['processor', 'reason'], registers: r });
     this.stateKeys = new client.Gauge({ name: 'fmeaflow_state_keys', help: 'Keys in the state store per processor and partition', labelNames: ['processor', 'partition'], registers: r });
+    this.processorEvents = new client.Counter({ name: 'fmeaflow_processor_events_total', help: 'Events processors reported (logged by the runtime), by kind', labelNames: ['processor', 'kind'], registers: r });
+    this.rulesRefused = new client.Counter({ name: 'fmeaflow_rules_refused_total', help: 'Published FMEA rule sets refused by validation (the previous set stayed active)', labelNames: ['processor'], registers: r });
+    this.rulesActiveVersion = new client.Gauge({ name: 'fmeaflow_rules_active_version', help: 'Active FMEA rule set: newest publication time of its worksheets (epoch s), labelled by the set fingerprint', labelNames: ['processor', 'fingerprint'], registers: r });
   }
 }
