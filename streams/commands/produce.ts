@@ -15,6 +15,7 @@ import { FrameQueue } from '../../vehicle-producer/sources/frame-queue.ts';
 import { progressLine } from '../../vehicle-producer/progress-line.ts';
 import { producerRegistry } from '../../vehicle-producer/producer-metrics.ts';
 import { startMetricsServer } from '../runtime/observability/metrics-server.ts';
+import { candumpTimeOptions } from '../../vehicle-producer/sources/candump-time-flags.ts';
 
 interface ProduceOpts {
   speed: string;
@@ -30,6 +31,9 @@ interface ProduceOpts {
   registryUrl?: string;
   dryRun: boolean;
   metricsPort?: string;
+  candumpTimestamps?: string;
+  candumpBaseTime?: string;
+  candumpTzOffset?: string;
 }
 
 function bad(msg: string): never {
@@ -63,6 +67,7 @@ function summary(label: string, r: ReplayResult): string {
     `${label}: ${r.frames} frames → ${r.records.can} CAN batches; ${r.records.metrics} metrics, ${r.records.spans} spans, ${r.records.logs} logs (${r.logsSampledOut} sampled out), ${r.records.releases} releases`,
     `  ${(r.bytes / 1e6).toFixed(2)} MB Avro in ${(r.elapsedMs / 1000).toFixed(1)} s (${Math.round(r.frames / Math.max(r.elapsedMs / 1000, 0.001))} frames/s), ${r.droppedFrames} frames over the bandwidth cap`,
   ];
+  if (r.eventStartMs !== null) lines.push(`  event time ${new Date(r.eventStartMs).toISOString()} → ${new Date(r.eventStartMs + r.eventSpanMs).toISOString()} (${(r.eventSpanMs / 1000).toFixed(1)} s)`);
   if (r.sink) lines.push(`  sent ${r.sink.sent}, spooled ${r.sink.spooled}, still spooled ${r.sink.spoolPending}, spool drops ${r.sink.spoolDropped} (${r.sink.mode})`);
   if (r.inputErrors > 0) lines.push(`  ${r.inputErrors} input lines skipped:`, ...r.issues.map((i) => `    ${i}`));
   return lines.join('\n') + '\n';
@@ -87,6 +92,9 @@ export function register(program: Command): void {
     .option('--registry-url <url>', 'schema registry (default SCHEMA_REGISTRY_URL or the local stack)')
     .option('--dry-run', 'parse, batch and encode but do not send', false)
     .option('--metrics-port <port>', 'serve the producer\'s Prometheus metrics on this port while running')
+    .option('--candump-timestamps <style>', 'candump files: absolute (-L, -ta, -tA; the default, epoch stamps as they are), zero (-tz, time since the first frame) or delta (-td, time since the previous frame)')
+    .option('--candump-base-time <time>', 'candump files: epoch the relative (zero/delta) stamps start at, and the time of lines without a stamp; ISO 8601 with a zone (2025-01-06T08:00:00Z) or epoch seconds')
+    .option('--candump-tz-offset <±HH:MM>', 'candump files: the UTC offset candump -tA printed its local dates in (e.g. +01:00); default Z (UTC)')
     .action(async (inputs: string[], o: ProduceOpts) => {
       const metrics = o.metricsPort ? await startMetricsServer(producerRegistry, num('--metrics-port', o.metricsPort, 0, true)) : null;
       try {
@@ -111,6 +119,7 @@ async function run(inputs: string[], o: ProduceOpts): Promise<void> {
     ...(o.registryUrl ? { registryUrl: o.registryUrl } : {}),
     sampleLogs: o.sampleLogs,
     dryRun: o.dryRun,
+    candumpTime: candumpTimeOptions({ timestamps: o.candumpTimestamps, baseTime: o.candumpBaseTime, tzOffset: o.candumpTzOffset }),
   };
   if (o.live) {
     if (inputs.length > 0) bad('give either --live <iface> or input files, not both');

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { readCandumpFile } from '../sources/candump-source.ts';
+import type { CandumpTimeOptions } from '../sources/candump-parser.ts';
 import { readJsonlFile } from '../sources/jsonl-source.ts';
 import type { IssueLog } from '../sources/source-errors.ts';
 import type { CanFrame } from '../can-frame.ts';
@@ -15,7 +16,7 @@ export type TimedItem = { tUs: number; kind: 'can'; vehicleId: string; frame: Ca
 
 /** A replay input. `vehiclePrefix` renames its vehicles, so several drives can play as one fleet. */
 export type ReplaySource = (
-  | { type: 'candump'; file: string; vehicleId: string }
+  | { type: 'candump'; file: string; vehicleId: string; time?: CandumpTimeOptions }
   | { type: 'jsonl'; file: string; kind: RecordKind }
   | { type: 'frames'; frames: AsyncIterable<CanFrame>; vehicleId: string }
 ) & { vehiclePrefix?: string };
@@ -33,7 +34,7 @@ export function prefixVehicles(r: TaggedRecord, prefix: string): TaggedRecord {
 async function* itemsOf(src: ReplaySource, issues: IssueLog): AsyncGenerator<TimedItem> {
   const p = src.vehiclePrefix ?? '';
   if (src.type === 'candump') {
-    for await (const frame of readCandumpFile(src.file, issues)) yield { tUs: frame.timestampUs, kind: 'can', vehicleId: p + src.vehicleId, frame };
+    for await (const frame of readCandumpFile(src.file, issues, src.time)) yield { tUs: frame.timestampUs, kind: 'can', vehicleId: p + src.vehicleId, frame };
   } else if (src.type === 'frames') {
     for await (const frame of src.frames) yield { tUs: frame.timestampUs, kind: 'can', vehicleId: p + src.vehicleId, frame };
   } else {

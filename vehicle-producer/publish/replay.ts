@@ -14,6 +14,7 @@ import { ErrorCodes, FmeaflowError } from '../../streams/errors.ts';
 import { driveSources, mergeSources, type ReplaySource, type TimedItem } from '../drive/drive-reader.ts';
 import { readDriveEntry } from '../drive/drive-manifest.ts';
 import { IssueLog } from '../sources/source-errors.ts';
+import type { CandumpTimeOptions } from '../sources/candump-parser.ts';
 import { DEFAULT_TOPICS, recordKey, type RecordKind, type TaggedRecord } from '../schemas.ts';
 import { BandwidthCap, frameCostBytes } from './bandwidth-cap.ts';
 import { CanBatcher } from './can-batcher.ts';
@@ -62,6 +63,8 @@ export interface ReplayOptions {
   dryRun?: boolean;
   /** How long to wait at the end for the spool to drain. Default 30 s. */
   drainTimeoutMs?: number;
+  /** How candump sources without their own `time` read relative / date timestamps (-tz, -td, -tA zone). */
+  candumpTime?: CandumpTimeOptions;
   /** Bitrate put into CanFrameBatch.bitrateBps. */
   bitrateBps?: number | null;
   onProgress?: (p: ReplayProgress) => void;
@@ -84,6 +87,8 @@ export interface ReplayResult {
   elapsedMs: number;
   /** Event time covered, ms. */
   eventSpanMs: number;
+  /** Event time of the first item, epoch ms; null when nothing was read. */
+  eventStartMs: number | null;
 }
 
 function speedOf(s: ReplayOptions['speed']): number {
@@ -122,7 +127,8 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
   const topics: TopicMap = { ...DEFAULT_TOPICS, ...opts.topics };
   const brokers = opts.brokers ?? defaultBrokers();
   const issues = new IssueLog();
-  const result: ReplayResult = { records: { can: 0, metrics: 0, spans: 0, logs: 0, releases: 0 }, frames: 0, droppedFrames: 0, logsSampledOut: 0, bytes: 0, inputErrors: 0, issues: [], sink: null, elapsedMs: 0, eventSpanMs: 0 };
+  const result: ReplayResult = { records: { can: 0, metrics: 0, spans: 0, logs: 0, releases: 0 }, frames: 0, droppedFrames: 0, logsSampledOut: 0, bytes: 0, inputErrors: 0, issues: [], sink: null, elapsedMs: 0, eventSpanMs: 0, eventStartMs: null };
+  if (opts.candumpTime) sources = sources.map((s) => (s.type === 'candump' && !s.time ? { ...s, time: opts.candumpTime } : s));
 
   const encoder: RecordEncoder = opts.dryRun ? createOfflineEncoder(topics) : await createRecordEncoder(opts.registryUrl ?? defaultRegistryUrl(), topics);
   let sink: KafkaSink | null = opts.sink ?? null;
@@ -226,6 +232,7 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
   producerMetrics.inputErrors.inc({ source: 'replay' }, issues.count);
   result.elapsedMs = Date.now() - started;
   result.eventSpanMs = firstUs === null ? 0 : Math.round((lastUs - firstUs) / 1000);
+  result.eventStartMs = firstUs === null ? null : Math.floor(firstUs / 1000);
   progress();
   return result;
 }
