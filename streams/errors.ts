@@ -27,6 +27,10 @@ export const ErrorCodes = {
   TRANSACTION_ABORTED: 'TRANSACTION_ABORTED',
   APP_STILL_RUNNING: 'APP_STILL_RUNNING',
   GLOBAL_TABLES_NOT_LOADED: 'GLOBAL_TABLES_NOT_LOADED',
+  /** A counter/histogram window reached its point bound; the point is dead-lettered, not kept. */
+  SERIES_WINDOW_FULL: 'SERIES_WINDOW_FULL',
+  /** A histogram point whose bucket bounds differ from its window's cannot be merged. */
+  HISTOGRAM_BOUNDS_CHANGED: 'HISTOGRAM_BOUNDS_CHANGED',
   // user input
   BAD_CLI_ARGUMENT: 'CLI_BAD_ARGUMENT',
   BAD_CONFIG: 'CONFIG_INVALID',

@@ -10,9 +10,8 @@ import { Topics } from '../../topic-catalog.ts';
 import type { Processor } from '../processor.ts';
 import type { MetricRecord, SpanRecord } from '../series/input-records.ts';
 import type { SeriesPoint } from '../series/series-types.ts';
-import { accumulateRecord, closeWindow, seriesEventTimeMs, seriesWindowConfig, type SeriesWindowConfig } from '../series/series-window-stage.ts';
+import { accumulateRecord, closeWindow, expireCarryTimer, seriesEventTimeMs, seriesWindowConfig, type SeriesWindowConfig, type SeriesWindowStoreValue } from '../series/series-window-stage.ts';
 import { SERIES_POINTS_TOPIC } from '../series/series-window-processor.ts';
-import type { WindowAcc } from '../series/window-accumulator.ts';
 import type { BaselineConfig } from '../baseline/ewma-baseline.ts';
 import { driftConfig, type DriftConfig } from './drift-config.ts';
 import { expireSeries, judgePoints } from './drift-stage.ts';
@@ -26,8 +25,8 @@ export interface SeriesDriftProcessorOptions {
   readonly allowedLatenessMs?: number;
 }
 
-/** Creates the fused processor `series-drift` (store `series-drift`: windows `w|…` and series states `s|…`). */
-export function createSeriesDriftProcessor(opts: SeriesDriftProcessorOptions = {}): Processor<WindowAcc | SeriesState, MetricRecord | SpanRecord> {
+/** Creates the fused processor `series-drift` (store `series-drift`: windows `w|…`, counter carries `c|…` and series states `s|…`). */
+export function createSeriesDriftProcessor(opts: SeriesDriftProcessorOptions = {}): Processor<SeriesWindowStoreValue | SeriesState, MetricRecord | SpanRecord> {
   const wcfg: SeriesWindowConfig = seriesWindowConfig(opts.window);
   const dcfg = driftConfig(opts.drift);
   return {
@@ -44,10 +43,12 @@ export function createSeriesDriftProcessor(opts: SeriesDriftProcessorOptions = {
     onTimer(store, timer) {
       const expired = expireSeries(store, timer, dcfg);
       if (expired) return expired;
+      const carry = expireCarryTimer(store, timer, wcfg);
+      if (carry) return carry;
       if (!timer.id.startsWith('close|')) return {};
-      const { points, deletes } = closeWindow(store, Number(timer.payload?.['windowStartMs']), wcfg);
+      const { points, updates, timers } = closeWindow(store, Number(timer.payload?.['windowStartMs']), wcfg);
       const r = judgePoints(store, points, dcfg);
-      return { updates: [...deletes, ...r.updates], outputs: r.outputs, timers: r.timers };
+      return { updates: [...updates, ...r.updates], outputs: r.outputs, timers: [...timers, ...r.timers] };
     },
   };
 }

@@ -7,8 +7,7 @@
 import { Topics } from '../../topic-catalog.ts';
 import type { Processor } from '../processor.ts';
 import type { MetricRecord, SpanRecord } from './input-records.ts';
-import { accumulateRecord, closeWindow, seriesEventTimeMs, seriesWindowConfig, type SeriesWindowConfig } from './series-window-stage.ts';
-import type { WindowAcc } from './window-accumulator.ts';
+import { accumulateRecord, closeWindow, expireCarryTimer, seriesEventTimeMs, seriesWindowConfig, type SeriesWindowConfig, type SeriesWindowStoreValue } from './series-window-stage.ts';
 
 /** Internal topic of series points (not yet in the catalog: see the report). */
 export const SERIES_POINTS_TOPIC = 'fmeaflow.series-points.v1';
@@ -19,7 +18,7 @@ export interface SeriesWindowProcessorOptions extends Partial<SeriesWindowConfig
 }
 
 /** Creates the windowing processor (`series-windows`). */
-export function createSeriesWindowProcessor(opts: SeriesWindowProcessorOptions = {}): Processor<WindowAcc, MetricRecord | SpanRecord> {
+export function createSeriesWindowProcessor(opts: SeriesWindowProcessorOptions = {}): Processor<SeriesWindowStoreValue, MetricRecord | SpanRecord> {
   const { allowedLatenessMs: _lateness, ...windowOpts } = opts;
   const cfg: SeriesWindowConfig = seriesWindowConfig(windowOpts);
   return {
@@ -34,9 +33,11 @@ export function createSeriesWindowProcessor(opts: SeriesWindowProcessorOptions =
       return { updates: [update], timers: [timer] };
     },
     onTimer(store, timer) {
+      const carry = expireCarryTimer(store, timer, cfg);
+      if (carry) return carry;
       if (!timer.id.startsWith('close|')) return {};
-      const { points, deletes } = closeWindow(store, Number(timer.payload?.['windowStartMs']), cfg);
-      return { updates: deletes, outputs: points.map((p) => ({ topic: SERIES_POINTS_TOPIC, key: p.seriesId, value: p })) };
+      const { points, updates, timers } = closeWindow(store, Number(timer.payload?.['windowStartMs']), cfg);
+      return { updates, timers, outputs: points.map((p) => ({ topic: SERIES_POINTS_TOPIC, key: p.seriesId, value: p })) };
     },
   };
 }

@@ -3,14 +3,16 @@
  * accumulator, and close every accumulator of a window when its event-time timer
  * fires. Store keys are `w|<windowStartMs>|<scope>|<group>` so one prefix scan finds a
  * window's accumulators; the timer id `close|<windowStartMs>` is shared by all groups
- * of a window, so re-registering it on every record is idempotent.
+ * of a window, so re-registering it on every record is idempotent. Counter/histogram
+ * groups also keep `c|<scope>|<group>`: each source's last cumulative point, carried
+ * into the next window and dropped once older than `carryMaxAgeMs`.
  */
 import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 import { Topics } from '../../topic-catalog.ts';
 import type { ReadonlyStore, StoreUpdate, TimerRequest } from '../processor.ts';
 import { FLEET_SCOPE, type SeriesGrouping, type SeriesPoint } from './series-types.ts';
 import { windowStartOf } from './tumbling-window.ts';
-import { addMetric, addSpan, finalizeWindow, metricGroupKey, spanGroupKey, type WindowAcc } from './window-accumulator.ts';
+import { addMetric, addSpan, closeAccumulator, expireCarry, metricGroupKey, spanGroupKey, type CarryState, type WindowAcc } from './window-accumulator.ts';
 import { DEFAULT_TIME_SANITY, spanEventTimeMs, validateMetric, validateSpan, type MetricRecord, type SpanRecord, type TimeSanity } from './input-records.ts';
 
 /** Configuration of the windowing stage. */
@@ -20,17 +22,28 @@ export interface SeriesWindowConfig {
   /** `vehicle`: one series per vehicle; `fleet`: one series across vehicles (needs input partitioned so a series lives in one partition). */
   readonly grouping: SeriesGrouping;
   readonly timeSanity: TimeSanity;
+  /**
+   * How long a source's last counter/histogram point is carried into later windows (default 5 windows).
+   * A source silent for longer starts afresh, so its first window back does not report the average over the gap.
+   */
+  readonly carryMaxAgeMs: number;
 }
 
-/** Defaults: 1-minute windows, fleet-wide series. */
-export const DEFAULT_SERIES_WINDOW_CONFIG: SeriesWindowConfig = { windowMs: 60_000, grouping: 'fleet', timeSanity: DEFAULT_TIME_SANITY };
+/** Defaults: 1-minute windows, fleet-wide series, carry over 5 windows. */
+export const DEFAULT_SERIES_WINDOW_CONFIG: SeriesWindowConfig = { windowMs: 60_000, grouping: 'fleet', timeSanity: DEFAULT_TIME_SANITY, carryMaxAgeMs: 5 * 60_000 };
+
+/** What the windowing stage keeps in its store. */
+export type SeriesWindowStoreValue = WindowAcc | CarryState;
 
 const WINDOW_PREFIX = 'w|';
+const CARRY_PREFIX = 'c|';
 
 /** Merges options over the defaults and checks them (throws BAD_CONFIG). */
 export function seriesWindowConfig(p: Partial<SeriesWindowConfig> = {}): SeriesWindowConfig {
-  const c = { ...DEFAULT_SERIES_WINDOW_CONFIG, ...p };
+  const windowMs = p.windowMs ?? DEFAULT_SERIES_WINDOW_CONFIG.windowMs;
+  const c = { ...DEFAULT_SERIES_WINDOW_CONFIG, carryMaxAgeMs: 5 * windowMs, ...p };
   if (!(Number.isInteger(c.windowMs) && c.windowMs > 0)) throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `series window size must be a positive integer of ms, got ${c.windowMs}`, { details: { field: 'windowMs' } });
+  if (!(c.carryMaxAgeMs >= 0)) throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `series carryMaxAgeMs must be >= 0, got ${c.carryMaxAgeMs}`, { details: { field: 'carryMaxAgeMs' } });
   if (c.grouping !== 'vehicle' && c.grouping !== 'fleet') throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `series grouping must be 'vehicle' or 'fleet', got ${String(c.grouping)}`, { details: { field: 'grouping' } });
   return c;
 }
@@ -45,7 +58,7 @@ export function closeTimerId(startMs: number): string {
   return `close|${startMs}`;
 }
 
-/** Folds one metric/span into its window; throws INVALID_RECORD on bad input. */
+/** Folds one metric/span into its window; throws INVALID_RECORD on bad input, SERIES_WINDOW_FULL / HISTOGRAM_BOUNDS_CHANGED when the point cannot be kept. */
 export function accumulateRecord<S>(
   store: ReadonlyStore<S>, topic: string, value: MetricRecord | SpanRecord, nowMs: number, cfg: SeriesWindowConfig,
 ): { update: StoreUpdate<WindowAcc>; timer: TimerRequest } {
@@ -62,19 +75,43 @@ export function accumulateRecord<S>(
   return { update: { key, value: next }, timer: { kind: 'event-time', id: closeTimerId(start), atMs: start + cfg.windowMs, payload: { windowStartMs: start } } };
 }
 
-/** Closes all accumulators of the window starting at `startMs`: their points and the deletes. */
-export function closeWindow<S>(store: ReadonlyStore<S>, startMs: number, cfg: SeriesWindowConfig): { points: SeriesPoint[]; deletes: StoreUpdate<never>[] } {
+/**
+ * Closes all accumulators of the window starting at `startMs`: their points, and the
+ * store updates (accumulators deleted, carries written, carries past `carryMaxAgeMs` dropped).
+ */
+export function closeWindow<S>(store: ReadonlyStore<S>, startMs: number, cfg: SeriesWindowConfig): { points: SeriesPoint[]; updates: StoreUpdate<CarryState>[]; timers: TimerRequest[] } {
   const prefix = `${WINDOW_PREFIX}${startMs}|`;
+  const endMs = startMs + cfg.windowMs;
   const points: SeriesPoint[] = [];
-  const deletes: StoreUpdate<never>[] = [];
+  const updates: StoreUpdate<CarryState>[] = [];
+  const timers: TimerRequest[] = [];
   const hits: [string, WindowAcc][] = [];
   for (const [k, v] of store.entries()) if (k.startsWith(prefix)) hits.push([k, v as WindowAcc]);
   // Deterministic output order whatever the store's iteration order.
   hits.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const minT = endMs - cfg.carryMaxAgeMs;
   for (const [k, acc] of hits) {
-    const scope = k.slice(prefix.length, k.indexOf('|', prefix.length));
-    points.push(...finalizeWindow(acc, scope, startMs, startMs + cfg.windowMs));
-    deletes.push({ key: k, value: null });
+    const rest = k.slice(prefix.length);
+    const scope = rest.slice(0, rest.indexOf('|'));
+    const carryKey = `${CARRY_PREFIX}${rest}`;
+    const prev = store.get(carryKey) as CarryState | undefined;
+    const closed = closeAccumulator(acc, prev ? expireCarry(prev, minT) : null, scope, startMs, endMs);
+    points.push(...closed.points);
+    updates.push({ key: k, value: null });
+    if (closed.carry) {
+      updates.push({ key: carryKey, value: closed.carry });
+      // A group that stops reporting is forgotten when its newest carried point is too old (re-armed on every close).
+      timers.push({ kind: 'event-time', id: carryKey, atMs: endMs + cfg.carryMaxAgeMs, payload: { carryKey } });
+    }
   }
-  return { points, deletes };
+  return { points, updates, timers };
+}
+
+/** Handles a carry-expiry timer (id `c|…`): drops the group's carry once every source in it is too old; null for other timers. */
+export function expireCarryTimer<S>(store: ReadonlyStore<S>, timer: { readonly id: string; readonly atMs: number }, cfg: SeriesWindowConfig): { updates: StoreUpdate<CarryState>[] } | null {
+  if (!timer.id.startsWith(CARRY_PREFIX)) return null;
+  const c = store.get(timer.id) as CarryState | undefined;
+  if (!c) return { updates: [] };
+  const kept = expireCarry(c, timer.atMs - cfg.carryMaxAgeMs);
+  return { updates: kept ? [] : [{ key: timer.id, value: null }] };
 }

@@ -6,7 +6,7 @@ import { createSeriesWindowProcessor, SERIES_POINTS_TOPIC } from '../../../strea
 import { runStages } from '../../../streams/processors/drift/in-memory-driver.ts';
 import type { SeriesPoint } from '../../../streams/processors/series/series-types.ts';
 import type { MetricRecord } from '../../../streams/processors/series/input-records.ts';
-import { bucketQuantile, cumulativeIncrease } from '../../../streams/processors/series/window-accumulator.ts';
+import { bucketQuantile, cumulativeIncrease, MAX_POINTS_PER_WINDOW } from '../../../streams/processors/series/window-accumulator.ts';
 import { runDriftPipeline } from '../../../streams/processors/drift/drift-pipeline.ts';
 import { gauge, span, T0 } from './fixtures.ts';
 
@@ -46,6 +46,75 @@ test('counters: reset-aware rate; histograms: merged increases, mean and p95', (
   // rank 95 of 100: buckets 0,10,80 → cumulative 90 after (20,50]; the +Inf bucket holds 91..100 → its lower bound 50.
   assert.equal(find(points, 'lat.p95')[0]!.value, 50);
   assert.equal(find(points, 'lat.count_rate')[0]!.value, 100 / 8);
+});
+
+const counter = (vehicle: string, t: number, v: number, labels: Record<string, string> = { bus: 'can0' }): MetricRecord => ({ vehicleId: vehicle, name: 'frames_total', labels, kind: 'COUNTER', timestampMs: T0 + t, value: v, histogram: null, unit: null });
+const hist = (vehicle: string, t: number, counts: number[], sum: number, bounds = [10, 20, 50]): MetricRecord => ({
+  vehicleId: vehicle, name: 'lat', labels: {}, kind: 'HISTOGRAM', timestampMs: T0 + t, value: null, histogram: { bounds, counts, sum, count: counts.reduce((a, b) => a + b, 0) }, unit: 'ms',
+});
+const metrics = (ms: MetricRecord[]) => ms.map((value) => ({ topic: Topics.metrics, value }));
+
+test('fleet counter rate: two vehicles whose cumulative totals interleave are summed per vehicle, not read as resets', () => {
+  // A counts 1000 → 1080 (+80 in 8 s = 10/s), B 50 → 66 (+16 in 8 s = 2/s); pooled in time order A, B, A, B, …
+  const recs = metrics([1000, 1020, 1040, 1060, 1080].flatMap((a, i) => [counter('A', 1000 + 2000 * i, a), counter('B', 1500 + 2000 * i, 50 + 4 * i)]));
+  const fleet = find(runWindows(recs, { grouping: 'fleet' }).points, 'frames_total.rate')[0]!;
+  // Pooled as one sequence every A→B step reads as a reset (+B's whole total) and every B→A step as +~1000.
+  assert.equal(fleet.value, 10 + 2, 'sum of the per-vehicle rates');
+  assert.equal(fleet.sampleCount, 10);
+  const perVehicle = runWindows(recs, { grouping: 'vehicle' }).points.filter((p) => p.name === 'frames_total.rate').map((p) => [p.scope, p.value]).sort();
+  assert.deepEqual(perVehicle, [['A', 10], ['B', 2]]);
+});
+
+test('fleet histogram: cumulative buckets of two vehicles are increased per vehicle and merged', () => {
+  const recs = metrics([
+    hist('A', 1000, [100, 100, 100, 0], 5000), hist('B', 1500, [1, 0, 0, 0], 5),
+    hist('A', 9000, [100, 110, 190, 0], 8000), hist('B', 9500, [11, 0, 0, 0], 55),
+  ]);
+  const { points } = runWindows(recs, { grouping: 'fleet' });
+  // Increases: A +0/+10/+90/+0 (sum +3000), B +10/0/0/0 (sum +50): 110 observations, sum 3050.
+  assert.equal(find(points, 'lat.mean')[0]!.value, 3050 / 110);
+  assert.equal(find(points, 'lat.count_rate')[0]!.value, 100 / 8 + 10 / 8);
+  // rank 104.5 of 110: 10 + 10 + 90 → inside (20,50]: 20 + 30·(104.5 − 20)/90.
+  assert.equal(find(points, 'lat.p95')[0]!.value, 20 + (30 * (0.95 * 110 - 20)) / 90);
+});
+
+test('counter rate carries the last point across windows: the increase between windows is kept, once-per-window counters get a rate', () => {
+  // One point per 10 s window, 5/s steady, and a burst of +500 between the last point of window 1 and the first of window 2.
+  const recs = metrics([counter('A', 9_000, 100), counter('A', 11_000, 610), counter('A', 19_000, 650), counter('A', 29_000, 700)]);
+  const { points } = runWindows(recs, { grouping: 'vehicle' });
+  const rate = (w: number) => find(points, 'frames_total.rate', T0 + w * S10).map((p) => p.value);
+  assert.deepEqual(rate(0), [], 'a single first point has nothing to increase from');
+  assert.deepEqual(rate(1), [(650 - 100) / 10], 'from window 1\'s last point (9 s) to 19 s: the +500 burst at the boundary is counted');
+  assert.deepEqual(rate(2), [(700 - 650) / 10], 'one point per window still yields a rate');
+});
+
+test('a carried counter point expires: a source silent for longer than carryMaxAgeMs starts afresh', () => {
+  const recs = metrics([counter('A', 1_000, 100), counter('A', 9_000, 140), counter('A', 61_000, 1000), counter('A', 69_000, 1040)]);
+  const { points, r } = runWindows(recs, { grouping: 'vehicle', carryMaxAgeMs: 30_000 });
+  assert.deepEqual(find(points, 'frames_total.rate', T0 + 60_000).map((p) => p.value), [40 / 8], 'not the average over the 52 s gap');
+  // After the last window the carry is only dropped once it is older than the bound (store bounded per group).
+  assert.equal([...r.stores.get('series-windows')!.keys()].filter((k) => k.startsWith('c|')).length, 0, 'flushed an hour on: carry expired');
+});
+
+test('dropped counter/histogram points are dead-lettered with their own code, the window keeps the points it could take', () => {
+  const recs = metrics([
+    hist('A', 1000, [1, 1, 1, 0], 30), hist('B', 2000, [1, 1, 0], 10, [10, 20]), hist('A', 9000, [2, 2, 2, 0], 60),
+  ]);
+  const { points, r } = runWindows(recs, { grouping: 'fleet' });
+  assert.equal(r.dlq.length, 1);
+  assert.equal(r.dlq[0]!.error.code, ErrorCodes.HISTOGRAM_BOUNDS_CHANGED);
+  assert.match(r.dlq[0]!.error.message, /bounds \[10, 20\] but this window's are \[10, 20, 50\]/);
+  assert.equal(find(points, 'lat.mean')[0]!.value, 10, 'A alone: +3 observations, +30');
+  // Equal bucket count, different bounds: still not mergeable.
+  const shifted = runWindows(metrics([hist('A', 1000, [1, 1, 1, 0], 30), hist('B', 2000, [1, 1, 1, 0], 30, [10, 20, 60])]));
+  assert.equal(shifted.r.dlq[0]?.error.code, ErrorCodes.HISTOGRAM_BOUNDS_CHANGED);
+});
+
+test('a full counter window dead-letters the extra points as SERIES_WINDOW_FULL', () => {
+  const recs = metrics(Array.from({ length: MAX_POINTS_PER_WINDOW + 3 }, (_, i) => counter(`V${i % 50}`, 1 + (i % 9000), i)));
+  const { r } = runWindows(recs, { grouping: 'fleet' });
+  assert.equal(r.dlq.length, 3);
+  for (const d of r.dlq) assert.equal(d.error.code, ErrorCodes.SERIES_WINDOW_FULL);
 });
 
 test('helpers: cumulative increase and bucket quantile by hand', () => {
