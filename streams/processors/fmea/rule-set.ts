@@ -6,7 +6,7 @@
  */
 import { leafKinds, maxWindowMs, type Condition, type FmeaEntry, type LeafCondition, type Worksheet } from './rule-model.ts';
 import type { RuleIssue } from './rule-issue.ts';
-import { parseWorksheet, type ParseOptions } from './worksheet-parser.ts';
+import { parseWorksheet, type EntryIds, type ParseOptions } from './worksheet-parser.ts';
 
 export interface IndexedLeaf {
   /** `<entryId>/<path>`; unique within the set, used as the key of per-scope match state. */
@@ -67,16 +67,44 @@ export function buildRuleSet(worksheets: readonly Worksheet[]): { ruleSet?: Rule
   return { issues, ruleSet: { worksheets, entries, entriesById: new Map(entries.map((e) => [e.id, e])), leavesByKind, leafIds, leafIdSet: new Set(leafIds.values()), maxWindowMs: maxWindow } };
 }
 
+/**
+ * Duplicate worksheet and entry ids across files, from the ids each file's YAML yielded even
+ * when it has other errors (a lint run must show every problem, not only the first file's).
+ */
+export function crossFileDuplicates(files: readonly { file: string; ids: EntryIds }[]): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const sheets = new Map<string, string>();
+  const entries = new Map<string, string>();
+  for (const { file, ids } of files) {
+    if (ids.worksheet !== undefined) {
+      const other = sheets.get(ids.worksheet);
+      if (other !== undefined) issues.push({ severity: 'error', file, line: 1, column: 1, field: 'worksheet', message: `duplicate worksheet id '${ids.worksheet}' (also in ${other})` });
+      else sheets.set(ids.worksheet, file);
+    }
+    const local = new Set<string>();
+    for (const e of ids.entries) {
+      if (local.has(e.id)) continue; // a duplicate within the file is the parser's to report
+      local.add(e.id);
+      const other = entries.get(e.id);
+      if (other !== undefined) issues.push({ severity: 'error', file, line: e.line, column: e.column, field: `entries[${e.index}].id`, message: `duplicate entry id '${e.id}' (also in ${other})` });
+      else entries.set(e.id, file);
+    }
+  }
+  return issues;
+}
+
 /** Parses files and builds the set; `ruleSet` only when no file has an error. */
 export function compileRuleFiles(files: readonly RuleFileText[], opts: ParseOptions = {}): { ruleSet?: RuleSet; issues: RuleIssue[] } {
   const issues: RuleIssue[] = [];
   const sheets: Worksheet[] = [];
+  const ids: { file: string; ids: EntryIds }[] = [];
   for (const f of files) {
     const r = parseWorksheet(f.file, f.text, opts);
     issues.push(...r.issues);
     if (r.worksheet) sheets.push(r.worksheet);
+    if (r.entryIds) ids.push({ file: f.file, ids: r.entryIds });
   }
-  if (issues.some((i) => i.severity === 'error')) return { issues };
+  if (issues.some((i) => i.severity === 'error')) return { issues: [...issues, ...crossFileDuplicates(ids)] };
   const built = buildRuleSet(sheets);
   return built.ruleSet ? { ruleSet: built.ruleSet, issues: [...issues, ...built.issues] } : { issues: [...issues, ...built.issues] };
 }

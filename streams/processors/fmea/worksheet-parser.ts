@@ -34,6 +34,16 @@ export interface ParseOptions {
 export interface ParseResult {
   readonly worksheet?: Worksheet;
   readonly issues: RuleIssue[];
+  /**
+   * Worksheet and entry ids as far as the YAML could be read, with their lines, even when the
+   * file has errors: lint checks ids across files over every file, not only the valid ones.
+   */
+  readonly entryIds?: EntryIds;
+}
+
+export interface EntryIds {
+  readonly worksheet?: string;
+  readonly entries: readonly { readonly id: string; readonly index: number; readonly line: number; readonly column: number }[];
 }
 
 /** Parses and validates one rule file. `worksheet` is set only when there is no error-level issue. */
@@ -49,10 +59,13 @@ export function parseWorksheet(file: string, text: string, opts: ParseOptions = 
       const open = text.lastIndexOf(q, Math.max(0, offset - 1));
       if (open >= 0) offset = open;
     }
+    // An unclosed flow collection is noticed where the document ends; point at its opening bracket.
+    const closer = /end with an? ([}\]])/.exec(e.message)?.[1];
+    if (closer) offset = unclosedOpener(text, offset, closer === '}' ? '{' : '[', closer) ?? offset;
     const pos = lc.linePos(offset);
-    issues.push({ severity: 'error', file, line: pos.line, column: pos.col, field: '', message: `YAML syntax: ${e.message.split('\n')[0]}` });
+    issues.push({ severity: 'error', file, line: pos.line, column: pos.col, field: fieldPath(pathAt(doc.contents as Node | null, offset)), message: `YAML syntax: ${e.message.split('\n')[0]}` });
   }
-  if (issues.length > 0) return { issues };
+  if (issues.length > 0) return { issues, entryIds: entryIdsOf(doc, lc) };
   const data = doc.toJS() as unknown;
   const at = (path: Path, key = false, inner = 0): { line: number; column: number } => locate(doc, lc, path, key, inner);
   const push = (severity: RuleIssue['severity'], path: Path, message: string, key = false, inner = 0): void => {
@@ -82,9 +95,82 @@ export function parseWorksheet(file: string, text: string, opts: ParseOptions = 
     } catch {
       /* shape problems are already reported by the schema */
     }
-    return { issues: dedupe(issues) };
+    return { issues: dedupe(issues), entryIds: entryIdsOf(doc, lc) };
   }
-  return checkMeaning(data as Json, doc, push, opts, issues, file, at);
+  return { ...checkMeaning(data as Json, doc, push, opts, issues, file, at), entryIds: entryIdsOf(doc, lc) };
+}
+
+/** Offset of the last `open` bracket before `end` that is not closed, skipping quoted text and comments. */
+function unclosedOpener(text: string, end: number, open: string, close: string): number | undefined {
+  const stack: number[] = [];
+  let quote: string | undefined;
+  for (let i = 0; i < Math.min(end, text.length); i++) {
+    const ch = text[i]!;
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else if (ch === '\n') quote = undefined; // an unclosed quote is reported on its own
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (ch === open) stack.push(i);
+    else if (ch === close) stack.pop();
+  }
+  return stack.at(-1);
+}
+
+/** Ids in a (possibly partly broken) document: `worksheet` and each `entries[i].id` that is a string. */
+function entryIdsOf(doc: Document, lc: LineCounter): EntryIds {
+  const root = doc.contents;
+  const out: EntryIds['entries'][number][] = [];
+  let worksheet: string | undefined;
+  if (isMap(root)) {
+    const ws = root.items.find((p) => isScalar(p.key) && p.key.value === 'worksheet')?.value;
+    if (isScalar(ws) && typeof ws.value === 'string') worksheet = ws.value;
+    const entries = root.items.find((p) => isScalar(p.key) && p.key.value === 'entries')?.value;
+    if (isSeq(entries)) {
+      entries.items.forEach((item, index) => {
+        if (!isMap(item)) return;
+        const id = item.items.find((p) => isScalar(p.key) && p.key.value === 'id')?.value;
+        if (!isScalar(id) || typeof id.value !== 'string' || !id.range) return;
+        const pos = lc.linePos(id.range[0]);
+        out.push({ id: id.value, index, line: pos.line, column: pos.col });
+      });
+    }
+  }
+  return { ...(worksheet !== undefined ? { worksheet } : {}), entries: out };
+}
+
+/**
+ * Key path of the deepest node at or before `offset` in a partly parsed document: where a
+ * YAML syntax error sits, in the same dotted form as the other issues' fields.
+ */
+function pathAt(root: Node | null, offset: number): Path {
+  const path: Path = [];
+  let node: unknown = root;
+  for (;;) {
+    if (isMap(node)) {
+      let next: unknown;
+      let key: string | number | undefined;
+      for (const p of node.items) {
+        const start = (p.key as Node | null)?.range?.[0];
+        if (start === undefined || start > offset) break;
+        key = isScalar(p.key) ? (p.key.value as string | number) : undefined;
+        next = p.value;
+      }
+      if (key === undefined) return path;
+      path.push(key);
+      node = next;
+    } else if (isSeq(node)) {
+      let index = -1;
+      node.items.forEach((it, i) => {
+        const start = (it as Node | null)?.range?.[0];
+        if (start !== undefined && start <= offset) index = i;
+      });
+      if (index < 0) return path;
+      path.push(index);
+      node = node.items[index];
+    } else return path;
+  }
 }
 
 function checkMeaning(root: Json, doc: Document, push: Push, opts: ParseOptions, issues: RuleIssue[] = [], file = '', at?: (path: Path) => { line: number }): ParseResult {
@@ -198,8 +284,15 @@ function checkRef(kind: string, name: string, hasLabels: boolean, opts: ParseOpt
     return isCanFeatureDimension(dim) || CLUSTER_EXTRA_FIELDS.has(name) ? undefined : { severity: 'error', message: `unknown CAN cluster field '${name}' (size, share, <dim>, normal.<dim>; ${dims})` };
   }
   if (SERIES_PSEUDO_FIELDS.has(name.toLowerCase())) return undefined;
-  if (opts.knownSeries && !opts.knownSeries.has(name)) return { severity: 'warning', message: `series '${name}' is not produced by any known source; this condition can never match` };
+  if (opts.knownSeries && !isKnownSeries(name, opts.knownSeries)) return { severity: 'warning', message: `series '${name}' is not produced by any known source; this condition can never match` };
   return undefined;
+}
+
+// Windowed series carry their statistic as a suffix (`ecu_service_latency_ms.p95`), which rules may name.
+function isKnownSeries(name: string, known: ReadonlySet<string>): boolean {
+  if (known.has(name)) return true;
+  for (let i = name.lastIndexOf('.'); i > 0; i = name.lastIndexOf('.', i - 1)) if (known.has(name.slice(0, i))) return true;
+  return false;
 }
 
 function parseTrend(t: string): { kind: 'new' | 'gone' | 'rate'; factor?: number } | undefined {

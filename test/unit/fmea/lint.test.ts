@@ -13,12 +13,34 @@ test('the shipped worksheets lint clean', () => {
   assert.ok(r.files.every((f) => !f.endsWith('occurrence-table.yaml') && !f.endsWith('known-series.yaml')));
 });
 
-test('YAML syntax error points at the unclosed quote', () => {
+test('YAML syntax error points at the unclosed quote and names the key it belongs to', () => {
   const r = lintRuleFiles([`${FX}/yaml-syntax.yaml`]);
   assert.equal(r.errors, 1);
   assert.equal(r.issues[0]!.file, `${FX}/yaml-syntax.yaml`);
-  assert.deepEqual(pick(r.issues[0]!), { severity: 'error', line: 4, column: 11, field: '' });
+  assert.deepEqual(pick(r.issues[0]!), { severity: 'error', line: 4, column: 11, field: 'entries[0].item' });
   assert.match(r.issues[0]!.message, /YAML syntax/);
+});
+
+test('an unclosed flow map deep in the evidence is reported at its opening brace with the key path', () => {
+  const r = lintRuleFiles([`${FX}/yaml-syntax-nested.yaml`]);
+  assert.deepEqual(r.issues.map(pick), [{ severity: 'error', line: 15, column: 18, field: 'entries[0].evidence.all[1].drift' }]);
+  assert.match(r.issues[0]!.message, /YAML syntax: Flow map/);
+});
+
+test('a duplicate entry id across files is reported even when the file also has other errors', () => {
+  const r = lintRuleFiles([`${FX}/duplicate-ids-b.yaml`, `${FX}/duplicate-ids-broken.yaml`]);
+  assert.deepEqual(r.issues.map((i) => ({ file: i.file, ...pick(i) })), [
+    { file: `${FX}/duplicate-ids-broken.yaml`, severity: 'error', line: 9, column: 15, field: 'entries[0].severity' },
+    { file: `${FX}/duplicate-ids-broken.yaml`, severity: 'error', line: 13, column: 9, field: 'entries[1].id' },
+  ]);
+  assert.match(r.issues[1]!.message, /duplicate entry id 'S-D-02' \(also in .*duplicate-ids-b\.yaml\)/);
+});
+
+test('a condition on a series that never exists is a warning; a statistic of a known series is not', () => {
+  const r = lintRuleFiles([`${FX}/series-statistics.yaml`], { knownSeriesFile: 'fmea-rules/known-series.yaml' });
+  assert.equal(r.errors, 0);
+  assert.deepEqual(r.issues.map(pick), [{ severity: 'warning', line: 15, column: 18, field: 'entries[0].evidence.any[1].drift' }]);
+  assert.match(r.issues[0]!.message, /series 'ecu_service_latency' is not produced by any known source/);
 });
 
 test('ratings outside 1-10 name the field and its line', () => {
