@@ -13,7 +13,9 @@ import { TemplateMiner } from '../streams/processors/logs/template-miner.ts';
 import { SlidingTfidf } from '../streams/processors/logs/sliding-tfidf.ts';
 import { TemplateVectorizer } from '../streams/processors/logs/template-vectorizer.ts';
 import { DEFAULT_CLUSTERING, groupVectors, type ClusteringOptions } from '../streams/processors/logs/template-clustering.ts';
-import { trainLstmEncoder } from '../streams/processors/logs/lstm-autoencoder.ts';
+import { LstmCodeEncoder } from '../streams/processors/logs/embedding-model.ts';
+import { trainLstmWeights } from '../streams/runtime/logs/lstm-training.ts';
+import { describeBackend } from '../streams/runtime/logs/tf-backend.ts';
 
 /** GA of one dataset for mining alone and mining + clustering. */
 export interface GaRow {
@@ -39,9 +41,10 @@ export async function evaluateDataset(name: string, clustering: ClusteringOption
   for (const t of templates) tfidf.observe(t.id, t.tokens);
   let codes: number[][] | undefined;
   if (lstm) {
-    const trained = await trainLstmEncoder(templates.map((t) => t.tokens), { epochs: 4, log: (m) => console.error(m) });
-    codes = trained.encoder.encode(templates.map((t) => t.tokens));
-    trained.encoder.dispose();
+    const weights = await trainLstmWeights(templates.map((t) => t.tokens), { epochs: 4 });
+    console.error(describeBackend(weights.backend));
+    // The processor's own forward pass over the trained weights, as in production.
+    codes = new LstmCodeEncoder({ ...weights, version: 1, partition: 0 }).encode(templates.map((t) => t.tokens));
   }
   const vectorizer = new TemplateVectorizer();
   const vectors = templates.map((t, i) => vectorizer.vector(tfidf.weights(t.tokens), codes?.[i]));

@@ -10,8 +10,9 @@
  *
  * The hot path per line is sanitise → mask → tree walk → a few store writes; vectors,
  * clustering and trends run once per window when its event-time timer fires. The
- * learned encoder is read from a holder the runtime fills after background training, and
- * is only asked for codes of templates it has not encoded before.
+ * learned encoder's weights come from the runtime's background trainer (an
+ * EmbeddingModelSource); the processor adopts a newer model at a window close, keeps it in
+ * its store, and asks it only for codes of templates it has not encoded before.
  */
 import { FmeaflowError, ErrorCodes } from '../../errors.ts';
 import { Topics } from '../../topic-catalog.ts';
@@ -27,7 +28,8 @@ import { sanitizeLine } from './line-sanitizer.ts';
 import { DEFAULT_MASKING, maskLine, type MaskingOptions } from './masking.ts';
 import { DEFAULT_TFIDF_OPTIONS, type SlidingTfidfOptions } from './sliding-tfidf.ts';
 import { DEFAULT_CLUSTERING, groupVectors, matchClusterIds, type ClusteringOptions } from './template-clustering.ts';
-import { tfidfOnlyHolder, type EncoderHolder } from './template-encoder.ts';
+import { isEmbeddingModel, LstmCodeEncoder, type EmbeddingModel, type EmbeddingModelSource } from './embedding-model.ts';
+import type { TemplateEncoder } from './template-encoder.ts';
 import { DEFAULT_MINER_OPTIONS, type TemplateMinerOptions } from './template-miner.ts';
 import { TemplateVectorizer, type VectorizerOptions } from './template-vectorizer.ts';
 
@@ -60,8 +62,13 @@ export interface LogClusterConfig {
    * (co-partitioned) by vehicle id, e.g. through a repartition topic.
    */
   readonly driftSource: 'global' | 'input';
-  /** Where the runtime puts the trained encoder; `current: null` means TF-IDF vectors only. */
-  readonly encoder: EncoderHolder;
+  /**
+   * Where newly trained encoder models come from (the runtime's background trainer). null disables learned codes:
+   * vectors are the TF-IDF projection alone, even if the store holds a model from an earlier run.
+   */
+  readonly embeddings: EmbeddingModelSource | null;
+  /** Turns a model into an encoder (default: the plain-JS LSTM forward pass); tests substitute instrumented ones. */
+  readonly encoderOf: (model: EmbeddingModel) => TemplateEncoder;
 }
 
 /** Defaults: one-minute windows, Drain defaults from the Loghub benchmark, DBSCAN. */
@@ -82,13 +89,15 @@ export const DEFAULT_LOG_CLUSTER_CONFIG: LogClusterConfig = {
   correlationSlackMs: 60_000,
   maxDriftPerVehicle: 100,
   driftSource: 'global',
-  encoder: tfidfOnlyHolder(),
+  embeddings: null,
+  encoderOf: (model) => new LstmCodeEncoder(model),
 };
 
 /** Name of the processor, its store and consumer-group suffix. */
 export const LOG_CLUSTER_PROCESSOR_NAME = 'log-clusters';
 
 const MAX_CACHED_CODES = 10_000;
+const MAX_CACHED_ENCODERS = 8;
 
 /** Outcome of one clustering pass: members per cluster id, ids that are new, and old ids merged into each survivor. */
 interface Reclustering {
@@ -135,6 +144,8 @@ export function createLogClusterProcessor(config: Partial<LogClusterConfig> = {}
   const working = new Map<number, WorkingSet>();
   // Codes depend only on (encoder version, template tokens): a cache, never state.
   const codes = new Map<string, number[]>();
+  // Decoded weights per model sha (one per partition in use, plus the one being replaced).
+  const encoders = new Map<string, TemplateEncoder>();
   const clusteringLabel =
     cfg.clustering.method === 'dbscan' ? `dbscan(eps=${cfg.clustering.epsilon},minPts=${cfg.clustering.minPoints})` : `kmeans(k=${cfg.clustering.k},seed=${cfg.clustering.seed})`;
 
@@ -287,12 +298,12 @@ export function createLogClusterProcessor(config: Partial<LogClusterConfig> = {}
     for (const id of [...perTemplate.keys()].sort((a, b) => a - b)) ws.tfidf.observe(id, ws.miner.get(id)!.tokens);
     const docIds = ws.tfidf.documentIds();
     const idPrefix = `p${partition}-c`;
-    const encoder = cfg.encoder.current;
+    const encoder = encoderForWindow(store, ws, partition, updates);
     const fingerprint = `${ws.tfidf.version}|${encoder?.version ?? 'tfidf'}`;
     const clustered = new Set<number>();
     for (const cl of ws.clusters.values()) for (const t of cl.templateIds) clustered.add(t);
     const unchanged = ws.clusteredFingerprint === fingerprint && docIds.every((id) => clustered.has(id));
-    const { members, created, absorbed } = unchanged ? keepClusters(ws) : recluster(ws, docIds, idPrefix);
+    const { members, created, absorbed } = unchanged ? keepClusters(ws) : recluster(ws, docIds, idPrefix, encoder);
     ws.clusteredFingerprint = fingerprint;
 
     const clusterOfTemplate = new Map<number, string>();
@@ -353,7 +364,7 @@ export function createLogClusterProcessor(config: Partial<LogClusterConfig> = {}
           value: buildClusterEvent({
             partition, startMs: start, endMs: end, cluster: value, type: e.type, count, baseline: e.baseline, ratio: e.ratio, window: b, ws,
             drift: [...drift, { items: globalDrift }], mergedClusterIds, correlationSlackMs: cfg.correlationSlackMs,
-            embeddingVersion: cfg.encoder.current?.version ?? 'tfidf', clusteringMethod: clusteringLabel,
+            embeddingVersion: encoder?.version ?? 'tfidf', clusteringMethod: clusteringLabel,
           }),
         });
       }
@@ -375,10 +386,44 @@ export function createLogClusterProcessor(config: Partial<LogClusterConfig> = {}
     return { updates, outputs, timers };
   }
 
+  /**
+   * The encoder this window's vectors use: the stored model, or a newer one the trainer offers (adopted into the
+   * store, so the changelog carries the weights and a restart continues with the same codes).
+   */
+  function encoderForWindow(store: ReadonlyStore<LogStoreValue>, ws: WorkingSet, partition: number, updates: StoreUpdate<LogStoreValue>[]): TemplateEncoder | null {
+    if (cfg.embeddings === null) return null;
+    const stored = store.get(StoreKeys.embedding);
+    const current = stored?.kind === 'embedding' && isEmbeddingModel(stored.model) ? stored.model : undefined;
+    const offered = cfg.embeddings.latest(partition);
+    if (offered !== undefined && (current === undefined || offered.version > current.version)) {
+      const enc = isEmbeddingModel(offered) ? encoderOf(offered) : undefined;
+      if (enc !== undefined) {
+        updates.push({ key: StoreKeys.embedding, value: { kind: 'embedding', model: offered } });
+        return enc;
+      }
+      // Weights that do not decode are not adopted: the partition keeps the vectors it has.
+      ws.counters.embeddingModelsRejected++;
+    }
+    return current === undefined ? null : (encoderOf(current) ?? null);
+  }
+
+  function encoderOf(model: EmbeddingModel): TemplateEncoder | undefined {
+    let enc = encoders.get(model.sha);
+    if (enc === undefined) {
+      try {
+        enc = cfg.encoderOf(model);
+      } catch {
+        return undefined;
+      }
+      if (encoders.size >= MAX_CACHED_ENCODERS) encoders.delete(encoders.keys().next().value as string);
+      encoders.set(model.sha, enc);
+    }
+    return enc;
+  }
+
   /** Clusters the TF-IDF window's templates afresh and maps the groups onto the previous cluster ids. */
-  function recluster(ws: WorkingSet, docIds: readonly number[], idPrefix: string): Reclustering {
+  function recluster(ws: WorkingSet, docIds: readonly number[], idPrefix: string, encoder: TemplateEncoder | null): Reclustering {
     const docTokens = docIds.map((id) => ws.miner.get(id)!.tokens);
-    const encoder = cfg.encoder.current;
     // Learned codes only for templates this encoder version has not seen.
     let docCodes: (number[] | undefined)[] = docIds.map(() => undefined);
     if (encoder !== null) {

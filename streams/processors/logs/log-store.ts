@@ -5,13 +5,14 @@
  * whenever the store's sequence number is not the one the working set last wrote, so a
  * restart or an aborted transaction can never leave the two disagreeing.
  *
- * Keys: `meta` (sequence, id counters, line counters), `aliases`, `tfidf`,
+ * Keys: `meta` (sequence, id counters, line counters), `aliases`, `tfidf`, `emb` (the adopted encoder weights),
  * `tpl:<id>` (one template + recent examples), `cl:<seq>` (one cluster),
  * `win:<startMs>:<templateId>:<vehicleId>` (count of a template from a vehicle in an open window),
  * `drift:<vehicleId|*>` (recent drift summaries for correlation).
  */
 import type { ReadonlyStore } from '../processor.ts';
 import type { DriftSummary } from './drift-adapter.ts';
+import type { EmbeddingModel } from './embedding-model.ts';
 import type { TrendState } from './cluster-trends.ts';
 import { SlidingTfidf, type SlidingTfidfOptions, type TfidfSnapshot } from './sliding-tfidf.ts';
 import { TemplateMiner, type TemplateMinerOptions, type TemplateRecord } from './template-miner.ts';
@@ -29,6 +30,8 @@ export interface LogCounters {
   unattributedLines: number;
   driftRecords: number;
   driftRejected: number;
+  /** Offered encoder models whose weights did not decode (not adopted). */
+  embeddingModelsRejected: number;
   windowsClosed: number;
   eventsEmitted: number;
 }
@@ -37,7 +40,7 @@ export interface LogCounters {
 export function zeroCounters(): LogCounters {
   return {
     lines: 0, emptyLines: 0, truncatedLines: 0, binaryLines: 0, replacementChars: 0, templateEvictions: 0, templatesMerged: 0,
-    unattributedLines: 0, driftRecords: 0, driftRejected: 0, windowsClosed: 0, eventsEmitted: 0,
+    unattributedLines: 0, driftRecords: 0, driftRejected: 0, embeddingModelsRejected: 0, windowsClosed: 0, eventsEmitted: 0,
   };
 }
 
@@ -107,14 +110,21 @@ export interface DriftValue {
   readonly items: readonly DriftSummary[];
 }
 
+/** `emb`: the encoder model the partition's vectors use (restored with the store, so a restart keeps its codes). */
+export interface EmbeddingValue {
+  readonly kind: 'embedding';
+  readonly model: EmbeddingModel;
+}
+
 /** Every value the store holds. */
-export type LogStoreValue = MetaValue | TemplateValue | AliasesValue | TfidfValue | ClusterValue | WindowCountValue | DriftValue;
+export type LogStoreValue = MetaValue | TemplateValue | AliasesValue | TfidfValue | ClusterValue | WindowCountValue | DriftValue | EmbeddingValue;
 
 /** Store keys. */
 export const StoreKeys = {
   meta: 'meta',
   aliases: 'aliases',
   tfidf: 'tfidf',
+  embedding: 'emb',
   template: (id: number) => `tpl:${id}`,
   cluster: (seq: number) => `cl:${seq}`,
   windowPrefix: (startMs: number) => `win:${startMs}:`,

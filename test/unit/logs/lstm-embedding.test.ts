@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maskLine } from '../../../streams/processors/logs/masking.ts';
-import { trainLstmEncoder } from '../../../streams/processors/logs/lstm-autoencoder.ts';
-import { runEmbeddingTrainingJob } from '../../../streams/processors/logs/embedding-training-job.ts';
+import { LstmCodeEncoder, embeddingVersionOf } from '../../../streams/processors/logs/embedding-model.ts';
+import { tfCodes, trainLstmWeights } from '../../../streams/runtime/logs/lstm-training.ts';
 import { TemplateVectorizer } from '../../../streams/processors/logs/template-vectorizer.ts';
 import { SlidingTfidf } from '../../../streams/processors/logs/sliding-tfidf.ts';
-import type { EncoderHolder } from '../../../streams/processors/logs/template-encoder.ts';
 
 // Small but real: the same network shape (64 units, dropout 0.1), few epochs and short sequences to keep the suite fast.
 const small = { epochs: 2, maxSequenceLength: 8, batchSize: 16 };
@@ -17,40 +16,38 @@ const templates = [
   'heartbeat ok from ecu 3',
   'fan speed 3000 rpm out of range',
 ].map((l) => maskLine(l));
+const model = (w: Awaited<ReturnType<typeof trainLstmWeights>>, version = 1) => ({ ...w, version, partition: 0 });
 
-test('the encoder yields 64-d codes and the combined vector is 128-d', async () => {
-  const { encoder, backend } = await trainLstmEncoder(templates, { ...small, seed: 1 });
-  assert.ok(['cpu', 'tensorflow'].includes(backend));
-  const codes = encoder.encode(templates);
+test('the encoder yields 64-d codes, the processor-side forward pass equals tfjs, and the combined vector is 128-d', async () => {
+  const weights = await trainLstmWeights(templates, { ...small, seed: 1 });
+  assert.ok(['cpu', 'tensorflow'].includes(weights.backend));
+  assert.match(weights.sha, /^[0-9a-f]{64}$/);
+  const codes = new LstmCodeEncoder(model(weights)).encode(templates);
   assert.equal(codes.length, templates.length);
-  for (const c of codes) {
+  const reference = await tfCodes(weights, templates);
+  codes.forEach((c, i) => {
     assert.equal(c.length, 64);
-    assert.ok(c.every(Number.isFinite));
-  }
+    c.forEach((x, j) => assert.ok(Math.abs(x - reference[i]![j]!) < 1e-4, `template ${i} dim ${j}: ${x} vs tfjs ${reference[i]![j]}`));
+  });
+  assert.ok(codes.some((c) => c.some((x) => Math.abs(x) > 1e-3)), 'codes are not all zero');
   const tf = new SlidingTfidf();
   templates.forEach((t, i) => tf.observe(i, t));
-  const v = new TemplateVectorizer().vector(tf.weights(templates[0]!), codes[0]);
-  assert.equal(v.length, 128);
-  encoder.dispose();
+  assert.equal(new TemplateVectorizer().vector(tf.weights(templates[0]!), codes[0]).length, 128);
 });
 
-test('same seed and data give identical codes; another seed gives different ones', async () => {
-  const a = await trainLstmEncoder(templates, { ...small, seed: 7 });
-  const b = await trainLstmEncoder(templates, { ...small, seed: 7 });
-  const c = await trainLstmEncoder(templates, { ...small, seed: 8 });
-  assert.deepEqual(a.encoder.encode(templates), b.encoder.encode(templates));
+test('same seed and data give identical weights (same sha, same codes); another seed gives different ones', async () => {
+  const a = await trainLstmWeights(templates, { ...small, seed: 7 });
+  const b = await trainLstmWeights(templates, { ...small, seed: 7 });
+  const c = await trainLstmWeights(templates, { ...small, seed: 8 });
+  assert.equal(a.sha, b.sha);
   assert.equal(a.finalLoss, b.finalLoss);
-  assert.notDeepEqual(a.encoder.encode(templates), c.encoder.encode(templates));
-  for (const r of [a, b, c]) r.encoder.dispose();
+  assert.deepEqual(new LstmCodeEncoder(model(a)).encode(templates), new LstmCodeEncoder(model(b)).encode(templates));
+  assert.notEqual(a.sha, c.sha);
+  assert.notDeepEqual(new LstmCodeEncoder(model(a)).encode(templates), new LstmCodeEncoder(model(c)).encode(templates));
+  assert.equal(embeddingVersionOf(model(a, 3)), `lstm-ae-v3-${a.sha.slice(0, 12)}`);
 });
 
-test('the training job installs the encoder in the holder the processor reads', async () => {
-  const holder: EncoderHolder = { current: null };
-  const r = await runEmbeddingTrainingJob(holder, templates, { ...small, seed: 3 });
-  assert.equal(holder.current, r.encoder);
-  assert.equal(holder.current!.codeSize, 64);
-  const again = await runEmbeddingTrainingJob(holder, templates, { ...small, seed: 4 });
-  assert.equal(holder.current, again.encoder);
-  assert.notEqual(again.encoder.version, r.encoder.version);
-  again.encoder.dispose();
+test('weights that do not match their declared shape are refused', async () => {
+  const w = await trainLstmWeights(templates, { ...small, seed: 2 });
+  assert.throws(() => new LstmCodeEncoder({ ...model(w), hiddenUnits: 32 }), /kernel holds/);
 });

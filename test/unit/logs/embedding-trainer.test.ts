@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { threadId } from 'node:worker_threads';
+import client from 'prom-client';
+import { createLogClusterProcessor, type LogClusterConfig } from '../../../streams/processors/logs/log-cluster-processor.ts';
+import { DEFAULT_TREND_OPTIONS } from '../../../streams/processors/logs/cluster-trends.ts';
+import { EmbeddingTrainer, type TrainedEvent } from '../../../streams/runtime/logs/embedding-trainer.ts';
+import { applyChangelogRecord } from '../../../streams/runtime/logs/changelog-templates.ts';
+import { LogTask } from './log-task-harness.ts';
+
+const MIN = 60_000;
+const T0 = 1_764_000_000_000 - (1_764_000_000_000 % MIN);
+const config: Partial<LogClusterConfig> = {
+  windowMs: MIN, allowedLatenessMs: 0, closeDelayMs: 10_000, driftSource: 'input',
+  trends: { ...DEFAULT_TREND_OPTIONS, alpha: 0.5, warmupWindows: 0, minBaselineWindows: 3, rateUpRatio: 3, minCount: 5, goneAfterWindows: 2, goneMinBaseline: 1 },
+};
+const LINES = ['bus voltage 11000 mV below limit', 'heartbeat ok from ecu 1', 'request timeout on CAN id 0x2A3 after 200 ms', 'door lock actuator stalled', 'fan speed 3000 rpm out of range'];
+const training = { epochs: 1, maxSequenceLength: 8 };
+
+function window(t: LogTask, w: number, lines: readonly string[], n = 5): void {
+  let k = 0;
+  for (const body of lines) for (let i = 0; i < n; i++) t.log({ vehicleId: 'VIN-1', body, timestampMs: T0 + w * MIN + 1000 + k++ * 500 });
+}
+
+/** What the Kafka follower does with the changelog, from the harness' compacted copy. */
+function feed(trainer: EmbeddingTrainer, t: LogTask): void {
+  for (const [key, value] of t.changelog) applyChangelogRecord(trainer, t.partition, key, JSON.stringify(value));
+}
+
+test('the trainer trains off the main thread on the changelog templates; the processor adopts the versioned weights and a restarted trainer continues the version', async (ctx) => {
+  const registry = new client.Registry();
+  const trainer = new EmbeddingTrainer({ intervalMs: 20, minNewTemplates: 4, minTemplates: 4, training }, registry);
+  ctx.after(() => trainer.stop());
+  const t = new LogTask(createLogClusterProcessor({ ...config, embeddings: trainer }));
+  for (let w = 0; w < 4; w++) window(t, w, LINES.slice(0, 3));
+  window(t, 4, LINES);
+  assert.ok(t.events.every((e) => e.embeddingVersion === 'tfidf'));
+  feed(trainer, t);
+
+  const backend = await trainer.start();
+  assert.match(await registry.metrics(), new RegExp(`fmeaflow_log_embedding_backend_info\\{backend="${backend}"\\} 1`));
+  // The main thread keeps turning while the worker thread trains.
+  let ticks = 0;
+  let training_ = true;
+  const spin = (): void => {
+    ticks++;
+    if (training_) setImmediate(spin);
+  };
+  setImmediate(spin);
+  const [trained] = (await once(trainer, 'trained')) as [TrainedEvent];
+  training_ = false;
+  assert.notEqual(trained.threadId, threadId, 'tensorflow ran in a worker thread');
+  assert.ok(ticks > 10, `the stream loop's thread was not blocked (${ticks} turns during training)`);
+  assert.equal(trained.model.version, 1);
+  assert.equal(trained.model.trainedOnTemplates, 5);
+  assert.match(trained.embeddingVersion, /^lstm-ae-v1-[0-9a-f]{12}$/);
+  assert.match(await registry.metrics(), /fmeaflow_log_embedding_trainings_total\{backend="\w+",outcome="trained"\} 1/);
+
+  const before = t.events.length;
+  window(t, 5, [...LINES.slice(0, 3), 'brake pressure sensor 2 out of range'], 40);
+  window(t, 6, LINES.slice(0, 1));
+  const after = t.events.slice(before);
+  assert.ok(after.length > 0 && after.every((e) => e.embeddingVersion === trained.embeddingVersion), `events after training: ${after.map((e) => e.embeddingVersion)}`);
+  assert.equal((t.changelog.get('emb') as { model: { sha: string } }).model.sha, trained.model.sha);
+
+  // A restarted trainer learns the adopted version from the changelog and trains the next one.
+  const again = new EmbeddingTrainer({ intervalMs: 60_000, training });
+  ctx.after(() => again.stop());
+  feed(again, t);
+  await again.start();
+  const next = await again.train(0);
+  assert.equal(next?.version, 2);
+});
