@@ -12,6 +12,8 @@ const counter = (name: string, help: string, labelNames: string[] = []): client.
 /** The producer's metrics. */
 export const producerMetrics = {
   framesRead: counter('fmeaflow_producer_frames_read_total', 'CAN frames read from captures, drives or live interfaces'),
+  framesDecoded: counter('fmeaflow_producer_frames_decoded_total', 'CAN frames decoded into signals with a DBC'),
+  framesUndecoded: counter('fmeaflow_producer_frames_undecoded_total', 'CAN data frames passed through undecoded with a DBC loaded (unknown_id: no DBC defines the id; decode_error: payload does not fit the message)', ['reason']),
   framesDropped: counter('fmeaflow_producer_frames_dropped_total', 'CAN frames dropped before batching', ['reason']),
   recordsEncoded: counter('fmeaflow_producer_records_encoded_total', 'Records encoded to Avro', ['topic']),
   recordsSent: counter('fmeaflow_producer_records_sent_total', 'Records acknowledged by the broker'),

@@ -16,6 +16,7 @@ import { progressLine } from '../../vehicle-producer/progress-line.ts';
 import { producerRegistry } from '../../vehicle-producer/producer-metrics.ts';
 import { startMetricsServer } from '../runtime/observability/metrics-server.ts';
 import { candumpTimeOptions } from '../../vehicle-producer/sources/candump-time-flags.ts';
+import { loadDbcFiles } from '../../vehicle-producer/dbc/signal-decoder.ts';
 
 interface ProduceOpts {
   speed: string;
@@ -34,6 +35,8 @@ interface ProduceOpts {
   candumpTimestamps?: string;
   candumpBaseTime?: string;
   candumpTzOffset?: string;
+  dbc: string[];
+  signalIntervalMs: string;
 }
 
 function bad(msg: string): never {
@@ -69,6 +72,13 @@ function summary(label: string, r: ReplayResult): string {
   ];
   if (r.eventStartMs !== null) lines.push(`  event time ${new Date(r.eventStartMs).toISOString()} → ${new Date(r.eventStartMs + r.eventSpanMs).toISOString()} (${(r.eventSpanMs / 1000).toFixed(1)} s)`);
   if (r.sink) lines.push(`  sent ${r.sink.sent}, spooled ${r.sink.spooled}, still spooled ${r.sink.spoolPending}, spool drops ${r.sink.spoolDropped} (${r.sink.mode})`);
+  if (r.decode) {
+    const d = r.decode;
+    const top = (xs: [string, number][]): string => xs.slice(0, 8).map(([k, n]) => `${k} ×${n}`).join(', ') + (xs.length > 8 ? `, … (${xs.length} in all)` : '');
+    lines.push(`  DBC: ${d.decodedFrames} frames decoded → ${d.signalPoints} signal points (can_signal metrics)`);
+    if (d.unknownFrames > 0) lines.push(`  ${d.unknownFrames} frames with ids in no DBC, passed through undecoded: ${top(d.unknownIds)}`);
+    if (d.decodeErrors > 0) lines.push(`  ${d.decodeErrors} frames of known ids did not decode, passed through undecoded: ${top(d.decodeErrorsByMessage)}`);
+  }
   if (r.inputErrors > 0) lines.push(`  ${r.inputErrors} input lines skipped:`, ...r.issues.map((i) => `    ${i}`));
   return lines.join('\n') + '\n';
 }
@@ -92,6 +102,8 @@ export function register(program: Command): void {
     .option('--registry-url <url>', 'schema registry (default SCHEMA_REGISTRY_URL or the local stack)')
     .option('--dry-run', 'parse, batch and encode but do not send', false)
     .option('--metrics-port <port>', 'serve the producer\'s Prometheus metrics on this port while running')
+    .option('--dbc <file[,file]>', 'decode CAN frames with these DBC files (repeatable): known ids are published as can_signal metrics, unknown ids counted and passed through undecoded', (v: string, acc: string[]) => [...acc, ...v.split(',').map((x) => x.trim()).filter(Boolean)], [] as string[])
+    .option('--signal-interval-ms <ms>', 'with --dbc: event time between two published points of one signal', '1000')
     .option('--candump-timestamps <style>', 'candump files: absolute (-L, -ta, -tA; the default, epoch stamps as they are), zero (-tz, time since the first frame) or delta (-td, time since the previous frame)')
     .option('--candump-base-time <time>', 'candump files: epoch the relative (zero/delta) stamps start at, and the time of lines without a stamp; ISO 8601 with a zone (2025-01-06T08:00:00Z) or epoch seconds')
     .option('--candump-tz-offset <±HH:MM>', 'candump files: the UTC offset candump -tA printed its local dates in (e.g. +01:00); default Z (UTC)')
@@ -119,6 +131,7 @@ async function run(inputs: string[], o: ProduceOpts): Promise<void> {
     ...(o.registryUrl ? { registryUrl: o.registryUrl } : {}),
     sampleLogs: o.sampleLogs,
     dryRun: o.dryRun,
+    ...(o.dbc.length > 0 ? { dbc: loadDbcFiles(o.dbc), signalIntervalMs: num('--signal-interval-ms', o.signalIntervalMs, 1) } : {}),
     candumpTime: candumpTimeOptions({ timestamps: o.candumpTimestamps, baseTime: o.candumpBaseTime, tzOffset: o.candumpTzOffset }),
   };
   if (o.live) {

@@ -23,6 +23,8 @@ import { LogSampler } from './log-sampler.ts';
 import { createOfflineEncoder, createRecordEncoder, type RecordEncoder, type TopicMap } from './avro-encoder.ts';
 import { KafkaSink, type SinkStats } from './kafka-sink.ts';
 import { producerMetrics } from '../producer-metrics.ts';
+import { SignalDecoder, type DecodeStats } from '../dbc/signal-decoder.ts';
+import type { DbcDatabase } from '../dbc/dbc-types.ts';
 
 /** Progress report (called about every 250 ms of wall time and at the end). */
 export interface ReplayProgress {
@@ -63,6 +65,10 @@ export interface ReplayOptions {
   dryRun?: boolean;
   /** How long to wait at the end for the spool to drain. Default 30 s. */
   drainTimeoutMs?: number;
+  /** DBCs to decode CAN frames with: known ids become `can_signal` metrics, unknown ones are counted. */
+  dbc?: readonly DbcDatabase[];
+  /** Event time between two points of one decoded signal. Default 1000 ms. */
+  signalIntervalMs?: number;
   /** How candump sources without their own `time` read relative / date timestamps (-tz, -td, -tA zone). */
   candumpTime?: CandumpTimeOptions;
   /** Bitrate put into CanFrameBatch.bitrateBps. */
@@ -89,6 +95,8 @@ export interface ReplayResult {
   eventSpanMs: number;
   /** Event time of the first item, epoch ms; null when nothing was read. */
   eventStartMs: number | null;
+  /** DBC decoding counters; null without `dbc`. */
+  decode: DecodeStats | null;
 }
 
 function speedOf(s: ReplayOptions['speed']): number {
@@ -127,7 +135,7 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
   const topics: TopicMap = { ...DEFAULT_TOPICS, ...opts.topics };
   const brokers = opts.brokers ?? defaultBrokers();
   const issues = new IssueLog();
-  const result: ReplayResult = { records: { can: 0, metrics: 0, spans: 0, logs: 0, releases: 0 }, frames: 0, droppedFrames: 0, logsSampledOut: 0, bytes: 0, inputErrors: 0, issues: [], sink: null, elapsedMs: 0, eventSpanMs: 0, eventStartMs: null };
+  const result: ReplayResult = { records: { can: 0, metrics: 0, spans: 0, logs: 0, releases: 0 }, frames: 0, droppedFrames: 0, logsSampledOut: 0, bytes: 0, inputErrors: 0, issues: [], sink: null, elapsedMs: 0, eventSpanMs: 0, eventStartMs: null, decode: null };
   if (opts.candumpTime) sources = sources.map((s) => (s.type === 'candump' && !s.time ? { ...s, time: opts.candumpTime } : s));
 
   const encoder: RecordEncoder = opts.dryRun ? createOfflineEncoder(topics) : await createRecordEncoder(opts.registryUrl ?? defaultRegistryUrl(), topics);
@@ -143,6 +151,7 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
   const cap = new BandwidthCap(opts.bandwidthBps ?? 0);
   const sampler = new LogSampler(seedrandom(String(opts.seed ?? 1)));
   const sampleLogs = opts.sampleLogs ?? true;
+  const decoder = opts.dbc && opts.dbc.length > 0 ? new SignalDecoder(opts.dbc, opts.signalIntervalMs ?? 1000) : null;
 
   const emit = async (kind: RecordKind | 'can', key: string, value: unknown): Promise<void> => {
     opts.onRecord?.(topics[kind], key, value);
@@ -200,6 +209,12 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
         }
         const closed = batcher.add(vid, f);
         if (closed) await emit('can', closed.vehicleId, closed);
+        if (decoder) {
+          const d = decoder.decode(vid, f);
+          if (d.status === 'decoded') producerMetrics.framesDecoded.inc();
+          else if (d.status !== 'not_data') producerMetrics.framesUndecoded.inc({ reason: d.status });
+          for (const m of d.points) await emit('metrics', vid, m);
+        }
       }
     } else {
       for (let k = 0; k < fanOut; k++) {
@@ -232,6 +247,7 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
   producerMetrics.inputErrors.inc({ source: 'replay' }, issues.count);
   result.elapsedMs = Date.now() - started;
   result.eventSpanMs = firstUs === null ? 0 : Math.round((lastUs - firstUs) / 1000);
+  result.decode = decoder?.stats() ?? null;
   result.eventStartMs = firstUs === null ? null : Math.floor(firstUs / 1000);
   progress();
   return result;
