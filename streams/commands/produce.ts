@@ -37,10 +37,26 @@ interface ProduceOpts {
   candumpTzOffset?: string;
   dbc: string[];
   signalIntervalMs: string;
+  spoolMaxBytes?: string;
+  drainTimeoutMs: string;
 }
 
 function bad(msg: string): never {
   throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, msg);
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+/** Smallest spool worth having: a few dozen CAN batches. */
+const MIN_SPOOL_BYTES = 64 * 1024;
+
+/** Bytes from `65536`, `512KiB`, `64MiB`, `2GiB` (binary units; KB/MB/GB read the same). */
+function parseByteSize(name: string, v: string, min: number): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(v.trim());
+  const unit = m ? BYTE_UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) bad(`${name} '${v}' is not a size: give bytes or a number with KiB, MiB or GiB (e.g. 64MiB)`);
+  const n = Math.floor(Number(m[1]) * unit);
+  if (n < min) bad(`${name} '${v}' is below the minimum of ${min / 1024} KiB (e.g. 64MiB)`);
+  return n;
 }
 
 function num(name: string, v: string, min: number, integer = false): number {
@@ -72,6 +88,7 @@ function summary(label: string, r: ReplayResult): string {
   ];
   if (r.eventStartMs !== null) lines.push(`  event time ${new Date(r.eventStartMs).toISOString()} → ${new Date(r.eventStartMs + r.eventSpanMs).toISOString()} (${(r.eventSpanMs / 1000).toFixed(1)} s)`);
   if (r.sink) lines.push(`  sent ${r.sink.sent}, spooled ${r.sink.spooled}, still spooled ${r.sink.spoolPending}, spool drops ${r.sink.spoolDropped} (${r.sink.mode})`);
+  if (r.sink && r.sink.spoolDropped > 0) lines.push(`  the spool was full: its ${r.sink.spoolDropped} oldest records were dropped (raise --spool-max-bytes to keep more)`);
   if (r.decode) {
     const d = r.decode;
     const top = (xs: [string, number][]): string => xs.slice(0, 8).map(([k, n]) => `${k} ×${n}`).join(', ') + (xs.length > 8 ? `, … (${xs.length} in all)` : '');
@@ -97,6 +114,8 @@ export function register(program: Command): void {
     .option('--vehicle-id <id>', 'vehicle id for a candump file or live interface (default: file name)')
     .option('--live <iface>', 'capture live from a SocketCAN interface (needs the optional socketcan package)')
     .option('--spool-dir <dir>', 'store-and-forward folder used while the broker is unreachable')
+    .option('--spool-max-bytes <size>', 'bound of the spool on disk (e.g. 512MiB; default 64MiB); when full the OLDEST records are dropped and counted, so the newest telemetry survives a long outage')
+    .option('--drain-timeout-ms <ms>', 'at the end, how long to wait for the spool to drain; what is left stays on disk for the next run', '30000')
     .option('--no-sample-logs', 'send every log line (no adaptive sampling)')
     .option('--brokers <list>', 'bootstrap brokers (default KAFKA_BROKERS or 127.0.0.1:19092)')
     .option('--registry-url <url>', 'schema registry (default SCHEMA_REGISTRY_URL or the local stack)')
@@ -127,6 +146,8 @@ async function run(inputs: string[], o: ProduceOpts): Promise<void> {
     batchMs: num('--batch-ms', o.batchMs, 1),
     ...(o.bandwidthBps ? { bandwidthBps: num('--bandwidth-bps', o.bandwidthBps, 1) } : {}),
     ...(o.spoolDir ? { spoolDir: o.spoolDir } : {}),
+    ...(o.spoolMaxBytes !== undefined ? { spoolMaxBytes: o.spoolDir ? parseByteSize('--spool-max-bytes', o.spoolMaxBytes, MIN_SPOOL_BYTES) : bad('--spool-max-bytes needs --spool-dir <dir> (the spool it bounds)') } : {}),
+    drainTimeoutMs: num('--drain-timeout-ms', o.drainTimeoutMs, 0, true),
     ...(o.brokers ? { brokers: o.brokers.split(',').map((b) => b.trim()) } : {}),
     ...(o.registryUrl ? { registryUrl: o.registryUrl } : {}),
     sampleLogs: o.sampleLogs,
