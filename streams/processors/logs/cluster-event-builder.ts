@@ -1,6 +1,6 @@
 /**
  * Assembles one log-cluster event from a closed window: the cluster's templates (most
- * frequent first, with the ids merged into each), TF-IDF keywords, recent example lines
+ * frequent first), TF-IDF keywords, recent example lines
  * with trace ids, per-vehicle counts, and the drift events of the same vehicles and time
  * or of the same traces. Pure; bounded output sizes so one event stays a small record.
  */
@@ -65,8 +65,6 @@ export function buildClusterEvent(input: ClusterEventInput): LogClusterEvent {
   const { partition, cluster: cl, type, count, baseline, ratio, window: b, ws, drift, mergedClusterIds } = input;
   const start = input.startMs;
   const end = input.endMs;
-  const aliasesOf = new Map<number, number[]>();
-  for (const [from, to] of ws.miner.aliasPairs()) aliasesOf.set(to, [...(aliasesOf.get(to) ?? []), from]);
   const templates = cl.templateIds
     .map((t) => ({ t, n: b?.templates.get(t) ?? 0 }))
     .sort((x, y) => y.n - x.n || x.t - y.t)
@@ -75,7 +73,8 @@ export function buildClusterEvent(input: ClusterEventInput): LogClusterEvent {
       templateId: `p${partition}-t${t}`,
       template: ws.miner.get(t)?.tokens.join(' ') ?? '',
       count: n,
-      mergedTemplateIds: (aliasesOf.get(t) ?? []).map((a) => `p${partition}-t${a}`),
+      // Per-partition template ids never merge (template-miner.ts); fleet events list the per-partition ids here.
+      mergedTemplateIds: [],
     }));
   const vehicles = [...(b?.vehicles ?? new Map<string, number>()).entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
   const examples = cl.templateIds

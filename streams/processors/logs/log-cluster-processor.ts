@@ -203,19 +203,10 @@ export function createLogClusterProcessor(config: Partial<LogClusterConfig> = {}
     const res = ws.miner.add(maskLine(s.text, cfg.masking), t);
     const id = res.templateId;
     let examples = ws.examples.get(id) ?? [];
-    if (res.mergedIds.length > 0 || res.evictedId !== undefined) {
-      for (const m of res.mergedIds) {
-        examples = [...examples, ...(ws.examples.get(m) ?? [])];
-        ws.examples.delete(m);
-        if (m !== id) updates.push({ key: StoreKeys.template(m), value: null });
-        c.templatesMerged++;
-      }
-      if (res.evictedId !== undefined) {
-        ws.examples.delete(res.evictedId);
-        updates.push({ key: StoreKeys.template(res.evictedId), value: null });
-        c.templateEvictions = ws.miner.evictions;
-      }
-      updates.push({ key: StoreKeys.aliases, value: { kind: 'aliases', pairs: ws.miner.aliasPairs() } });
+    if (res.evictedId !== undefined) {
+      ws.examples.delete(res.evictedId);
+      updates.push({ key: StoreKeys.template(res.evictedId), value: null });
+      c.templateEvictions = ws.miner.evictions;
     }
     const start = Math.floor(t / cfg.windowMs) * cfg.windowMs;
     // Examples refresh at most once per template and window (plus the first line with a trace id): enough to
@@ -231,7 +222,7 @@ export function createLogClusterProcessor(config: Partial<LogClusterConfig> = {}
       examples = [...examples, example].sort((a, b) => a.timestampMs - b.timestampMs).slice(-cfg.examplesPerTemplate);
       ws.examples.set(id, examples);
     }
-    if (wantExample || res.change !== 'none' || res.mergedIds.length > 0) {
+    if (wantExample || res.change !== 'none') {
       updates.push({ key: StoreKeys.template(id), value: { kind: 'template', record: ws.miner.get(id)!, examples } });
     }
 
@@ -293,7 +284,7 @@ export function createLogClusterProcessor(config: Partial<LogClusterConfig> = {}
       if (record !== undefined) updates.push({ key: StoreKeys.template(id), value: { kind: 'template', record, examples: ws.examples.get(id) ?? [] } });
     }
 
-    // Sliding TF-IDF: drop merged/evicted templates, (re)observe this window's templates with their current text.
+    // Sliding TF-IDF: drop evicted templates, (re)observe this window's templates with their current text.
     for (const id of ws.tfidf.documentIds()) if (ws.miner.get(id) === undefined) ws.tfidf.forget(id);
     for (const id of [...perTemplate.keys()].sort((a, b) => a - b)) ws.tfidf.observe(id, ws.miner.get(id)!.tokens);
     const docIds = ws.tfidf.documentIds();

@@ -5,7 +5,7 @@
  * whenever the store's sequence number is not the one the working set last wrote, so a
  * restart or an aborted transaction can never leave the two disagreeing.
  *
- * Keys: `meta` (sequence, id counters, line counters), `aliases`, `tfidf`, `emb` (the adopted encoder weights),
+ * Keys: `meta` (sequence, id counters, line counters), `tfidf`, `emb` (the adopted encoder weights),
  * `tpl:<id>` (one template + recent examples), `cl:<seq>` (one cluster),
  * `win:<startMs>:<templateId>:<vehicleId>` (count of a template from a vehicle in an open window),
  * `drift:<vehicleId|*>` (recent drift summaries for correlation).
@@ -25,7 +25,6 @@ export interface LogCounters {
   binaryLines: number;
   replacementChars: number;
   templateEvictions: number;
-  templatesMerged: number;
   /** Window counts whose template was evicted before the window closed and belonged to no cluster. */
   unattributedLines: number;
   driftRecords: number;
@@ -39,7 +38,7 @@ export interface LogCounters {
 /** A zeroed counter set. */
 export function zeroCounters(): LogCounters {
   return {
-    lines: 0, emptyLines: 0, truncatedLines: 0, binaryLines: 0, replacementChars: 0, templateEvictions: 0, templatesMerged: 0,
+    lines: 0, emptyLines: 0, truncatedLines: 0, binaryLines: 0, replacementChars: 0, templateEvictions: 0,
     unattributedLines: 0, driftRecords: 0, driftRejected: 0, embeddingModelsRejected: 0, windowsClosed: 0, eventsEmitted: 0,
   };
 }
@@ -70,12 +69,6 @@ export interface TemplateValue {
   readonly kind: 'template';
   readonly record: TemplateRecord;
   readonly examples: readonly ExampleLine[];
-}
-
-/** `aliases`: merged template id → id it now lives in. */
-export interface AliasesValue {
-  readonly kind: 'aliases';
-  readonly pairs: readonly (readonly [number, number])[];
 }
 
 /** `tfidf`: the sliding document window. */
@@ -117,12 +110,11 @@ export interface EmbeddingValue {
 }
 
 /** Every value the store holds. */
-export type LogStoreValue = MetaValue | TemplateValue | AliasesValue | TfidfValue | ClusterValue | WindowCountValue | DriftValue | EmbeddingValue;
+export type LogStoreValue = MetaValue | TemplateValue | TfidfValue | ClusterValue | WindowCountValue | DriftValue | EmbeddingValue;
 
 /** Store keys. */
 export const StoreKeys = {
   meta: 'meta',
-  aliases: 'aliases',
   tfidf: 'tfidf',
   embedding: 'emb',
   template: (id: number) => `tpl:${id}`,
@@ -155,14 +147,12 @@ export function rebuildWorkingSet(
   tfidfOptions: Partial<SlidingTfidfOptions>,
 ): WorkingSet {
   let meta: MetaValue | undefined;
-  let aliases: AliasesValue | undefined;
   let tfidf: TfidfSnapshot | undefined;
   const templates: TemplateValue[] = [];
   const clusters = new Map<string, ClusterValue>();
   for (const [, v] of store.entries()) {
     switch (v.kind) {
       case 'meta': meta = v; break;
-      case 'aliases': aliases = v; break;
       case 'tfidf': tfidf = v.snapshot; break;
       case 'template': templates.push(v); break;
       case 'cluster': clusters.set(v.id, v); break;
@@ -173,7 +163,7 @@ export function rebuildWorkingSet(
   templates.sort((a, b) => a.record.lastSeenMs - b.record.lastSeenMs || a.record.id - b.record.id);
   const counters = { ...zeroCounters(), ...(meta?.counters ?? {}) };
   const miner = TemplateMiner.restore(
-    { nextId: meta?.nextTemplateId ?? 1, evictions: counters.templateEvictions, templates: templates.map((t) => t.record), aliases: aliases?.pairs ?? [] },
+    { nextId: meta?.nextTemplateId ?? 1, evictions: counters.templateEvictions, templates: templates.map((t) => t.record) },
     minerOptions,
   );
   return {

@@ -5,11 +5,13 @@
  * absorbs the line (differing positions become `<*>`). The walk and the leaf scan are
  * bounded, so assigning a line costs near-constant time however many templates exist.
  *
- * Template ids are stable: a template keeps its id while it generalises, and when two
- * templates become identical the younger is merged into the older and recorded as an
- * alias, so an id handed out earlier still resolves to the template that now holds its
- * lines. Memory is bounded: past `maxTemplates` the least-recently-used template is
- * evicted and counted.
+ * Template ids are stable: a template keeps its id while it generalises, and templates
+ * never converge, so no id is ever merged into another. A line that would turn template A
+ * into a copy of a sibling B matches B at least as well (B already has the wildcards A would
+ * gain) and has more wildcards, so `bestMatch` gives it to B and A stays as it is. (A merge
+ * pass with aliases used to sit here; it never fired on Loghub-2k under five configurations
+ * nor on 200k random lines, and was removed.) Memory is bounded: past `maxTemplates` the
+ * least-recently-used template is evicted and counted.
  */
 import { WILDCARD, isVariableToken } from './masking.ts';
 
@@ -50,8 +52,6 @@ export interface AddResult {
   readonly templateId: number;
   /** 'created' = new template, 'updated' = template text generalised, 'none' = matched unchanged. */
   readonly change: 'created' | 'updated' | 'none';
-  /** Templates merged into `templateId` by this line (now aliases of it). */
-  readonly mergedIds: readonly number[];
   /** Template evicted to make room (LRU), if any. */
   readonly evictedId?: number;
 }
@@ -61,7 +61,6 @@ export interface MinerSnapshot {
   readonly nextId: number;
   readonly evictions: number;
   readonly templates: readonly TemplateRecord[];
-  readonly aliases: readonly (readonly [number, number])[];
 }
 
 interface Node {
@@ -83,13 +82,12 @@ function newNode(): Node {
   return { children: new Map(), templateIds: [] };
 }
 
-/** Drain-style miner with stable ids, alias mapping and an LRU cap. */
+/** Drain-style miner with stable ids and an LRU cap. */
 export class TemplateMiner {
   readonly options: TemplateMinerOptions;
   private readonly root = new Map<number, Node>();
   // Map iteration order is insertion order; re-inserting on every hit makes it an O(1) LRU.
   private readonly live = new Map<number, LiveTemplate>();
-  private readonly aliases = new Map<number, number>();
   private nextId = 1;
   private evictionCount = 0;
 
@@ -119,7 +117,7 @@ export class TemplateMiner {
       leaf.templateIds.push(id);
       this.live.set(id, t);
       const evictedId = this.live.size > this.options.maxTemplates ? this.evictOldest() : undefined;
-      return evictedId === undefined ? { templateId: id, change: 'created', mergedIds: [] } : { templateId: id, change: 'created', mergedIds: [], evictedId };
+      return evictedId === undefined ? { templateId: id, change: 'created' } : { templateId: id, change: 'created', evictedId };
     }
     this.touch(match, eventTimeMs);
     let changed = false;
@@ -129,8 +127,7 @@ export class TemplateMiner {
         changed = true;
       }
     }
-    const mergedIds = changed ? this.mergeDuplicates(match) : [];
-    return { templateId: this.resolve(match.id) ?? match.id, change: changed ? 'updated' : 'none', mergedIds };
+    return { templateId: match.id, change: changed ? 'updated' : 'none' };
   }
 
   /** Finds the template `tokens` would join, without changing anything. */
@@ -139,16 +136,9 @@ export class TemplateMiner {
     return leaf === undefined ? undefined : this.bestMatch(leaf, tokens)?.id;
   }
 
-  /** The live id an id (possibly merged away) now stands for, or undefined once evicted. */
+  /** The id itself while the template is live, undefined once evicted. */
   resolve(id: number): number | undefined {
-    let cur = id;
-    for (let hops = 0; hops < 64; hops++) {
-      if (this.live.has(cur)) return cur;
-      const next = this.aliases.get(cur);
-      if (next === undefined) return undefined;
-      cur = next;
-    }
-    return undefined;
+    return this.live.has(id) ? id : undefined;
   }
 
   /** A live template by id. */
@@ -162,11 +152,6 @@ export class TemplateMiner {
     return [...this.live.values()].map(toRecord);
   }
 
-  /** Alias pairs [mergedId, intoId]. */
-  aliasPairs(): [number, number][] {
-    return [...this.aliases.entries()];
-  }
-
   /** The id the next new template will get. */
   snapshotNextId(): number {
     return this.nextId;
@@ -174,7 +159,7 @@ export class TemplateMiner {
 
   /** Full state for a store or a restart. */
   snapshot(): MinerSnapshot {
-    return { nextId: this.nextId, evictions: this.evictionCount, templates: this.templates(), aliases: this.aliasPairs() };
+    return { nextId: this.nextId, evictions: this.evictionCount, templates: this.templates() };
   }
 
   /** Rebuilds a miner whose behaviour is identical to the one that took `snap`. */
@@ -183,7 +168,6 @@ export class TemplateMiner {
     m.nextId = snap.nextId;
     m.evictionCount = snap.evictions;
     for (const r of snap.templates) m.insertRecord(r);
-    for (const [from, to] of snap.aliases) m.aliases.set(from, to);
     return m;
   }
 
@@ -195,11 +179,6 @@ export class TemplateMiner {
     leaf.templateIds.push(r.id);
     this.live.set(r.id, { id: r.id, tokens: [...r.tokens], count: r.count, createdMs: r.createdMs, lastSeenMs: r.lastSeenMs, path: [...r.path], leaf });
     if (r.id >= this.nextId) this.nextId = r.id + 1;
-  }
-
-  /** Records an alias learned from the store. */
-  insertAlias(from: number, to: number): void {
-    this.aliases.set(from, to);
   }
 
   private touch(t: LiveTemplate, eventTimeMs: number): void {
@@ -287,27 +266,6 @@ export class TemplateMiner {
     return best !== undefined && bestSim >= this.options.similarityThreshold ? best : undefined;
   }
 
-  // After `t` generalised it may now equal a sibling; keep the older id and alias the younger.
-  private mergeDuplicates(t: LiveTemplate): number[] {
-    const key = t.tokens.join(' ');
-    const merged: number[] = [];
-    for (const id of [...t.leaf.templateIds]) {
-      if (id === t.id) continue;
-      const other = this.live.get(id);
-      if (other === undefined || other.tokens.join(' ') !== key) continue;
-      const [keep, drop] = other.id < t.id ? [other, t] : [t, other];
-      keep.count += drop.count;
-      keep.lastSeenMs = Math.max(keep.lastSeenMs, drop.lastSeenMs);
-      keep.createdMs = Math.min(keep.createdMs, drop.createdMs);
-      this.removeLive(drop);
-      this.aliases.set(drop.id, keep.id);
-      if (this.aliases.size > this.options.maxTemplates) this.aliases.delete(this.aliases.keys().next().value as number);
-      merged.push(drop.id);
-      if (drop === t) return merged;
-    }
-    return merged;
-  }
-
   private removeLive(t: LiveTemplate): void {
     const i = t.leaf.templateIds.indexOf(t.id);
     if (i >= 0) t.leaf.templateIds.splice(i, 1);
@@ -319,8 +277,6 @@ export class TemplateMiner {
     if (oldest === undefined) return undefined;
     this.removeLive(oldest);
     this.evictionCount++;
-    // Aliases pointing at the evicted template would resolve to nothing; drop them so the alias map stays bounded too.
-    for (const [from, to] of this.aliases) if (to === oldest.id) this.aliases.delete(from);
     return oldest.id;
   }
 }

@@ -57,3 +57,22 @@ test('a line made mostly of masked variables joins the template of its like inst
   assert.equal(new Set(ids).size, 1, `one template for the four lines, got ${ids}`);
   assert.notEqual(add(m, 'ecu7 a1b2 c3d4 down').templateId, ids[0], 'the constant still tells events apart');
 });
+
+test('templates never converge: no two live templates are equal and every line still matches the template of the id it got', () => {
+  // A small vocabulary with masked variables is the input most likely to make two templates meet.
+  let seed = 1;
+  const rnd = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  const vocab = ['open', 'close', 'door', 'ecu', '<*>', 'ok'];
+  const m = new TemplateMiner({ maxChildren: 4 });
+  const given: { tokens: string[]; id: number }[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    const tokens = Array.from({ length: 3 + Math.floor(rnd() * 3) }, () => vocab[Math.floor(rnd() * vocab.length)]!);
+    given.push({ tokens, id: m.add(tokens, i).templateId });
+  }
+  const texts = m.templates().map((t) => t.tokens.join(' '));
+  assert.equal(new Set(texts).size, texts.length, 'no two live templates are identical');
+  for (const { tokens, id } of given) {
+    const t = m.get(id)!.tokens;
+    assert.ok(t.every((x, i) => x === '<*>' || x === tokens[i]), `${tokens.join(' ')} still fits its template ${t.join(' ')}`);
+  }
+});
