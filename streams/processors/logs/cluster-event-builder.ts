@@ -4,7 +4,7 @@
  * with trace ids, per-vehicle counts, and the drift events of the same vehicles and time
  * or of the same traces. Pure; bounded output sizes so one event stays a small record.
  */
-import type { DriftSummary } from './drift-adapter.ts';
+import { isDrifting, type DriftSummary } from './drift-adapter.ts';
 import type { CorrelatedDriftOut, LogClusterEvent } from './log-cluster-event.ts';
 import type { ClusterValue, WorkingSet } from './log-store.ts';
 
@@ -90,6 +90,8 @@ export function buildClusterEvent(input: ClusterEventInput): LogClusterEvent {
   const seen = new Set<string>();
   for (const d of drift) {
     for (const x of d.items) {
+      // A recovered or re-baselined series is the opposite of evidence that this cluster goes with a drift.
+      if (!isDrifting(x)) continue;
       const byVehicle = x.vehicleId !== null && vehicleSet.has(x.vehicleId) && x.windowEndMs >= lo && x.windowStartMs <= hi;
       const byTrace = x.traceIds.some((t) => traceSet.has(t));
       if (!byVehicle && !byTrace) continue;

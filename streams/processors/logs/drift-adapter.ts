@@ -18,6 +18,16 @@ export interface DriftSummary {
   readonly windowStartMs: number;
   readonly windowEndMs: number;
   readonly traceIds: readonly string[];
+  /** ONSET | ONGOING | RECOVERED | REBASELINED (schemas/drift-event.avsc); null when the record does not say. */
+  readonly phase: string | null;
+}
+
+/** Phases in which the series is still off its baseline; RECOVERED and REBASELINED events say it no longer is. */
+const DRIFTING_PHASES = new Set(['ONSET', 'ONGOING']);
+
+/** True when the summary describes a series that is drifting (records without a phase are taken as drifting). */
+export function isDrifting(d: Pick<DriftSummary, 'phase'>): boolean {
+  return d.phase === null || DRIFTING_PHASES.has(d.phase);
 }
 
 /** Why a correlated drift was attached to a cluster event. */
@@ -69,5 +79,6 @@ export function toDriftSummary(value: unknown, key?: string): DriftSummary | und
     windowStartMs: start,
     windowEndMs: end,
     traceIds,
+    phase: str(v['phase']) ?? null,
   };
 }

@@ -14,7 +14,7 @@ export interface ClusterTemplateOut {
 }
 
 /** A correlated drift event inside a cluster event. */
-export type CorrelatedDriftOut = Omit<DriftSummary, 'traceIds'> & { readonly matchedBy: CorrelationReason };
+export type CorrelatedDriftOut = Omit<DriftSummary, 'traceIds' | 'phase'> & { readonly matchedBy: CorrelationReason };
 
 /** fmeaflow.log-clusters.v1 value. */
 export interface LogClusterEvent {

@@ -208,6 +208,19 @@ test("drift from the global table (schemas/drift-event.avsc shape, key seriesId,
   assert.deepEqual(e.correlatedDrift.map((d) => [d.seriesId, d.vehicleId, d.matchedBy, d.detector]), [['can.bus_errors@VIN-1', 'VIN-1', 'VEHICLE', 'Z_RULE']]);
 });
 
+test('only drifting events (ONSET, ONGOING) are correlated; RECOVERED and REBASELINED ones of the same vehicle and window are not', () => {
+  const t = new LogTask(createLogClusterProcessor({ ...config, driftSource: 'global' }));
+  const example = JSON.parse(readFileSync(new URL('../../../schemas/examples/drift-event.json', import.meta.url), 'utf8'));
+  const base = { ...example, name: 'can.bus_errors', scope: 'VIN-1', zScore: 6.2, windowStartMs: T0, windowEndMs: T0 + MIN };
+  const phases = ['ONSET', 'ONGOING', 'RECOVERED', 'REBASELINED'];
+  for (const phase of phases) t.globals.apply(Topics.drift, `s-${phase}@VIN-1`, { ...base, seriesId: `s-${phase}@VIN-1`, phase });
+  window(t, 0, { to: 6 });
+  window(t, 1, { hb: 5 });
+  const e = t.events.find((x) => x.eventType === 'NEW' && x.templates[0]!.template.includes('<CANID>'));
+  assert.ok(e);
+  assert.deepEqual(e.correlatedDrift.map((d) => d.seriesId).sort(), ['s-ONGOING@VIN-1', 's-ONSET@VIN-1']);
+});
+
 test('a processor instance whose memory ran ahead of a rolled-back store rebuilds from the store (no stale cache)', () => {
   const shared = createLogClusterProcessor(config);
   const a = new LogTask(shared);
