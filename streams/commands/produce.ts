@@ -15,6 +15,7 @@ import { FrameQueue } from '../../vehicle-producer/sources/frame-queue.ts';
 import { progressLine } from '../../vehicle-producer/progress-line.ts';
 import { producerRegistry } from '../../vehicle-producer/producer-metrics.ts';
 import { startMetricsServer } from '../runtime/observability/metrics-server.ts';
+import { startTracing } from '../runtime/observability/tracing.ts';
 import { candumpTimeOptions } from '../../vehicle-producer/sources/candump-time-flags.ts';
 import { loadDbcFiles } from '../../vehicle-producer/dbc/signal-decoder.ts';
 
@@ -39,6 +40,7 @@ interface ProduceOpts {
   signalIntervalMs: string;
   spoolMaxBytes?: string;
   drainTimeoutMs: string;
+  tracing?: boolean;
 }
 
 function bad(msg: string): never {
@@ -121,6 +123,7 @@ export function register(program: Command): void {
     .option('--registry-url <url>', 'schema registry (default SCHEMA_REGISTRY_URL or the local stack)')
     .option('--dry-run', 'parse, batch and encode but do not send', false)
     .option('--metrics-port <port>', 'serve the producer\'s Prometheus metrics on this port while running')
+    .option('--tracing', 'start the OpenTelemetry SDK even without OTEL_EXPORTER_OTLP_ENDPOINT: one span per produce batch, its traceparent on every record')
     .option('--dbc <file[,file]>', 'decode CAN frames with these DBC files (repeatable): known ids are published as can_signal metrics, unknown ids counted and passed through undecoded', (v: string, acc: string[]) => [...acc, ...v.split(',').map((x) => x.trim()).filter(Boolean)], [] as string[])
     .option('--signal-interval-ms <ms>', 'with --dbc: event time between two published points of one signal', '1000')
     .option('--candump-timestamps <style>', 'candump files: absolute (-L, -ta, -tA; the default, epoch stamps as they are), zero (-tz, time since the first frame) or delta (-td, time since the previous frame)')
@@ -128,10 +131,12 @@ export function register(program: Command): void {
     .option('--candump-tz-offset <±HH:MM>', 'candump files: the UTC offset candump -tA printed its local dates in (e.g. +01:00); default Z (UTC)')
     .action(async (inputs: string[], o: ProduceOpts) => {
       const metrics = o.metricsPort ? await startMetricsServer(producerRegistry, num('--metrics-port', o.metricsPort, 0, true)) : null;
+      const stopTracing = await startTracing('fmeaflow-vehicle-producer', o.tracing ?? false);
       try {
         await run(inputs, o);
       } finally {
         await metrics?.close();
+        await stopTracing?.();
       }
     });
 }

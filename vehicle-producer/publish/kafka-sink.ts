@@ -13,12 +13,19 @@
  * answers a duplicate with the original offsets instead of appending it twice. Only when
  * that producer cannot be used any more is a new one created; the re-sent batch may then
  * be a duplicate and is counted in `possibleDuplicates`, never hidden.
+ *
+ * Tracing: each flushed batch is one PRODUCER span, and every record of it carries that
+ * span's W3C `traceparent` header (kept through the spool), so the engine's batch span
+ * continues the trace. With the OpenTelemetry API a no-op (no SDK started) there are no
+ * spans and no headers.
  */
 import kafkajs from 'kafkajs';
 import type { Producer } from 'kafkajs';
 import { DiskSpool, type SpooledRecord } from '../spool/disk-spool.ts';
 import { producerMetrics } from '../producer-metrics.ts';
 import { ErrorCodes, FmeaflowError } from '../../streams/errors.ts';
+import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { spanTraceparent } from '../../streams/runtime/observability/tracing.ts';
 
 const { Kafka, CompressionTypes, Partitioners, logLevel } = kafkajs;
 
@@ -69,6 +76,17 @@ function unreachable(brokers: readonly string[], cause: unknown): FmeaflowError 
 function produceFailed(brokers: readonly string[], topics: readonly string[], cause: unknown): FmeaflowError {
   const e = cause as { message?: string; retriable?: boolean; type?: string } | undefined;
   return new FmeaflowError(ErrorCodes.PRODUCE_FAILED, `sending to ${topics.join(', ')} on ${brokers.join(',')} failed: ${e?.message ?? String(cause)}${e?.type ? ` [${e.type}]` : ''}`, { retriable: e?.retriable ?? true, cause, details: { brokers: [...brokers], topics: [...topics], ...(e?.type ? { kafkaError: e.type } : {}) } });
+}
+
+const tracer = trace.getTracer('fmeaflow-vehicle-producer');
+
+/** The span of one produce batch, named and attributed after the OTel messaging conventions. */
+function batchSpan(name: string, records: readonly SpooledRecord[]): Span {
+  const topics = [...new Set(records.map((r) => r.topic))];
+  return tracer.startSpan(`${name} ${topics.length === 1 ? topics[0] : `${topics.length} topics`}`, {
+    kind: SpanKind.PRODUCER,
+    attributes: { 'messaging.system': 'kafka', 'messaging.operation.type': 'send', 'messaging.batch.message_count': records.length, ...(topics.length === 1 ? { 'messaging.destination.name': topics[0]! } : { 'fmeaflow.topics': topics.join(',') }) },
+  });
 }
 
 /** Buffered, spool-backed Kafka writer. */
@@ -194,9 +212,15 @@ export class KafkaSink {
     // The pending batch goes exactly as first sent, so its sequence numbers match what the broker may hold.
     const batch = spool.peek(this.unacked > 0 ? this.unacked : this.maxBatch);
     if (batch.length === 0) return true;
+    // Spooled records keep the traceparent of the batch they were produced in; this span only times the forward.
+    const span = batchSpan('forward spooled', batch);
     try {
       await this.produce(batch);
+      span.end();
     } catch (err) {
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      span.end();
       await this.failed(err, batch.length);
       return false;
     }
@@ -240,11 +264,11 @@ export class KafkaSink {
   }
 
   private async produce(records: readonly SpooledRecord[]): Promise<void> {
-    const byTopic = new Map<string, { key: string; value: Buffer }[]>();
+    const byTopic = new Map<string, { key: string; value: Buffer; headers?: Record<string, string> }[]>();
     for (const r of records) {
       let l = byTopic.get(r.topic);
       if (!l) byTopic.set(r.topic, (l = []));
-      l.push({ key: r.key, value: r.value });
+      l.push(r.traceparent ? { key: r.key, value: r.value, headers: { traceparent: r.traceparent } } : { key: r.key, value: r.value });
     }
     await this.producer!.sendBatch({ acks: -1, compression: CompressionTypes.GZIP, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
     this.sent += records.length;
@@ -277,25 +301,33 @@ export class KafkaSink {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
+    const span = batchSpan('produce', batch);
+    const tp = spanTraceparent(span);
+    if (tp) for (const r of batch) r.traceparent = tp;
     const drain = await this.exclusive(async () => {
       if (this.mode !== 'live' || !this.producer || (this.spool && this.spool.size > 0)) {
+        span.setAttribute('fmeaflow.spooled', true);
         this.toSpool(batch);
         return this.mode === 'live';
       }
       try {
         await this.produce(batch);
+        span.setAttribute('fmeaflow.spooled', false);
         return false;
       } catch (err) {
+        span.recordException(err as Error);
         if (!this.spool) {
           this.lastError = err;
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
           throw produceFailed(this.brokers, [...new Set(batch.map((r) => r.topic))], err);
         }
         // The spool is empty here, so the failed batch becomes its head and is re-sent as is.
+        span.setAttribute('fmeaflow.spooled', true);
         this.toSpool(batch);
         await this.failed(err, batch.length);
         return false;
       }
-    });
+    }).finally(() => span.end());
     if (drain) await this.drainSpool().catch(() => undefined);
   }
 

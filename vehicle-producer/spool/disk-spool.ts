@@ -12,7 +12,9 @@
  * acknowledgement, so a restart knows their re-send may duplicate them.
  *
  * Segment record format: u32 record length, u16 topic length, topic, u16 key length,
- * key, value bytes (the rest). All integers big-endian.
+ * key, value bytes (the rest). All integers big-endian. A record carrying a W3C
+ * traceparent sets bit 15 of the topic length (topic names are at most 249 bytes, so
+ * older segments never have it) and has u8 traceparent length + traceparent after the key.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +24,11 @@ export interface SpooledRecord {
   topic: string;
   key: string;
   value: Buffer;
+  /** W3C trace context of the produce batch the record was first part of, sent as the `traceparent` header. */
+  traceparent?: string;
 }
+
+const HAS_TRACEPARENT = 0x8000;
 
 /** Spool limits. */
 export interface DiskSpoolOptions {
@@ -38,13 +44,18 @@ interface Segment { seq: number; path: string; bytes: number; records: number }
 function encode(r: SpooledRecord): Buffer {
   const topic = Buffer.from(r.topic);
   const key = Buffer.from(r.key);
-  const len = 2 + topic.length + 2 + key.length + r.value.length;
+  const tp = r.traceparent ? Buffer.from(r.traceparent, 'latin1') : null;
+  const len = 2 + topic.length + 2 + key.length + (tp ? 1 + tp.length : 0) + r.value.length;
   const b = Buffer.allocUnsafe(4 + len);
   let o = b.writeUInt32BE(len, 0);
-  o = b.writeUInt16BE(topic.length, o);
+  o = b.writeUInt16BE(topic.length | (tp ? HAS_TRACEPARENT : 0), o);
   o += topic.copy(b, o);
   o = b.writeUInt16BE(key.length, o);
   o += key.copy(b, o);
+  if (tp) {
+    o = b.writeUInt8(tp.length, o);
+    o += tp.copy(b, o);
+  }
   r.value.copy(b, o);
   return b;
 }
@@ -56,11 +67,17 @@ function decodeAll(buf: Buffer): SpooledRecord[] {
     const len = buf.readUInt32BE(o);
     if (o + 4 + len > buf.length) break; // torn tail write after a crash: ignore the partial record
     let p = o + 4;
-    const tl = buf.readUInt16BE(p); p += 2;
+    const tlRaw = buf.readUInt16BE(p); p += 2;
+    const tl = tlRaw & ~HAS_TRACEPARENT;
     const topic = buf.toString('utf8', p, p + tl); p += tl;
     const kl = buf.readUInt16BE(p); p += 2;
     const key = buf.toString('utf8', p, p + kl); p += kl;
-    out.push({ topic, key, value: Buffer.from(buf.subarray(p, o + 4 + len)) });
+    let traceparent: string | undefined;
+    if (tlRaw & HAS_TRACEPARENT) {
+      const n = buf.readUInt8(p); p += 1;
+      traceparent = buf.toString('latin1', p, p + n); p += n;
+    }
+    out.push({ topic, key, value: Buffer.from(buf.subarray(p, o + 4 + len)), ...(traceparent ? { traceparent } : {}) });
     o += 4 + len;
   }
   return out;

@@ -129,3 +129,18 @@ test('a head batch marked as sent-but-unacknowledged stays marked across a reope
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a record\'s traceparent survives the spool and a restart; records without one (older segments) read as before', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fmeaflow-spool-tp-'));
+  try {
+    const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const s = new DiskSpool({ dir });
+    s.append([{ topic: 't1', key: 'k1', value: Buffer.from('a'), traceparent: tp }, { topic: 't2', key: 'k2', value: Buffer.from('bb') }]);
+    s.close();
+    const again = new DiskSpool({ dir });
+    assert.deepEqual(again.peek(10), [{ topic: 't1', key: 'k1', value: Buffer.from('a'), traceparent: tp }, { topic: 't2', key: 'k2', value: Buffer.from('bb') }]);
+    again.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
