@@ -44,6 +44,12 @@ export interface LogClusterConfig {
   readonly maxLineChars: number;
   readonly exampleChars: number;
   readonly examplesPerTemplate: number;
+  /**
+   * Most (template, vehicle) count rows one open window holds. Templates are capped by the miner, but a flood's
+   * evicted templates leave their rows behind until the window closes; beyond this, lines are counted as
+   * windowRowOverflowLines instead of getting a row.
+   */
+  readonly maxWindowRows: number;
   readonly miner: Partial<TemplateMinerOptions>;
   readonly masking: MaskingOptions;
   readonly tfidf: Partial<SlidingTfidfOptions>;
@@ -79,6 +85,7 @@ export const DEFAULT_LOG_CLUSTER_CONFIG: LogClusterConfig = {
   maxLineChars: 4096,
   exampleChars: 512,
   examplesPerTemplate: 3,
+  maxWindowRows: 50_000,
   miner: DEFAULT_MINER_OPTIONS,
   masking: DEFAULT_MASKING,
   tfidf: DEFAULT_TFIDF_OPTIONS,
@@ -228,8 +235,14 @@ export function createLogClusterProcessor(config: Partial<LogClusterConfig> = {}
 
     const wkey = StoreKeys.window(start, id, line.vehicleId);
     const prev = store.get(wkey);
-    const before = prev?.kind === 'window' ? prev.count : 0;
-    updates.push({ key: wkey, value: { kind: 'window', startMs: start, templateId: id, vehicleId: line.vehicleId, count: before + 1 / line.samplingRate } });
+    const rows = ws.windowRows.get(start) ?? 0;
+    if (prev === undefined && rows >= cfg.maxWindowRows) {
+      c.windowRowOverflowLines += 1 / line.samplingRate;
+    } else {
+      if (prev === undefined) ws.windowRows.set(start, rows + 1);
+      const before = prev?.kind === 'window' ? prev.count : 0;
+      updates.push({ key: wkey, value: { kind: 'window', startMs: start, templateId: id, vehicleId: line.vehicleId, count: before + 1 / line.samplingRate } });
+    }
     commitMeta(ws, updates, `${record.topic}@${record.offset}`);
     // One timer request per window and working set; after a rebuild the set is empty and the (idempotent) request repeats.
     if (ws.timersRequested.has(start)) return { updates };
@@ -265,6 +278,7 @@ export function createLogClusterProcessor(config: Partial<LogClusterConfig> = {}
 
     const perTemplate = new Map<number, Map<string, number>>();
     const orphanCounts: { clusterId: string; vehicleId: string; count: number }[] = [];
+    ws.windowRows.delete(start);
     for (const row of windowRows) {
       updates.push({ key: StoreKeys.window(start, row.templateId, row.vehicleId), value: null });
       const live = ws.miner.resolve(row.templateId);

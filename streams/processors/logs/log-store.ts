@@ -27,6 +27,8 @@ export interface LogCounters {
   templateEvictions: number;
   /** Window counts whose template was evicted before the window closed and belonged to no cluster. */
   unattributedLines: number;
+  /** Lines not counted in their window because it already held `maxWindowRows` (template, vehicle) rows (a flood). */
+  windowRowOverflowLines: number;
   driftRecords: number;
   driftRejected: number;
   /** Offered encoder models whose weights did not decode (not adopted). */
@@ -39,7 +41,7 @@ export interface LogCounters {
 export function zeroCounters(): LogCounters {
   return {
     lines: 0, emptyLines: 0, truncatedLines: 0, binaryLines: 0, replacementChars: 0, templateEvictions: 0,
-    unattributedLines: 0, driftRecords: 0, driftRejected: 0, embeddingModelsRejected: 0, windowsClosed: 0, eventsEmitted: 0,
+    unattributedLines: 0, windowRowOverflowLines: 0, driftRecords: 0, driftRejected: 0, embeddingModelsRejected: 0, windowsClosed: 0, eventsEmitted: 0,
   };
 }
 
@@ -138,6 +140,8 @@ export interface WorkingSet {
   clusteredFingerprint: string | undefined;
   /** Window starts whose close timer this working set already requested (memory only). */
   timersRequested: Set<number>;
+  /** `win:` rows per open window start (derived from the store: what bounds a flood's rows). */
+  windowRows: Map<number, number>;
 }
 
 /** Rebuilds the working set from the store (start-up, restart, or after a rolled-back write). */
@@ -150,8 +154,10 @@ export function rebuildWorkingSet(
   let tfidf: TfidfSnapshot | undefined;
   const templates: TemplateValue[] = [];
   const clusters = new Map<string, ClusterValue>();
+  const windowRows = new Map<number, number>();
   for (const [, v] of store.entries()) {
     switch (v.kind) {
+      case 'window': windowRows.set(v.startMs, (windowRows.get(v.startMs) ?? 0) + 1); break;
       case 'meta': meta = v; break;
       case 'tfidf': tfidf = v.snapshot; break;
       case 'template': templates.push(v); break;
@@ -177,6 +183,7 @@ export function rebuildWorkingSet(
     clusters: new Map([...clusters.entries()].sort((a, b) => a[1].seq - b[1].seq)),
     clusteredFingerprint: undefined,
     timersRequested: new Set(),
+    windowRows,
   };
 }
 

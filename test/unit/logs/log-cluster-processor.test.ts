@@ -171,6 +171,27 @@ test('a flood of unique lines stays bounded: templates capped, evictions and una
   assert.equal(hb[0]!.count, 150);
 });
 
+test('a flood bounds the rows of an open window too: lines beyond maxWindowRows are counted, not stored, and steady templates keep counting', () => {
+  const t = new LogTask(createLogClusterProcessor({ ...config, miner: { maxTemplates: 100 }, maxWindowRows: 300 }));
+  let maxRows = 0;
+  for (let i = 0; i < 2000; i++) {
+    // One window (40 s): unique lines from many vehicles; each founds a template and leaves a row behind when evicted.
+    t.log({ vehicleId: `V${i % 50}`, body: `${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + ((i / 26) % 26 | 0))} flood ${'x '.repeat(i % 7)}end`, timestampMs: T0 + i * 20 });
+    if (i % 20 === 0) t.log({ vehicleId: 'V0', body: 'heartbeat ok', timestampMs: T0 + i * 20 });
+    maxRows = Math.max(maxRows, [...t.task.data.keys()].filter((k) => k.startsWith('win:')).length);
+  }
+  assert.equal(maxRows, 300, 'the open window never holds more rows than the bound');
+  const rowLines = [...t.task.data.values()].reduce((n, v) => n + ((v as LogStoreValue).kind === 'window' ? (v as { count: number }).count : 0), 0);
+  window(t, 1, { hb: 1 });
+  window(t, 2, { hb: 1 }); // closes window 1
+  const store = { get: (k: string) => t.task.data.get(k) as LogStoreValue | undefined, entries: () => t.task.data.entries() as Iterable<[string, LogStoreValue]>, size: t.task.data.size };
+  const c = readLogCounters(store);
+  assert.equal(rowLines + c.windowRowOverflowLines, 2100, 'every line is in a row or in the overflow counter');
+  assert.ok(c.windowRowOverflowLines > 1000);
+  const hb = t.events.find((e) => e.templates.some((x) => x.template === 'heartbeat ok') && e.windowStartMs === T0);
+  assert.equal(hb?.count, 100, 'the heartbeat template, which had its row before the flood filled the window, counted every line');
+});
+
 test('the learned encoder is asked only for templates it has not encoded, at window close, never per line', () => {
   const calls: string[][] = [];
   const encoder = {
