@@ -1,7 +1,9 @@
 /**
  * `rules publish`: lint, then write one record per worksheet to the compacted
- * `fmea.rules.v1` topic (Avro via the registry), keyed by worksheet id. A rule set with any
- * lint error is not published at all; workers re-validate anyway and keep the last good set.
+ * `fmea.rules.v1` topic (Avro via the registry), keyed by worksheet id, all in one
+ * transaction; the records of one publish share `publishedAtMs`, the set's version. A rule
+ * set with any lint error is not published at all; workers re-validate the whole table
+ * anyway and keep the last good set.
  */
 import { ErrorCodes, FmeaflowError } from '../errors.ts';
 import { formatIssue } from '../processors/fmea/rule-issue.ts';
@@ -36,11 +38,22 @@ export async function publishRuleFiles(paths: readonly string[], opts: PublishOp
   const records = toRuleSetRecords(readRuleFiles(paths), opts.nowMs ?? Date.now(), opts.publishedBy ?? null);
   const serde = createSerde(opts.registryUrl ? { registryUrl: opts.registryUrl } : {});
   await serde.register({ name: topic, schema: topicSpec(Topics.rules)!.schema });
-  const producer = createKafka('fmeaflow-rules-publish', opts.brokers).producer({ idempotent: true, maxInFlightRequests: 1 });
+  const messages = await Promise.all(records.map(async (r) => ({ key: r.worksheet, value: await serde.encode(topic, r) })));
+  // One transaction per publish: workers read the topic read_committed, so they see all of its
+  // worksheets at once instead of one file at a time (an entry moved between two files would
+  // otherwise pass through a table that holds it twice or not at all). The fixed id also fences
+  // an earlier publish to the same topic that died mid-way, aborting its half-written set.
+  const producer = createKafka('fmeaflow-rules-publish', opts.brokers).producer({ idempotent: true, maxInFlightRequests: 1, transactionalId: `fmeaflow-rules-publish-${topic}` });
   await producer.connect();
   try {
-    const messages = await Promise.all(records.map(async (r) => ({ key: r.worksheet, value: await serde.encode(topic, r) })));
-    await producer.send({ topic, acks: -1, messages });
+    const txn = await producer.transaction();
+    try {
+      await txn.send({ topic, acks: -1, messages });
+      await txn.commit();
+    } catch (err) {
+      await txn.abort().catch(() => undefined);
+      throw err;
+    }
   } finally {
     await producer.disconnect();
   }
