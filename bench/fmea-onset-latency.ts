@@ -2,9 +2,9 @@
  * Fault onset → published FMEA action, on the real Kafka runtime (issue 6's second benchmark).
  *
  * Usage (broker and registry of the local stack must be running):
- *   npx tsx bench/fmea-onset-latency.ts                     # speeds 2,max × 2 repetitions, ~4 min
- *   npx tsx bench/fmea-onset-latency.ts --out /tmp/onset.md               # also writes the tables to a file
- *   npx tsx bench/fmea-onset-latency.ts --speeds 1 --reps 1              # real time (~3 min per run)
+ *   npx tsx bench/fmea-onset-latency.ts                          # ×2 and unpaced, 2 runs each, ~3 min
+ *   npx tsx bench/fmea-onset-latency.ts --out /tmp/onset.md      # also writes the tables to a file
+ *   npx tsx bench/fmea-onset-latency.ts --speeds 1 --reps 1      # real time, ~2.2 min per run
  * Options: --speeds <x,...|max> replay pacing (real-time multiplier or "max"), --reps <n> runs per speed,
  *          --drives <a,b> (default: every fault drive of drives/manifest.json plus clean), --timeout-s <s> (wait for
  *          the actions after the replay, default 120), --out <file>.
@@ -21,7 +21,13 @@
  *  - wall latency: from the broker's acknowledgement of the first record of an affected vehicle (any
  *    vehicle of the drive for fleet-scope entries) with event time ≥ onset, to the moment the reader
  *    receives the drive's expected entry;
- *  - input lead: how far the replay's event time had moved past the onset when the action arrived.
+ *  - input lead: how far the replay's event time had moved past the onset when the action arrived;
+ *  - late / dead-lettered records of the run (late ones by processor): unpaced replays outrun the
+ *    watermarks of the repartitioned fleet stages, paced ones should show none.
+ * Pacing ×k divides every event-time wait (window, allowed lateness) by k and leaves the processing
+ * time as is, so the wall figure at ×k is about (event-time wait)/k + processing; "max" measures how
+ * fast the engine drains a backlog instead. The replay runs in a child process (vehicles are not part
+ * of the engine); both processes read the same wall clock.
  * The run's topics, schema subjects, changelogs and consumer groups are deleted afterwards.
  */
 import { loadavg } from 'node:os';
@@ -148,7 +154,7 @@ async function replayChild(job: ChildJob): Promise<void> {
   process.disconnect();
 }
 
-async function oneRun(runId: string, speed: number | 'max'): Promise<{ results: DriveResult[]; replayS: number; startS: number; load: string }> {
+async function oneRun(runId: string, speed: number | 'max'): Promise<{ results: DriveResult[]; replayS: number; startS: number; load: string; side: { late: number; dlq: number; lateBy: Record<string, number> } }> {
   const load0 = loadavg()[0]!;
   const { brokers, registryUrl } = stackEndpoints();
   const n = topicNamespace(`bench-onset-${runId}`);
@@ -165,7 +171,10 @@ async function oneRun(runId: string, speed: number | 'max'): Promise<{ results: 
     catalog: n.specs.map((s) => ({ name: s.name, schema: s.schema })), lateTopic: n.out(Topics.late), dlqTopic: n.out(Topics.dlq),
   });
   const serde = createSerde({ registryUrl, schemasDir: path.join(PROJECT_ROOT, 'schemas') });
-  await serde.registerAll(n.specs.filter((s) => s.name === actionsTopicOf(n)).map((s) => ({ name: s.name, schema: s.schema })));
+  const followed = [actionsTopicOf(n), n.out(Topics.late), n.out(Topics.dlq)];
+  await serde.registerAll(n.specs.filter((s) => followed.includes(s.name)).map((s) => ({ name: s.name, schema: s.schema })));
+  // Late and dead-lettered records would mean the figures rest on dropped input.
+  const side = { late: 0, dlq: 0, lateBy: {} as Record<string, number> };
 
   const byDrive = new Map<string, DriveResult>(expectations.map((e) => [e.drive, { drive: e.drive, entryId: e.entryId, onsetMs: e.onsetMs }]));
   const onsetHandoff = new Map<string, number>();
@@ -173,7 +182,13 @@ async function oneRun(runId: string, speed: number | 'max'): Promise<{ results: 
   let replayEventMs = 0;
   let allSeen: () => void = () => {};
   const seenAll = new Promise<void>((r) => (allSeen = r));
-  const feed = await followOutputs(kafka, serde, [actionsTopicOf(n)], (r) => {
+  const feed = await followOutputs(kafka, serde, followed, (r) => {
+    if (r.topic === n.out(Topics.late)) {
+      const by = (r.value as { processor: string }).processor;
+      side.lateBy[by] = (side.lateBy[by] ?? 0) + 1;
+      return void side.late++;
+    }
+    if (r.topic === n.out(Topics.dlq)) return void side.dlq++;
     const a = r.value as Action | null;
     if (!a) return;
     const now = Date.now();
@@ -217,7 +232,7 @@ async function oneRun(runId: string, speed: number | 'max'): Promise<{ results: 
     await cleanup(admin, n, appResources(app, processors), registryUrl);
     await admin.disconnect();
   }
-  return { results: [...byDrive.values()], replayS, startS, load: `${load0.toFixed(1)}→${loadavg()[0]!.toFixed(1)}` };
+  return { results: [...byDrive.values()], replayS, startS, side, load: `${load0.toFixed(1)}→${loadavg()[0]!.toFixed(1)}` };
 }
 
 async function cleanup(admin: kafkajs.Admin, n: TopicNamespace, own: ReturnType<typeof appResources>, registryUrl: string): Promise<void> {
@@ -248,8 +263,8 @@ if (process.argv.includes('--replay-child')) {
 
 async function main(): Promise<void> {
   // The worker's JSON logs would bury the table; FMEAFLOW_LOG_LEVEL=info brings them back.
-  process.env.FMEAFLOW_LOG_LEVEL ??= 'warn';
-const runs: { speed: number | 'max'; rep: number; results: DriveResult[]; replayS: number; startS: number; load: string }[] = [];
+  process.env.FMEAFLOW_LOG_LEVEL ??= 'error';
+const runs: { speed: number | 'max'; rep: number; results: DriveResult[]; replayS: number; startS: number; load: string; side: { late: number; dlq: number; lateBy: Record<string, number> } }[] = [];
 const stamp = Date.now().toString(36);
 for (let rep = 1; rep <= reps; rep++) {
   for (const speed of speeds) {
@@ -257,21 +272,23 @@ for (let rep = 1; rep <= reps; rep++) {
     process.stderr.write(`run ${id}: replaying ${driveNames.join(', ')} at ${speed === 'max' ? 'full speed' : `${speed}× real time`} …\n`);
     const r = await oneRun(id, speed);
     runs.push({ speed, rep, ...r });
-    process.stderr.write(`  engine up in ${r.startS.toFixed(1)} s, replay ${r.replayS.toFixed(1)} s; ${r.results.map((x) => `${x.drive} ${sec(x.wallFromAckMs)} s`).join(', ')}\n`);
+    process.stderr.write(`  engine up in ${r.startS.toFixed(1)} s, replay ${r.replayS.toFixed(1)} s, ${r.side.late} late / ${r.side.dlq} dead-lettered records; ${r.results.map((x) => `${x.drive} ${sec(x.wallFromAckMs)} s`).join(', ')}\n`);
   }
 }
 
 const lines: string[] = [];
 lines.push(`Drives replayed as one fleet: ${driveNames.join(', ')} (each 120 s of event time, 4 vehicles). Timing: DRIVE_TIMING (CAN/log windows ${WINDOW_MS / 1000} s, series windows ${DRIVE_TIMING.seriesWindowMs / 1000} s); exactly-once; node ${process.version}.`);
 lines.push('');
-lines.push('| pacing | rep | drive | entry (first scope, rank at publication) | onset | earliest cited evidence | firstSeen | event-time latency s / windows | wall from onset ack s | wall from hand-off s | input lead at publication s | replay s | load avg (1 min) |');
-lines.push('|---|---:|---|---|---|---|---|---|---:|---:|---:|---:|---|');
+lines.push('| pacing | rep | drive | entry (first scope, rank at publication) | onset | earliest cited evidence | firstSeen | event-time latency s / windows | wall from onset ack s | wall from hand-off s | input lead at publication s | replay s | late / DLQ records | load avg (1 min) |');
+lines.push('|---|---:|---|---|---|---|---|---|---:|---:|---:|---:|---:|---|');
 for (const r of runs) {
   for (const d of r.results) {
     const evLat = d.firstSeenMs === undefined ? 'not published' : `${sec(d.firstSeenMs - d.onsetMs)} / ${((d.firstSeenMs - d.onsetMs) / WINDOW_MS).toFixed(1)}`;
-    lines.push(`| ${r.speed === 'max' ? 'max' : `×${r.speed}`} | ${r.rep} | ${d.drive} | ${d.entryId} (${d.scope ?? '—'}, ${d.rank ?? '—'}) | ${offset(d.onsetMs)} | ${d.earliestEvidenceMs ? offset(d.earliestEvidenceMs) : '—'} | ${d.firstSeenMs ? offset(d.firstSeenMs) : '—'} | ${evLat} | ${sec(d.wallFromAckMs)} | ${sec(d.wallFromHandoffMs)} | ${sec(d.inputLeadMs)} | ${r.replayS.toFixed(1)} | ${r.load} |`);
+    lines.push(`| ${r.speed === 'max' ? 'max' : `×${r.speed}`} | ${r.rep} | ${d.drive} | ${d.entryId} (${d.scope ?? '—'}, ${d.rank ?? '—'}) | ${offset(d.onsetMs)} | ${d.earliestEvidenceMs ? offset(d.earliestEvidenceMs) : '—'} | ${d.firstSeenMs ? offset(d.firstSeenMs) : '—'} | ${evLat} | ${sec(d.wallFromAckMs)} | ${sec(d.wallFromHandoffMs)} | ${sec(d.inputLeadMs)} | ${r.replayS.toFixed(1)} | ${r.side.late} / ${r.side.dlq} | ${r.load} |`);
   }
 }
+lines.push('');
+for (const r of runs) if (r.side.late > 0) lines.push(`Late records, ${r.speed === 'max' ? 'max' : `×${r.speed}`} rep ${r.rep} (until the last action arrived), by processor: ${Object.entries(r.side.lateBy).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
 lines.push('');
 lines.push('| pacing | drive | entry | event-time latency s (windows) | wall from onset ack, p50 / max s | n |');
 lines.push('|---|---|---|---|---:|---:|');
