@@ -27,6 +27,10 @@ export const ErrorCodes = {
   TRANSACTION_ABORTED: 'TRANSACTION_ABORTED',
   APP_STILL_RUNNING: 'APP_STILL_RUNNING',
   GLOBAL_TABLES_NOT_LOADED: 'GLOBAL_TABLES_NOT_LOADED',
+  /** A record's event time ran far ahead of its partition while other sources still report (runtime/time/source-clock.ts). */
+  CLOCK_JUMP: 'CLOCK_JUMP',
+  /** A release event names a service outside the configured service catalog. */
+  RELEASE_UNKNOWN_SERVICE: 'RELEASE_UNKNOWN_SERVICE',
   /** A counter/histogram window reached its point bound; the point is dead-lettered, not kept. */
   SERIES_WINDOW_FULL: 'SERIES_WINDOW_FULL',
   /** A histogram point whose bucket bounds differ from its window's cannot be merged. */

@@ -95,6 +95,16 @@ export interface ProcessResult<S = unknown, O = unknown> {
   readonly events?: readonly ProcessorEvent[];
 }
 
+/** Per-source clock-jump check of a processor (see `Processor.sourceClock`). */
+export interface SourceClockOptions<V = unknown> {
+  /** Source of a record (vehicle id); undefined = not checked. */
+  sourceOf(value: V, topic: string): string | undefined;
+  /** How far (ms) a record may run ahead of the partition's largest event time before it counts as a jump. */
+  readonly maxJumpMs: number;
+  /** A jumped source is believed after its records stayed this far (ms) ahead with no other source reporting (default: maxJumpMs). */
+  readonly confirmMs?: number;
+}
+
 /** A stream processor. S is the per-key store value, V the input value type. */
 export interface Processor<S = unknown, V = unknown> {
   /** Unique name; also the consumer group suffix and the store/changelog name prefix. */
@@ -109,6 +119,12 @@ export interface Processor<S = unknown, V = unknown> {
   readonly allowedLatenessMs: number;
   /** Event time of a decoded input value, in epoch ms. */
   eventTimeMs(value: V, topic: string): number;
+  /**
+   * Clock of each record's source (e.g. the vehicle): when set, a record far ahead of the partition
+   * while other sources keep reporting is dead-lettered as CLOCK_JUMP instead of moving the shared
+   * watermark and making every other source late (runtime/time/source-clock.ts).
+   */
+  readonly sourceClock?: SourceClockOptions<V>;
   process(store: ReadonlyStore<S>, record: InputRecord<V>, ctx: ProcessorContext): ProcessResult<S>;
   onTimer?(store: ReadonlyStore<S>, timer: FiredTimer, ctx: ProcessorContext): ProcessResult<S>;
 }

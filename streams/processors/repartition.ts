@@ -52,6 +52,7 @@ export function readRepartitioned<S, V>(inner: Processor<S, V>, repartitionTopic
     ...(inner.globalTopics ? { globalTopics: inner.globalTopics } : {}),
     allowedLatenessMs: inner.allowedLatenessMs,
     eventTimeMs: (env) => inner.eventTimeMs(env.value, env.sourceTopic),
+    ...(inner.sourceClock ? { sourceClock: { ...inner.sourceClock, sourceOf: (env: Repartitioned<V>) => inner.sourceClock!.sourceOf(env.value, env.sourceTopic) } } : {}),
     process: (store, record, ctx) => inner.process(store, unwrap(record), ctx),
     ...(inner.onTimer ? { onTimer: inner.onTimer.bind(inner) } : {}),
   };

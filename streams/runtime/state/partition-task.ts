@@ -8,6 +8,7 @@
 import { asFmeaflowError, ErrorCodes, FmeaflowError } from '../../errors.ts';
 import type { FiredTimer, GlobalTables, InputRecord, OutputRecord, ProcessorEvent, ProcessResult, Processor, ProcessorContext, ReadonlyStore, TimerRequest } from '../../processors/processor.ts';
 import { PartitionClock } from '../time/partition-clock.ts';
+import { SourceClock } from '../time/source-clock.ts';
 import { TimerQueue } from '../time/timer-queue.ts';
 
 /** Changelog keys the runtime reserves (NUL-prefixed, so no processor key collides in practice). */
@@ -62,6 +63,7 @@ export class PartitionTask<S = unknown> {
   readonly data = new Map<string, S>();
   readonly clock: PartitionClock;
   readonly timers = new TimerQueue();
+  private readonly sources: SourceClock | null;
   private readonly store: MapStore<S>;
   private outputs: OutputRecord[] = [];
   private dirty = new Map<string, unknown>();
@@ -76,6 +78,7 @@ export class PartitionTask<S = unknown> {
     private readonly globals: GlobalTables,
   ) {
     this.clock = new PartitionClock(processor.allowedLatenessMs);
+    this.sources = processor.sourceClock ? new SourceClock(processor.sourceClock.maxJumpMs, processor.sourceClock.confirmMs) : null;
     this.store = new MapStore(this.data);
   }
 
@@ -123,6 +126,8 @@ export class PartitionTask<S = unknown> {
       });
       return;
     }
+    if (this.sources && this.isClockJump(input, value, eventTimeMs, nowMs)) return;
+    const before = this.clock.snapshot();
     const moved = this.clock.observe(eventTimeMs);
     if (moved) this.dirty.set(CLOCK_KEY, this.clock.snapshot());
     const record: InputRecord = { topic: input.topic, partition: input.partition, offset: input.offset, key: input.key, value, eventTimeMs, headers: input.headers };
@@ -130,12 +135,38 @@ export class PartitionTask<S = unknown> {
     try {
       result = this.processor.process(this.store, record, this.ctx(nowMs));
     } catch (err) {
+      // A rejected record (bad value, clock far in the future) must not move event time for the rest.
+      if (moved) {
+        this.clock.restore(before);
+        this.dirty.set(CLOCK_KEY, before);
+      }
       this.deadLetter(input, asFmeaflowError(err, ErrorCodes.PROCESSOR_FAILED), nowMs, this.processor.name);
       return;
     }
     this.apply(result, input.headers);
     this.fireEventTimers(nowMs);
     this.fireWallClock(nowMs);
+  }
+
+  /** Dead-letters the record when its source's clock jumped ahead of the partition (see SourceClock). */
+  private isClockJump(input: TaskInput, value: unknown, eventTimeMs: number, nowMs: number): boolean {
+    let source: string | undefined;
+    try {
+      source = this.processor.sourceClock!.sourceOf(value, input.topic);
+    } catch {
+      // A value without a readable source is the processor's to reject.
+      return false;
+    }
+    if (source === undefined) return false;
+    const v = this.sources!.check(source, eventTimeMs, this.clock.maxEventTimeMs);
+    if (!v.jump) return false;
+    const err = new FmeaflowError(
+      ErrorCodes.CLOCK_JUMP,
+      `${source}: event time ${new Date(eventTimeMs).toISOString()} is ${Math.round(v.aheadMs / 1000)} s ahead of the partition (max ${this.processor.sourceClock!.maxJumpMs / 1000} s) while ${v.othersActive} other source(s) still report: its clock jumped, so this record does not move their watermark`,
+      { details: { source, eventTimeMs, partitionMaxEventTimeMs: this.clock.maxEventTimeMs, aheadMs: v.aheadMs } },
+    );
+    this.deadLetter(input, err, nowMs, this.processor.name);
+    return true;
   }
 
   /** Routes a record that could not be decoded or processed to the dead-letter topic. */
