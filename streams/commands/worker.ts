@@ -70,9 +70,9 @@ export function register(program: Command): void {
       }
       const { runWorker } = await import('../runtime/kafka/worker.ts');
       const w = await runWorker({ app: opts.app, processors, mode: opts.mode, instanceId: opts.instanceId, metricsPort, metricsRegistry: registry, tracing: opts.tracing ?? false, handleSignals: true });
-      if (embeddings && processors.some((p) => p.name === 'log-clusters')) {
-        const { startLogEmbeddings } = await import('../runtime/logs/log-embeddings.ts');
-        await startLogEmbeddings({ app: opts.app, trainer: embeddings });
+      if (processors.some((p) => p.name === 'log-clusters')) {
+        const { startLogClusterSidecar } = await import('../runtime/logs/log-embeddings.ts');
+        await startLogClusterSidecar({ app: opts.app, metrics: w.metrics, ...(embeddings ? { trainer: embeddings } : {}) });
       }
       if (w.metricsPort !== undefined) process.stderr.write(`fmeaflow worker: metrics on http://127.0.0.1:${w.metricsPort}/metrics\n`);
       if (opts.livePort !== undefined) {

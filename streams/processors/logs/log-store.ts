@@ -37,6 +37,19 @@ export interface LogCounters {
   eventsEmitted: number;
 }
 
+/** Counters of bad or unusual input, as the `kind` label of fmeaflow_log_input_lines. */
+export const LOG_INPUT_COUNTERS: Readonly<Partial<Record<keyof LogCounters, string>>> = {
+  emptyLines: 'empty',
+  binaryLines: 'binary',
+  truncatedLines: 'truncated',
+  replacementChars: 'replacement_chars',
+  templateEvictions: 'template_evictions',
+  unattributedLines: 'unattributed',
+  windowRowOverflowLines: 'window_overflow',
+  driftRejected: 'drift_rejected',
+  embeddingModelsRejected: 'embedding_models_rejected',
+};
+
 /** A zeroed counter set. */
 export function zeroCounters(): LogCounters {
   return {

@@ -1,24 +1,44 @@
 /**
- * Feeds the embedding trainer from the log-cluster processor's changelog
- * (`<app>-log-clusters-changelog`): `tpl:<id>` records are the partition's templates
- * (tombstone = evicted), `emb` is the model the processor adopted. Reading the changelog
- * rather than the processor's memory works for every worker and survives restarts: a
- * fresh trainer learns the current templates and the model version to continue from.
+ * Follows the log-cluster processor's changelog (`<app>-log-clusters-changelog`) beside a
+ * worker: `meta` carries the partition's input counters (exposed as
+ * fmeaflow_log_input_lines), `tpl:<id>` its templates (tombstone = evicted) and `emb` the
+ * model it adopted — the embedding trainer's input. Reading the changelog rather than the
+ * processor's memory works for every worker and survives restarts: the counters are the
+ * store's exactly-once totals, and a fresh trainer learns the templates and the model
+ * version to continue from.
  */
 import { randomBytes } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import { isEmbeddingModel } from '../../processors/logs/embedding-model.ts';
-import { StoreKeys } from '../../processors/logs/log-store.ts';
+import { LOG_INPUT_COUNTERS, StoreKeys, type LogCounters } from '../../processors/logs/log-store.ts';
 import type { KafkaClient } from '../kafka/client.ts';
 import { parseJsonWithBytes } from '../serde/json-bytes.ts';
+import type { RuntimeMetrics } from '../observability/metrics.ts';
 import { logger } from '../observability/logger.ts';
 import type { EmbeddingTrainer } from './embedding-trainer.ts';
 
-const log = logger('log-embeddings');
+const log = logger('log-clusters-changelog');
 const TEMPLATE_PREFIX = StoreKeys.template(0).slice(0, -1);
 
-/** Applies one changelog record to the trainer (ignores every key but templates and the model). */
-export function applyChangelogRecord(trainer: EmbeddingTrainer, partition: number, key: string, value: Buffer | string | null): void {
+/** Who wants what from the changelog. */
+export interface ChangelogSinks {
+  readonly trainer?: EmbeddingTrainer;
+  readonly metrics?: Pick<RuntimeMetrics, 'logInputLines'>;
+}
+
+/** Applies one changelog record (ignores every key but meta, templates and the model). */
+export function applyChangelogRecord(sinks: ChangelogSinks, partition: number, key: string, value: Buffer | string | null): void {
+  if (key === StoreKeys.meta) {
+    if (value === null || sinks.metrics === undefined) return;
+    const counters = (parseJsonWithBytes(value.toString()) as { counters?: Partial<LogCounters> }).counters ?? {};
+    for (const [field, kind] of Object.entries(LOG_INPUT_COUNTERS)) {
+      const n = counters[field as keyof LogCounters];
+      if (typeof n === 'number') sinks.metrics.logInputLines.set({ partition: String(partition), kind: kind! }, n);
+    }
+    return;
+  }
+  const trainer = sinks.trainer;
+  if (trainer === undefined) return;
   if (key === StoreKeys.embedding) {
     if (value === null) return;
     const v = parseJsonWithBytes(value.toString()) as { model?: unknown };
@@ -37,19 +57,19 @@ export function applyChangelogRecord(trainer: EmbeddingTrainer, partition: numbe
   if (Array.isArray(tokens) && tokens.every((t) => typeof t === 'string')) trainer.observeTemplate(partition, id, tokens as string[], Number(v.record?.lastSeenMs ?? 0));
 }
 
-/** Follows `changelog` from the beginning (committed records only) into `trainer`; returns a stop function. */
-export async function followChangelogTemplates(kafka: KafkaClient, changelog: string, trainer: EmbeddingTrainer): Promise<() => Promise<void>> {
+/** Follows `changelog` from the beginning (committed records only) into `sinks`; returns a stop function. */
+export async function followLogClusterChangelog(kafka: KafkaClient, changelog: string, sinks: ChangelogSinks): Promise<() => Promise<void>> {
   // A private group that never commits: every start re-reads the (compacted) changelog.
-  const consumer: Consumer = kafka.consumer({ groupId: `fmeaflow-log-embeddings-${randomBytes(6).toString('hex')}`, readUncommitted: false, maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+  const consumer: Consumer = kafka.consumer({ groupId: `fmeaflow-log-clusters-observer-${randomBytes(6).toString('hex')}`, readUncommitted: false, maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   await consumer.connect();
   await consumer.subscribe({ topics: [changelog], fromBeginning: true });
   void consumer.run({
     autoCommit: false,
     eachMessage: async ({ partition, message }) => {
       try {
-        applyChangelogRecord(trainer, partition, message.key?.toString('utf8') ?? '', message.value);
+        applyChangelogRecord(sinks, partition, message.key?.toString('utf8') ?? '', message.value);
       } catch (err) {
-        log.warn('changelog record not usable for training; skipped', { changelog, partition, offset: message.offset, err });
+        log.warn('changelog record not usable; skipped', { changelog, partition, offset: message.offset, err });
       }
     },
   });

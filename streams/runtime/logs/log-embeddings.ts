@@ -1,40 +1,34 @@
 /**
- * Runs the log-template encoder training beside a worker: starts the trainer's thread
- * (backend chosen and logged), follows the log-cluster changelog into it, and stops both.
- * The trainer itself is created before the topology, because the log-cluster processor
- * reads its models (EmbeddingModelSource).
+ * Runs beside a worker whose topology has the log-cluster processor: follows its changelog
+ * (input counters to /metrics; templates to the embedding trainer) and, unless disabled,
+ * starts the trainer's thread (backend chosen and logged). The trainer is created before the
+ * topology, because the log-cluster processor reads its models (EmbeddingModelSource).
  */
 import type client from 'prom-client';
 import { LOG_CLUSTER_PROCESSOR_NAME } from '../../processors/logs/log-cluster-processor.ts';
 import { createKafka } from '../kafka/client.ts';
 import { changelogTopic } from '../kafka/internal-topics.ts';
-import { followChangelogTemplates } from './changelog-templates.ts';
+import type { RuntimeMetrics } from '../observability/metrics.ts';
+import { followLogClusterChangelog } from './changelog-templates.ts';
 import { EmbeddingTrainer, type EmbeddingTrainerOptions } from './embedding-trainer.ts';
 
-/** Running training: the trainer (the processor's model source) and a stop function. */
-export interface LogEmbeddings {
-  readonly trainer: EmbeddingTrainer;
-  stop(): Promise<void>;
-}
-
-/** Options of `startLogEmbeddings`. */
-export interface LogEmbeddingsOptions {
+/** Options of `startLogClusterSidecar`. */
+export interface LogClusterSidecarOptions {
   readonly app: string;
-  readonly trainer: EmbeddingTrainer;
+  readonly metrics: Pick<RuntimeMetrics, 'logInputLines'>;
+  /** Absent: counters only, no training (`fmeaflow worker --no-log-embeddings`). */
+  readonly trainer?: EmbeddingTrainer;
   readonly brokers?: readonly string[];
 }
 
-/** Starts training for the worker's log-cluster processor (whose changelog must exist: call after runWorker). */
-export async function startLogEmbeddings(o: LogEmbeddingsOptions): Promise<LogEmbeddings> {
-  await o.trainer.start();
-  const kafka = createKafka(`${o.app}-log-embeddings`, o.brokers);
-  const stopFollowing = await followChangelogTemplates(kafka, changelogTopic(o.app, LOG_CLUSTER_PROCESSOR_NAME), o.trainer);
-  return {
-    trainer: o.trainer,
-    async stop() {
-      await stopFollowing();
-      await o.trainer.stop();
-    },
+/** Starts following the log-cluster changelog (call after runWorker: the changelog must exist); resolves with a stop function. */
+export async function startLogClusterSidecar(o: LogClusterSidecarOptions): Promise<() => Promise<void>> {
+  if (o.trainer) await o.trainer.start();
+  const kafka = createKafka(`${o.app}-log-clusters-sidecar`, o.brokers);
+  const stopFollowing = await followLogClusterChangelog(kafka, changelogTopic(o.app, LOG_CLUSTER_PROCESSOR_NAME), { metrics: o.metrics, ...(o.trainer ? { trainer: o.trainer } : {}) });
+  return async () => {
+    await stopFollowing();
+    await o.trainer?.stop();
   };
 }
 

@@ -22,6 +22,7 @@ export class RuntimeMetrics {
   readonly processorEvents: client.Counter<'processor' | 'kind'>;
   readonly rulesRefused: client.Counter<'processor'>;
   readonly rulesActiveVersion: client.Gauge<'processor' | 'fingerprint'>;
+  readonly logInputLines: client.Gauge<'partition' | 'kind'>;
 
   constructor(registry = new client.Registry()) {
     this.registry = registry;
@@ -41,5 +42,6 @@ export class RuntimeMetrics {
     this.processorEvents = new client.Counter({ name: 'fmeaflow_processor_events_total', help: 'Events processors reported (logged by the runtime), by kind', labelNames: ['processor', 'kind'], registers: r });
     this.rulesRefused = new client.Counter({ name: 'fmeaflow_rules_refused_total', help: 'Published FMEA rule sets refused by validation (the previous set stayed active)', labelNames: ['processor'], registers: r });
     this.rulesActiveVersion = new client.Gauge({ name: 'fmeaflow_rules_active_version', help: 'Active FMEA rule set: newest publication time of its worksheets (epoch s), labelled by the set fingerprint', labelNames: ['processor', 'fingerprint'], registers: r });
+    this.logInputLines = new client.Gauge({ name: 'fmeaflow_log_input_lines', help: 'Log input the log-clusters processor repaired, dropped or could not attribute, by kind (LOG_INPUT_COUNTERS in processors/logs/log-store.ts); totals from its store per partition', labelNames: ['partition', 'kind'], registers: r });
   }
 }

@@ -25,7 +25,7 @@ function window(t: LogTask, w: number, lines: readonly string[], n = 5): void {
 
 /** What the Kafka follower does with the changelog, from the harness' compacted copy. */
 function feed(trainer: EmbeddingTrainer, t: LogTask): void {
-  for (const [key, value] of t.changelog) applyChangelogRecord(trainer, t.partition, key, JSON.stringify(value));
+  for (const [key, value] of t.changelog) applyChangelogRecord({ trainer }, t.partition, key, JSON.stringify(value));
 }
 
 test('the trainer trains off the main thread on the changelog templates; the processor adopts the versioned weights and a restarted trainer continues the version', async (ctx) => {

@@ -181,7 +181,7 @@ test('a flood bounds the rows of an open window too: lines beyond maxWindowRows 
     maxRows = Math.max(maxRows, [...t.task.data.keys()].filter((k) => k.startsWith('win:')).length);
   }
   assert.equal(maxRows, 300, 'the open window never holds more rows than the bound');
-  const rowLines = [...t.task.data.values()].reduce((n, v) => n + ((v as LogStoreValue).kind === 'window' ? (v as { count: number }).count : 0), 0);
+  const rowLines = [...t.task.data.values()].reduce<number>((n, v) => n + ((v as LogStoreValue).kind === 'window' ? (v as { count: number }).count : 0), 0);
   window(t, 1, { hb: 1 });
   window(t, 2, { hb: 1 }); // closes window 1
   const store = { get: (k: string) => t.task.data.get(k) as LogStoreValue | undefined, entries: () => t.task.data.entries() as Iterable<[string, LogStoreValue]>, size: t.task.data.size };
