@@ -10,7 +10,7 @@ import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import schema from '../../../config/suppression-policies.schema.json' with { type: 'json' };
 import { ErrorCodes, FmeaflowError, SourceLocationError } from '../../errors.ts';
 import { parseMatcher, type LabelMatcher } from '../alerts/label-matcher.ts';
-import type { CoreChain, PolicyIssue, PolicySet, SuppressionPolicy } from './policy-types.ts';
+import type { ConfiguredAlertRule, CoreChain, PolicyIssue, PolicySet, SuppressionPolicy } from './policy-types.ts';
 
 const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
 
@@ -104,6 +104,8 @@ function readPolicyFile(text: string, file: string): { issues: PolicyIssue[]; se
     return { set: null, issues: issues.filter((i) => (seen.has(`${i.line}|${i.field}|${i.message}`) ? false : (seen.add(`${i.line}|${i.field}|${i.message}`), true))) };
   }
   const raw = data as {
+    services?: string[];
+    alertRules?: { name: string; match: string[]; for?: string; keepFiringFor?: string; severity?: ConfiguredAlertRule['severity'] }[];
     coreChains?: { name: string; matchers: string[] }[];
     policies: { name: string; description?: string; match: string[]; whileRelease: { phases?: ('START' | 'RAMP')[]; maxTrafficPercent?: number }; driftOnly?: boolean; nonCoreOnly?: boolean; suppressFor?: string; suppressUntil?: 'release-end' }[];
   };
@@ -136,7 +138,17 @@ function readPolicyFile(text: string, file: string): { issues: PolicyIssue[]; se
       duration: p.suppressFor !== undefined ? { kind: 'for', ms: parseDurationMs(p.suppressFor) } : { kind: 'until-release-end' },
     };
   });
-  return { issues, set: issues.length ? null : { file, coreChains, policies } };
+  const ruleNames = new Map<string, number>();
+  const alertRules: ConfiguredAlertRule[] | null = raw.alertRules
+    ? raw.alertRules.map((r, i) => {
+      if (ruleNames.has(r.name)) {
+        const pos = locate(doc, lc, ['alertRules', i, 'name']);
+        issues.push({ file, line: pos.line, column: pos.column, field: fieldName(['alertRules', i, 'name']), message: `duplicate alert rule name "${r.name}" (first at alertRules[${ruleNames.get(r.name)}])` });
+      } else ruleNames.set(r.name, i);
+      return { name: r.name, match: matchers(r.match, ['alertRules', i, 'match']), forMs: parseDurationMs(r.for ?? '1m'), keepFiringForMs: parseDurationMs(r.keepFiringFor ?? '2m'), severity: r.severity ?? 'warning' };
+    })
+    : null;
+  return { issues, set: issues.length ? null : { file, coreChains, policies, services: raw.services ?? null, alertRules } };
 }
 
 /** Parses and validates a policy file; throws SourceLocationError(POLICY_INVALID) naming the first problem's file, line and field. */

@@ -26,11 +26,24 @@ export interface SuppressionPolicy {
   readonly duration: { readonly kind: 'for'; readonly ms: number } | { readonly kind: 'until-release-end' };
 }
 
+/** An alert rule from the file (the shape of alerts/alert-types.ts AlertRule, kept here so the types import no cycle). */
+export interface ConfiguredAlertRule {
+  readonly name: string;
+  readonly match: readonly LabelMatcher[];
+  readonly forMs: number;
+  readonly keepFiringForMs: number;
+  readonly severity: 'info' | 'warning' | 'critical';
+}
+
 /** A validated policy file. */
 export interface PolicySet {
   readonly file: string;
   readonly coreChains: readonly CoreChain[];
   readonly policies: readonly SuppressionPolicy[];
+  /** Service catalog for release events; null = every service accepted. */
+  readonly services?: readonly string[] | null;
+  /** Alert rules replacing the defaults; null = the built-in rules. */
+  readonly alertRules?: readonly ConfiguredAlertRule[] | null;
 }
 
 /** One problem found in a policy file. */
