@@ -194,6 +194,8 @@ function checkMeaning(root: Json, doc: Document, push: Push, opts: ParseOptions,
       return { id: String(a['id']), description: String(a['description']), ownerRole: String(a['owner']), kind: String(a['kind']) };
     });
     const compiled = compileCondition(e['evidence'] as Json, [...base, 'evidence'], doc, push, opts);
+    const scopes = (e['scopes'] as ScopeKind[] | undefined) ?? defScopes;
+    if (scopes.includes('model')) warnModelless(e['evidence'] as Json, [...base, 'evidence'], push);
     const evidence: GroupCondition = compiled.type === 'group' ? compiled : { type: 'group', op: 'all', children: [compiled] };
     const controls = (e['controls'] ?? {}) as Json;
     entries.push({
@@ -209,6 +211,22 @@ function checkMeaning(root: Json, doc: Document, push: Push, opts: ParseOptions,
 
   const hasError = issues.some((x) => x.severity === 'error');
   return hasError ? { issues } : { issues, worksheet: { id: worksheetId, title: String(root['title'] ?? worksheetId), kind: String(root['kind'] ?? 'DFMEA'), sourceFile: file, entries } };
+}
+
+/** Leaf kinds whose records can name a vehicle model: drift and alert events on series with a `model` label. */
+const MODEL_CARRYING_LEAVES = new Set(['drift', 'alert']);
+
+// The other evidence records have no model field, and the engine has no vehicle→model registry, so
+// at model scope such a leaf never matches; like a condition on a series that never exists, a warning.
+function warnModelless(c: Json, path: Path, push: Push): void {
+  if (!c || typeof c !== 'object') return;
+  for (const op of ['all', 'any'] as const) {
+    if (Array.isArray(c[op])) (c[op] as Json[]).forEach((ch, i) => warnModelless(ch, [...path, op, i], push));
+  }
+  const kind = LEAF_KEYS.find((k) => k in c);
+  if (kind && !MODEL_CARRYING_LEAVES.has(kind)) {
+    push('warning', [...path, kind], `at model scope this condition never matches: ${kind} evidence carries no vehicle model (only drift and alert events on series with a 'model' label do; see fmea-rules/README.md)`, true);
+  }
 }
 
 type Push = (severity: RuleIssue['severity'], path: Path, message: string, key?: boolean, inner?: number) => void;

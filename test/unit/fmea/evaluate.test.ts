@@ -192,6 +192,17 @@ entries:
   assert.deepEqual(out[0]!.evidence.vehicles.sort(), ['A1', 'A2']);
 });
 
+test('without a model registry, model scope comes only from a model label on drift/alert series', () => {
+  const yaml = readFileSync('test/unit/fmea/fixtures/model-scope.yaml', 'utf8');
+  const d = new Driver(createFmeaEvaluateProcessor({ occurrenceTable }));
+  d.tables.set(Topics.rules, new Map([['model-scope', record('model-scope', yaml)]]));
+  // CAN feature vectors carry no model: only the vehicle scope activates.
+  assert.deepEqual(actions(d.feed(Topics.canFeatures, features('V1', T0, { error_frame_share: 0.2 }))).map((a) => a.key), ['S-MS-01|vehicle:V1']);
+  // A drift event on a series labelled with the model activates the model scope too.
+  const labelled = { ...drift('V2', T0 + MIN, 0.09), labels: { bus: 'main', model: 'tesla_model3' } };
+  assert.deepEqual(actions(d.feed(Topics.drift, labelled)).map((a) => a.key).sort(), ['S-MS-01|model:tesla_model3', 'S-MS-01|vehicle:V2']);
+});
+
 test('remembered leaf matches are one store key per scope and leaf, and go when their entry leaves the rules', () => {
   const d = driver({ 'can-network': sheet('can-network'), 'gray-release': sheet('gray-release') });
   d.feed(Topics.logClusters, logCluster('V1', T0));

@@ -82,3 +82,10 @@ test('condition syntax errors carry the column inside the string; misplaced with
     { severity: 'error', line: 16, column: 11, field: 'entries[0].evidence.any[1].within' },
   ]);
 });
+
+test('at model scope, a condition on evidence that never names a vehicle model is a warning', () => {
+  const r = lintRuleFiles([`${FX}/model-scope.yaml`], { knownSeriesFile: 'fmea-rules/known-series.yaml' });
+  assert.equal(r.errors, 0);
+  assert.deepEqual(r.issues.map(pick), [{ severity: 'warning', line: 15, column: 11, field: 'entries[0].evidence.any[0].canFeature' }]);
+  assert.match(r.issues[0]!.message, /model scope .* canFeature evidence carries no vehicle model/);
+});
