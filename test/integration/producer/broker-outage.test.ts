@@ -1,12 +1,14 @@
 /**
  * Store and forward through a real outage: a private broker (own ports, so other tests are
- * untouched) is stopped for 60 s in the middle of a replay and started again. Every record
- * must arrive exactly once and in order per vehicle. FMEAFLOW_OUTAGE_S shortens the outage
- * for local runs.
+ * untouched) is stopped for 60 s in the middle of a replay and started again. The replay is
+ * paced so it keeps producing through the whole outage and is still producing when the
+ * broker is back (new records must queue behind the spool). Every record of every topic
+ * must arrive exactly once, in the order it was produced per key. FMEAFLOW_OUTAGE_S
+ * shortens the outage for local runs.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +22,9 @@ import { ensureTopics, replayDrive } from '../../../vehicle-producer/publish/rep
 import { uniqueTopics } from './helpers.ts';
 
 const OUTAGE_MS = Number(process.env.FMEAFLOW_OUTAGE_S ?? 60) * 1000;
+/** The 120 s drive is paced to last the outage plus a minute: about 10 s before it, the rest after the broker is back. */
+const DRIVE_MS = 120_000;
+const SPEED = DRIVE_MS / (OUTAGE_MS + 60_000);
 
 async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -29,7 +34,9 @@ async function until(cond: () => boolean, timeoutMs: number, what: string): Prom
   }
 }
 
-test(`broker stopped for ${OUTAGE_MS / 1000} s mid-replay: spooled records arrive exactly once, in order per vehicle`, { timeout: OUTAGE_MS + 240_000 }, async (t) => {
+const digest = (b: Buffer): string => createHash('sha1').update(b).digest('hex');
+
+test(`broker stopped for ${OUTAGE_MS / 1000} s mid-replay: records produced during and after the outage arrive exactly once, in order per key on every topic`, { timeout: OUTAGE_MS + 300_000 }, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fmeaflow-outage-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
   const k: KafkaInstanceConfig = { host: '127.0.0.1', port, controllerPort: port + 1, dataDir: path.join(dir, 'data'), runDir: dir, heapMb: 512 };
@@ -45,29 +52,47 @@ test(`broker stopped for ${OUTAGE_MS / 1000} s mid-replay: spooled records arriv
   });
   await sink.start();
 
-  // About 15 s of wall time for the 120 s drive, so the outage falls in the middle of it.
-  const replay = replayDrive({ drive: path.join(PROJECT_ROOT, 'drives', 'can-timeout'), topics, sink, speed: 8, sampleLogs: false });
+  // What the replay hands the sink, in order, per topic and key: the order every topic must keep.
+  const produced = new Map<string, string[]>();
+  const send = sink.send.bind(sink);
+  sink.send = (topic, key, value) => {
+    const k2 = `${topic}\u0000${key}`;
+    let l = produced.get(k2);
+    if (!l) produced.set(k2, (l = []));
+    l.push(digest(value));
+    return send(topic, key, value);
+  };
+  let replayDone = false;
+  const replay = replayDrive({ drive: path.join(PROJECT_ROOT, 'drives', 'can-timeout'), topics, sink, speed: SPEED, sampleLogs: false }).finally(() => {
+    replayDone = true;
+  });
   await until(() => sink.stats().sent > 500, 60_000, 'records reaching the broker');
   await stopKafka(k);
   await until(() => sink.stats().spooled > 0, 60_000, 'the producer to start spooling');
+  const spooledAtOutageStart = sink.stats().spooled;
   await new Promise((r) => setTimeout(r, OUTAGE_MS)); // the outage itself, not a synchronisation
+  const spooledDuringOutage = sink.stats().spooled - spooledAtOutageStart;
+  assert.equal(replayDone, false, 'the replay is still producing at the end of the outage');
+  assert.ok(spooledDuringOutage > 1000, `records produced during the outage went to the spool (${spooledDuringOutage})`);
   await startKafka(k);
+  const spooledAtRestart = sink.stats().spooled;
+  assert.equal(replayDone, false, 'the replay is still producing when the broker is back, so new records must queue behind the spool');
   const r = await replay;
+  assert.ok(sink.stats().spooled > spooledAtRestart, 'records produced after the restart went behind the spool until it drained');
   assert.ok(await sink.waitDrained(120_000), 'spool drained after the broker came back');
   const total = Object.values(r.records).reduce((a, b) => a + b, 0);
   const s = sink.stats();
   // possibleDuplicates > 0 means a batch left unacknowledged had to be re-sent by a new producer (no broker-side dedup).
-  t.diagnostic(`sent ${s.sent}, spooled ${s.spooled}, re-sent by a new producer (possible duplicates) ${s.possibleDuplicates}`);
-  assert.ok(s.spooled > 0, 'records went through the spool');
+  t.diagnostic(`speed ${SPEED.toFixed(2)}: sent ${s.sent}, spooled ${s.spooled} (${spooledDuringOutage} during the outage), re-sent by a new producer (possible duplicates) ${s.possibleDuplicates}`);
   assert.equal(s.spoolDropped, 0);
 
   const kafka = new kafkajs.Kafka({ clientId: 'outage-check', brokers, logLevel: kafkajs.logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `outage-${randomBytes(4).toString('hex')}` });
   const serde = createSerde({ registryUrl: registryUrl() });
-  const got: { topic: string; key: string; partition: number; offset: number; value: Record<string, unknown> }[] = [];
+  const got: { topic: string; key: string; partition: number; offset: number; digest: string; value: Record<string, unknown> }[] = [];
   await consumer.connect();
   await consumer.subscribe({ topics: Object.values(topics), fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ topic, partition, message }) => void got.push({ topic, partition, offset: Number(message.offset), key: message.key!.toString(), value: (await serde.decode(topic, message.value!)) as Record<string, unknown> }) });
+  await consumer.run({ eachMessage: async ({ topic, partition, message }) => void got.push({ topic, partition, offset: Number(message.offset), key: message.key!.toString(), digest: digest(message.value!), value: (await serde.decode(topic, message.value!)) as Record<string, unknown> }) });
   await until(() => got.length >= total, 60_000, `${total} records`);
   // Duplicates would arrive after the originals: read on until the end offsets are reached.
   const admin = kafka.admin();
@@ -78,6 +103,25 @@ test(`broker stopped for ${OUTAGE_MS / 1000} s mid-replay: spooled records arriv
   await consumer.disconnect();
   assert.equal(ends, total, `the topics hold exactly the records produced: none lost, none duplicated (sink counted ${s.possibleDuplicates} possible duplicates)`);
   assert.equal(got.length, total);
+
+  // Every topic, every key: the broker holds exactly the produced sequence, in produce order.
+  const held = new Map<string, typeof got>();
+  for (const g of got) {
+    const k2 = `${g.topic}\u0000${g.key}`;
+    let l = held.get(k2);
+    if (!l) held.set(k2, (l = []));
+    l.push(g);
+  }
+  assert.deepEqual([...held.keys()].sort(), [...produced.keys()].sort(), 'the same topic/key pairs');
+  const perTopic = new Map<string, number>();
+  for (const [k2, recs] of held) {
+    assert.equal(new Set(recs.map((x) => x.partition)).size, 1, `${k2}: one partition per key`);
+    const order = recs.sort((a, b) => a.offset - b.offset).map((x) => x.digest);
+    assert.deepEqual(order, produced.get(k2), `${k2.replace('\u0000', ' / ')}: records in produce order, none missing or repeated`);
+    const topic = k2.split('\u0000')[0]!;
+    perTopic.set(topic, (perTopic.get(topic) ?? 0) + recs.length);
+  }
+  for (const tp of [topics.can, topics.metrics, topics.spans, topics.logs]) assert.ok((perTopic.get(tp) ?? 0) > 0, `${tp} was checked`);
   const can = got.filter((g) => g.topic === topics.can);
   for (const vehicle of new Set(can.map((g) => g.key))) {
     const seqs = can.filter((g) => g.key === vehicle).sort((a, b) => a.offset - b.offset).map((g) => Number(g.value.seq));
