@@ -1,14 +1,14 @@
 /**
  * Judges one closed window of one series against its baseline and updates both.
  * The baseline learns only from windows no detector objects to: a single |z| > 3
- * outlier is held out, and a drifting series is not learned at all until it either
+ * outlier is held out (the variance is corrected for the truncation, see `learn`), and a drifting series is not learned at all until it either
  * recovers or has drifted for `rebaselineAfterWindows` windows, at which point the
  * drift is the new normal and the baseline is re-learned from those windows (kept in
  * a buffer bounded by that count).
  */
 import type { SeriesPoint } from '../series/series-types.ts';
-import { emptyBaseline, isWarmingUp, judgementStd, learn, rebaseline, referenceStd, type BaselineState } from '../baseline/ewma-baseline.ts';
-import { CHART_RESET, chartStep, type EwmaChartState } from './ewma-chart.ts';
+import { emptyBaseline, isWarmingUp, judgementStd, learn, rebaseline, referenceStd, refLevelVarOf, type BaselineState } from '../baseline/ewma-baseline.ts';
+import { CHART_RESET, estimatedChartStep, type EwmaChartState } from './ewma-chart.ts';
 import { seriesDriftConfig, type DriftConfig } from './drift-config.ts';
 import type { BaselineRecord, DriftDetector, DriftEvent, DriftPhase } from './drift-types.ts';
 
@@ -90,7 +90,8 @@ export function judgeWindow(prev: SeriesState | undefined, p: SeriesPoint, confi
   let limit: number | null = null;
   if (cfg.chart) {
     const u = (x - b.refMean) / referenceStd(b, cfg.baseline);
-    const r = chartStep(s0.chart, u, cfg.chart);
+    const learns = !s0.drift && !zSignal;
+    const r = estimatedChartStep(s0.chart, u, { levelVar: refLevelVarOf(b, cfg.baseline), alpha: cfg.baseline.referenceAlpha, learns }, cfg.chart);
     // The excursion starts where the statistic last changed sign.
     if (Math.sign(r.state.z) !== Math.sign(s0.chart.z)) chartRunStartMs = p.windowStartMs;
     chart = r.state;
@@ -100,9 +101,12 @@ export function judgeWindow(prev: SeriesState | undefined, p: SeriesPoint, confi
 
   const event = (phase: DriftPhase, detector: DriftDetector, episode: DriftEpisode | null, ref: BaselineState): DriftEvent => {
     const zEvidence = detector === 'Z_RULE';
+    // Each detector judges against its own baseline: the field rule the fast level, the chart the slow reference.
+    const level = zEvidence ? ref.mean : ref.refMean;
+    const sd = zEvidence ? judgementStd(ref, cfg.baseline) : referenceStd(ref, cfg.baseline);
     return {
       eventId: `${p.seriesId}#${p.windowStartMs}#${phase}`, seriesId: p.seriesId, name: p.name, labels: p.labels, scope: p.scope,
-      detector, phase, value: x, baselineMean: ref.mean, baselineStdDev: judgementStd(ref, cfg.baseline), zScore: z,
+      detector, phase, value: x, baselineMean: level, baselineStdDev: sd, zScore: (x - level) / sd,
       chartStatistic: cfg.chart ? chart.z : null, chartLimit: limit,
       windowStartMs: p.windowStartMs, windowEndMs: p.windowEndMs,
       firstWindowStartMs: zEvidence ? zRunStartMs : chartRunStartMs,
@@ -118,7 +122,7 @@ export function judgeWindow(prev: SeriesState | undefined, p: SeriesPoint, confi
       const st: SeriesState = { ...base, zRun, zRunStartMs, chart, chartRunStartMs, drift: episode };
       return { state: st, baseline: baselineRecord(st, cfg), events: [event('ONSET', detector, episode, b)], stale: false };
     }
-    const st: SeriesState = { ...base, zRun, zRunStartMs, chart, chartRunStartMs, baseline: zSignal ? b : learn(b, x, cfg.baseline) };
+    const st: SeriesState = { ...base, zRun, zRunStartMs, chart, chartRunStartMs, baseline: zSignal ? b : learn(b, x, cfg.baseline, cfg.zRule?.threshold ?? null) };
     return { state: st, baseline: baselineRecord(st, cfg), events: [], stale: false };
   }
 
