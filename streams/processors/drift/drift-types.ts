@@ -41,8 +41,11 @@ export interface DriftEvent {
   readonly detector: DriftDetector;
   readonly phase: DriftPhase;
   readonly value: number;
+  /** The level the detector judged against: the EWMA level for Z_RULE, the slow reference for EWMA_CHART. */
   readonly baselineMean: number;
+  /** σ of that baseline (floored). */
   readonly baselineStdDev: number;
+  /** (value − baselineMean) / baselineStdDev. */
   readonly zScore: number;
   /** EWMA chart statistic in σ0 units and its limit at this step; null when the chart is off. */
   readonly chartStatistic: number | null;
