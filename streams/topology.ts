@@ -6,13 +6,15 @@
  *
  *   vehicle.can.v1 ─► can-features ─► fmeaflow.can-features.v1 ─► [fleet] ─► can-clusters ─► fmeaflow.can-clusters.v1
  *   vehicle.metrics.v1 ─► series-drift-vehicle ─► baselines, drift ─► alerts (gray-release suppression)
+ *                      └► [by series] ─► series-drift-metrics-fleet            (metricGrouping fleet|both)
  *   vehicle.spans.v1 ─► [by service] ─► series-drift-fleet (P95/error rate) ─► baselines, drift
- *                                   └► canary ─► canary verdicts, alerts
+ *                  │                └► canary ─► canary verdicts, alerts
+ *                  └► series-drift-spans-vehicle                                (spanGrouping vehicle|both)
+ *   fleet.releases.v1 ─► release-check (bad or unknown-service releases ─► DLQ)
  *   vehicle.logs.v1 ─► log-clusters (drift as a global table) ─► fmeaflow.log-clusters.v1
  *                      fmeaflow.log-clusters.v1 ─► [fleet] ─► log-clusters-fleet (groups by template signature) ─► fmeaflow.log-clusters-fleet.v1
  *   drift, alerts, log clusters, canary verdicts, CAN features, CAN clusters ─► [fleet] ─► fmea-evaluate ─► fmeaflow.actions.v1
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { loadCanNetwork } from './can-network.ts';
 import { loadKnownSeriesEntries, loadOccurrenceTable, noiseFloorsOf } from './fmea/rule-files.ts';
@@ -27,8 +29,12 @@ import { createFleetLogClusterProcessor } from './processors/logs/log-clusters-f
 import type { EmbeddingModelSource } from './processors/logs/embedding-model.ts';
 import type { Processor } from './processors/processor.ts';
 import { createRouter, readRepartitioned, restrictInputs } from './processors/repartition.ts';
-import { spanEventTimeMs } from './processors/series/input-records.ts';
-import { parsePolicyFile } from './processors/suppression/policy-file.ts';
+import { spanEventTimeMs, type MetricRecord } from './processors/series/input-records.ts';
+import { seriesId } from './processors/series/series-id.ts';
+import { FLEET_SCOPE } from './processors/series/series-types.ts';
+import { createReleaseCheckProcessor } from './processors/suppression/release-check.ts';
+import { loadPolicyFile } from './runtime/config/policy-file-loader.ts';
+import { ErrorCodes, FmeaflowError } from './errors.ts';
 import { PROJECT_ROOT } from './runtime/stack/stack-config.ts';
 import { Topics } from './topic-catalog.ts';
 
@@ -52,6 +58,12 @@ export interface TopologyTiming {
   readonly canaryEvaluateEveryMs: number;
   /** How far one partition's log-cluster events may trail another's and still count in the fleet window (default: one log window). */
   readonly logFleetSkewMs?: number;
+  /**
+   * How far (ms) one vehicle's metric/span may run ahead of its partition while other vehicles still
+   * report before it counts as a clock jump and goes to the DLQ (CLOCK_JUMP) instead of making
+   * their records late (default 2 min; runtime/time/source-clock.ts).
+   */
+  readonly maxClockJumpMs?: number;
 }
 
 export const FLEET_TIMING: TopologyTiming = {
@@ -66,12 +78,29 @@ export const DRIVE_TIMING: TopologyTiming = {
   canClusterLatenessMs: 10_000,
   // Half a window: replayed drives keep partitions in step, and the two-minute drives end one window after the fault window.
   logFleetSkewMs: 5_000,
+  // Series allow 30 s of lateness: a vehicle 30 s ahead already makes the others late.
+  maxClockJumpMs: 30_000,
 };
+
+/** Series grouping choices: one series per vehicle, one across the fleet (repartitioned by series), or both. */
+export const GROUPINGS = ['vehicle', 'fleet', 'both'] as const;
+export type GroupingChoice = (typeof GROUPINGS)[number];
+
+/** Throws CONFIG_INVALID unless `value` is a grouping choice; `what` names the option in the message. */
+export function checkGrouping(value: unknown, what: string): GroupingChoice {
+  if ((GROUPINGS as readonly unknown[]).includes(value)) return value as GroupingChoice;
+  throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `${what} ${JSON.stringify(value)}: use vehicle (one series per vehicle), fleet (one series across the fleet) or both`, { details: { field: what } });
+}
 
 export interface TopologyOptions {
   readonly app: string;
   readonly timing?: TopologyTiming;
+  /** Suppression policy file, also holding the service catalog and alert rules (default config/suppression-policies.yaml). */
   readonly policiesFile?: string;
+  /** Series of metrics: per vehicle (default), fleet-wide, or both. */
+  readonly metricGrouping?: GroupingChoice;
+  /** Series of spans (P50/P95/P99 latency, error rate): fleet-wide (default), per vehicle, or both. */
+  readonly spanGrouping?: GroupingChoice;
   readonly rulesDir?: string;
   /** DBC files naming the periodic messages every vehicle sends (default: vehicle-producer/dbc/fleet-extras.dbc). */
   readonly dbcFiles?: readonly string[];
@@ -91,13 +120,21 @@ const FLEET_KEY = 'fleet';
 /** Builds the engine's processors. */
 export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
   const t = o.timing ?? FLEET_TIMING;
-  const policiesFile = o.policiesFile ?? path.join(PROJECT_ROOT, 'config', 'suppression-policies.yaml');
   const rulesDir = o.rulesDir ?? path.join(PROJECT_ROOT, 'fmea-rules');
-  const policies = parsePolicyFile(fs.readFileSync(policiesFile, 'utf8'), policiesFile);
+  const metricGrouping = checkGrouping(o.metricGrouping ?? 'vehicle', 'metricGrouping');
+  const spanGrouping = checkGrouping(o.spanGrouping ?? 'fleet', 'spanGrouping');
+  const policies = loadPolicyFile(o.policiesFile);
+  const knownServices = policies.services ? new Set(policies.services) : undefined;
+  // Vehicles share partitions (and a watermark): one vehicle's clock jump must not make the others late.
+  const perVehicleClock = <P extends Processor<any, any>>(p: P): P => ({
+    ...p,
+    sourceClock: { sourceOf: (v: { vehicleId?: unknown } | null) => (typeof v?.vehicleId === 'string' ? v.vehicleId : undefined), maxJumpMs: t.maxClockJumpMs ?? 120_000 },
+  });
   const knownSeries = loadKnownSeriesEntries(path.join(rulesDir, 'known-series.yaml'));
   const drift = { baseline: { warmupWindows: t.baselineWarmupWindows }, noiseFloors: noiseFloorsOf(knownSeries ?? []) };
 
   const spansByService = repartitionTopicOf(o.app, 'spans-by-service');
+  const metricsBySeries = repartitionTopicOf(o.app, 'metrics-by-series');
   const canFeaturesFleet = repartitionTopicOf(o.app, 'can-features-fleet');
   const evidence = repartitionTopicOf(o.app, 'fmea-evidence');
   const logClustersFleet = repartitionTopicOf(o.app, 'log-clusters-fleet');
@@ -107,7 +144,9 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
   const seriesDrift = createSeriesDriftProcessor({ window: { windowMs: t.seriesWindowMs, grouping: 'vehicle' }, drift });
   const fleetSeriesDrift = createSeriesDriftProcessor({ window: { windowMs: t.seriesWindowMs, grouping: 'fleet' }, drift });
   const fleetLogClusters = createFleetLogClusterProcessor({ windowMs: t.logWindowMs, skewMs: t.logFleetSkewMs ?? t.logWindowMs });
-  const canary = createCanaryProcessor({ evaluateEveryMs: t.canaryEvaluateEveryMs });
+  const canary = createCanaryProcessor({ evaluateEveryMs: t.canaryEvaluateEveryMs, ...(knownServices ? { knownServices } : {}) });
+  const vehicleLevel = (g: GroupingChoice): boolean => g !== 'fleet';
+  const fleetLevel = (g: GroupingChoice): boolean => g !== 'vehicle';
   const fmea = createFmeaEvaluateProcessor({
     occurrenceTable: loadOccurrenceTable(path.join(rulesDir, 'occurrence-table.yaml')),
     ...(o.fleetSize ? { fleetSize: o.fleetSize } : {}),
@@ -122,11 +161,18 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
     canFeatures,
     createRouter({ name: 'route-can-features-fleet', inputTopics: [Topics.canFeatures], outputTopic: canFeaturesFleet, keyOf: () => FLEET_KEY, eventTimeMs: (v, topic) => canClusters.eventTimeMs(v as never, topic) }),
     readRepartitioned(canClusters, canFeaturesFleet),
-    restrictInputs(seriesDrift, [Topics.metrics], 'series-drift-vehicle'),
+    ...(vehicleLevel(metricGrouping) ? [perVehicleClock(restrictInputs(seriesDrift, [Topics.metrics], 'series-drift-vehicle'))] : []),
+    // A fleet series pools every vehicle, so all its points must meet in one partition: key by the series without the vehicle.
+    ...(fleetLevel(metricGrouping) ? [
+      createRouter({ name: 'route-metrics-by-series', inputTopics: [Topics.metrics], outputTopic: metricsBySeries, keyOf: (v: MetricRecord) => seriesId(v.name, v.labels ?? {}, FLEET_SCOPE), eventTimeMs: (v) => v.timestampMs }),
+      readRepartitioned(perVehicleClock(restrictInputs(fleetSeriesDrift, [Topics.metrics], 'series-drift-metrics-fleet')), metricsBySeries),
+    ] : []),
     createRouter({ name: 'route-spans-by-service', inputTopics: [Topics.spans], outputTopic: spansByService, keyOf: (v: { service: string }) => v.service, eventTimeMs: (v) => spanEventTimeMs(v as never) }),
-    readRepartitioned(restrictInputs(fleetSeriesDrift, [Topics.spans], 'series-drift-fleet'), spansByService),
-    readRepartitioned(canary, spansByService),
-    createAlertProcessor({ policies }),
+    ...(fleetLevel(spanGrouping) ? [readRepartitioned(perVehicleClock(restrictInputs(fleetSeriesDrift, [Topics.spans], 'series-drift-fleet')), spansByService)] : []),
+    ...(vehicleLevel(spanGrouping) ? [perVehicleClock(restrictInputs(seriesDrift, [Topics.spans], 'series-drift-spans-vehicle'))] : []),
+    readRepartitioned(perVehicleClock(canary), spansByService),
+    createReleaseCheckProcessor(knownServices ? { knownServices } : {}),
+    createAlertProcessor({ policies, ...(policies.alertRules ? { rules: policies.alertRules } : {}), ...(knownServices ? { knownServices } : {}) }),
     createLogClusterProcessor({ windowMs: t.logWindowMs, closeDelayMs: t.logCloseDelayMs, ...(o.logEmbeddings ? { embeddings: o.logEmbeddings } : {}) }),
     // One key, not the signature: per-partition processors emit only on NEW/RATE_UP/GONE, so a repartition partition holding
     // few signatures would see no later event to move its watermark and its windows would never close (the eeprom drive's
@@ -143,7 +189,7 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
   ];
 }
 
-/** The entry point `fmeaflow worker` loads (`--timing drive` for the bundled drives). */
-export function processors({ app, timing, logEmbeddings }: { app: string; timing?: 'fleet' | 'drive'; logEmbeddings?: EmbeddingModelSource }): Processor<any, any>[] {
-  return buildTopology({ app, timing: timing === 'drive' ? DRIVE_TIMING : FLEET_TIMING, ...(logEmbeddings ? { logEmbeddings } : {}) });
+/** The entry point `fmeaflow worker` loads (`--timing drive` for the bundled drives; the other options as in TopologyOptions). */
+export function processors({ app, timing, ...rest }: { app: string; timing?: 'fleet' | 'drive' } & Omit<TopologyOptions, 'app' | 'timing'>): Processor<any, any>[] {
+  return buildTopology({ ...rest, app, timing: timing === 'drive' ? DRIVE_TIMING : FLEET_TIMING });
 }

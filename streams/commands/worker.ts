@@ -16,6 +16,24 @@ type ProcessorList = readonly Processor<any, any>[];
 export const TIMINGS = ['fleet', 'drive'] as const;
 export type TimingName = (typeof TIMINGS)[number];
 
+/** Series groupings of the topology (streams/topology.ts GROUPINGS), checked before a topology module is imported. */
+export const GROUPING_CHOICES = ['vehicle', 'fleet', 'both'] as const;
+
+/** Checks a --metric-grouping / --span-grouping value; throws CLI_BAD_ARGUMENT saying what to use instead. */
+export function parseGrouping(flag: string, value: string): (typeof GROUPING_CHOICES)[number] {
+  if ((GROUPING_CHOICES as readonly string[]).includes(value)) return value as (typeof GROUPING_CHOICES)[number];
+  throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `${flag} ${value}: use vehicle (one series per vehicle), fleet (one series across the fleet, repartitioned by series) or both, e.g. ${flag} both`);
+}
+
+/** The topology options (streams/topology.ts TopologyOptions) the worker's flags set. */
+export function topologyOptionsOf(opts: { policies?: string; metricGrouping: string; spanGrouping: string }): Record<string, unknown> {
+  return {
+    metricGrouping: parseGrouping('--metric-grouping', opts.metricGrouping),
+    spanGrouping: parseGrouping('--span-grouping', opts.spanGrouping),
+    ...(opts.policies !== undefined ? { policiesFile: opts.policies } : {}),
+  };
+}
+
 /** Finds the processor list a topology module exports (`processors`, `topology.processors`, or default; arrays or factories taking `{ app, timing }`). */
 export async function loadProcessors(file: string, app: string, timing: TimingName = 'fleet', extra: Record<string, unknown> = {}): Promise<ProcessorList> {
   const path = resolve(file);
@@ -40,12 +58,15 @@ export function register(program: Command): void {
     .option('--metrics-port <port>', 'serve Prometheus /metrics on this port (0 = any free port)')
     .option('--topology <file>', 'module exporting the processors', 'streams/topology.ts')
     .option('--timing <scale>', 'fleet (1-minute series windows, 30 warm-up windows) | drive (5-second windows: for the bundled two-minute drives)', 'fleet')
+    .option('--policies <file>', 'suppression policy file: policies, service catalog, alert rules (default config/suppression-policies.yaml)')
+    .option('--metric-grouping <g>', 'metric series: vehicle (one per vehicle) | fleet (one across the fleet) | both', 'vehicle')
+    .option('--span-grouping <g>', 'span latency/error-rate series: vehicle | fleet | both', 'fleet')
     .option('--only <names>', 'comma-separated processor names to run (default: all)')
     .option('--tracing', 'start the OpenTelemetry SDK even without OTEL_EXPORTER_OTLP_ENDPOINT')
     .option('--live-port <port>', 'serve the live web view (ranked actions, clusters, drift, releases) on this port')
     .option('--live-host <host>', 'address the live view binds to (0.0.0.0 inside a container)', '127.0.0.1')
     .option('--no-log-embeddings', 'do not train the LSTM log-template encoder in the background (log vectors stay TF-IDF only)')
-    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; topology: string; timing: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string; logEmbeddings: boolean }) => {
+    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; topology: string; timing: string; policies?: string; metricGrouping: string; spanGrouping: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string; logEmbeddings: boolean }) => {
       if (opts.mode !== 'exactly-once' && opts.mode !== 'at-least-once') {
         throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--mode ${opts.mode}: use exactly-once (default) or at-least-once`);
       }
@@ -61,7 +82,7 @@ export function register(program: Command): void {
       const { Registry } = await import('prom-client');
       const registry = new Registry();
       const embeddings = opts.logEmbeddings ? (await import('../runtime/logs/log-embeddings.ts')).createEmbeddingTrainer({}, registry) : undefined;
-      let processors = await loadProcessors(opts.topology, opts.app, opts.timing as TimingName, embeddings ? { logEmbeddings: embeddings } : {});
+      let processors = await loadProcessors(opts.topology, opts.app, opts.timing as TimingName, { ...topologyOptionsOf(opts), ...(embeddings ? { logEmbeddings: embeddings } : {}) });
       if (opts.only) {
         const want = opts.only.split(',').map((s) => s.trim()).filter(Boolean);
         const unknown = want.filter((n) => !processors.some((p) => p.name === n));
