@@ -38,8 +38,9 @@ console.log('|---|---:|---:|');
 for (const [name, cfg] of [
   ['field rule, varianceAlpha 0.02 (default)', driftConfig({ chart: null })],
   ['field rule, varianceAlpha 0.2 (α of the issue)', driftConfig({ chart: null, baseline: { varianceAlpha: 0.2 } })],
-  ['EWMA chart λ 0.1 L 2.814 via the judge (estimated reference)', driftConfig({ zRule: null })],
-  ['EWMA chart, referenceAlpha 0.002', driftConfig({ zRule: null, baseline: { referenceAlpha: 0.002 } })],
+  ['EWMA chart λ 0.1 L 2.814 via the judge (estimated reference, referenceAlpha 0.002 default)', driftConfig({ zRule: null })],
+  ['EWMA chart, referenceAlpha 0.01 (the earlier default)', driftConfig({ zRule: null, baseline: { referenceAlpha: 0.01 } })],
+  ['both detectors (default config), all onsets', driftConfig()],
 ] as [string, DriftConfig][]) {
   let on = 0, nw = 0;
   for (const s of seeds) {
