@@ -31,8 +31,11 @@ export interface EmbeddingTrainerOptions {
   readonly training: Partial<LstmTrainingOptions>;
 }
 
-/** Small enough for 2 shared cores: one check a minute, few epochs (see DEFAULT_LSTM_OPTIONS). */
-export const DEFAULT_TRAINER_OPTIONS: EmbeddingTrainerOptions = { intervalMs: 60_000, minNewTemplates: 10, minTemplates: 8, maxTemplates: 500, training: {} };
+/**
+ * Sized for 2 shared cores: on the pure-JS backend 200 templates × 4 epochs took ~95 s of one core
+ * (bench/RESULTS.md, logs §3), so a check every 5 minutes, 200 templates, 2 epochs (~45 s a training).
+ */
+export const DEFAULT_TRAINER_OPTIONS: EmbeddingTrainerOptions = { intervalMs: 300_000, minNewTemplates: 20, minTemplates: 8, maxTemplates: 200, training: { epochs: 2 } };
 
 /** Emitted as 'trained' when a partition has a new model. */
 export interface TrainedEvent {
