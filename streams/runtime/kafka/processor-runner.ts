@@ -276,7 +276,7 @@ export class ProcessorRunner extends EventEmitter {
     const globalTopics = this.cfg.processor.globalTopics ?? [];
     if (globalTopics.length > 0 && this.cfg.globalsFreshness) await this.cfg.globalsFreshness.caughtUp(globalTopics, { sinceMs: fetchedBy, timeoutMs: this.cfg.globalsTimeoutMs });
     const task = this.tasks.get(partition)!;
-    const span = startBatchSpan(this.name, topic, partition, batch.messages.map((m) => m.headers?.traceparent?.toString()));
+    const span = startBatchSpan(this.name, topic, partition, batch.messages.map((m) => m.headers?.traceparent?.toString()), this.groupId);
     let processed = 0;
     let lastBeat = performance.now();
     try {

@@ -1,10 +1,10 @@
 /**
- * Tracing: one span per processed batch, linked to the W3C `traceparent` of its input
- * records, and outputs carrying the batch span's context. The OpenTelemetry SDK is only
+ * Tracing: one CONSUMER span per processed batch, linked to the W3C `traceparent` of its
+ * input records, and outputs carrying the batch span's context. The OpenTelemetry SDK is only
  * started when an OTLP endpoint is configured (or asked for); otherwise the API is a
  * no-op and outputs simply inherit their input's `traceparent`.
  */
-import { context, trace, TraceFlags, type Link, type Span, type SpanContext } from '@opentelemetry/api';
+import { context, SpanKind, trace, TraceFlags, type Attributes, type Link, type Span, type SpanContext } from '@opentelemetry/api';
 import { logger } from './logger.ts';
 
 const log = logger('tracing');
@@ -42,20 +42,43 @@ export function startTracing(serviceName: string, force = false): Promise<(() =>
   return sdkStarted;
 }
 
-/** Starts the span of one batch, linked to up to 32 distinct input trace contexts. */
-export function startBatchSpan(processor: string, topic: string, partition: number, traceparents: Iterable<string | undefined>): Span {
+/** Most links one batch span carries: the SDK's default span link limit, beyond which it drops them anyway. */
+export const MAX_BATCH_LINKS = 128;
+
+/**
+ * Starts the CONSUMER span of one fetched batch (OTel messaging semantic conventions, operation
+ * `process`), linked to each distinct input trace context (up to MAX_BATCH_LINKS; the rest are
+ * counted in `fmeaflow.links_dropped`).
+ */
+export function startBatchSpan(processor: string, topic: string, partition: number, traceparents: Iterable<string | undefined>, consumerGroup?: string): Span {
   const links: Link[] = [];
   const seen = new Set<string>();
-  let parent: SpanContext | undefined;
+  let count = 0;
+  let only: SpanContext | undefined;
   for (const tp of traceparents) {
+    count++;
     const sc = parseTraceparent(tp);
     if (!sc || seen.has(sc.traceId + sc.spanId)) continue;
     seen.add(sc.traceId + sc.spanId);
-    parent ??= sc;
-    if (links.length < 32) links.push({ context: sc });
+    only = seen.size === 1 ? sc : undefined;
+    if (links.length < MAX_BATCH_LINKS) links.push({ context: sc });
   }
-  const ctx = parent ? trace.setSpanContext(context.active(), parent) : context.active();
-  return trace.getTracer('fmeaflow-runtime').startSpan(`process ${processor}`, { links, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.destination.partition.id': String(partition), 'fmeaflow.processor': processor } }, ctx);
+  // A batch has many parents, so links carry them; only when every record came from one producer
+  // batch is that context also the parent, so a single producer → engine hop stays one trace.
+  const ctx = only ? trace.setSpanContext(context.active(), only) : context.active();
+  const attributes: Attributes = {
+    'messaging.system': 'kafka',
+    'messaging.operation.type': 'process',
+    'messaging.operation.name': 'process',
+    'messaging.destination.name': topic,
+    'messaging.destination.partition.id': String(partition),
+    'messaging.kafka.destination.partition': partition,
+    'messaging.batch.message_count': count,
+    'fmeaflow.processor': processor,
+  };
+  if (consumerGroup !== undefined) attributes['messaging.consumer.group.name'] = consumerGroup;
+  if (seen.size > links.length) attributes['fmeaflow.links_dropped'] = seen.size - links.length;
+  return trace.getTracer('fmeaflow-runtime').startSpan(`process ${processor}`, { kind: SpanKind.CONSUMER, root: only === undefined, links, attributes }, ctx);
 }
 
 /** The traceparent outputs of this span should carry, or undefined when tracing is a no-op. */
