@@ -18,8 +18,24 @@ export interface FeedRecord {
 }
 
 export interface OutputFeed {
-  /** Stops following and leaves the group. */
+  /** The feed's own consumer group (random per feed). */
+  readonly groupId: string;
+  /** Stops following, leaves the group and deletes it; calling it again waits for the same stop. */
   stop(): Promise<void>;
+}
+
+/** Deletes a consumer group; one that is already gone is not an error. */
+async function deleteGroup(kafka: KafkaClient, groupId: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteGroups([groupId]);
+  } catch (err) {
+    const groups = (err as { groups?: { error?: { type?: string } }[] }).groups;
+    if (!groups || groups.some((g) => g.error?.type !== 'GROUP_ID_NOT_FOUND')) throw err;
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /**
@@ -33,7 +49,8 @@ export async function followOutputs(
   onRecord: (r: FeedRecord) => void,
   opts: { fromBeginning?: boolean; onDecodeError?: (topic: string, err: unknown) => void } = {},
 ): Promise<OutputFeed> {
-  const consumer: Consumer = kafka.consumer({ groupId: `fmeaflow-feed-${randomBytes(6).toString('hex')}`, readUncommitted: false, maxWaitTimeInMs: 200 });
+  const groupId = `fmeaflow-feed-${randomBytes(6).toString('hex')}`;
+  const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 200 });
   await consumer.connect();
   await consumer.subscribe({ topics: [...topics], fromBeginning: opts.fromBeginning ?? false });
   const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
@@ -52,5 +69,8 @@ export async function followOutputs(
     },
   });
   await joined;
-  return { stop: () => consumer.disconnect() };
+  let stopped: Promise<void> | undefined;
+  // Each feed has a fresh group, so without the delete every demo run or test would leave one behind
+  // on the broker; it can only be deleted once the consumer has left it (disconnect awaits the leave).
+  return { groupId, stop: () => (stopped ??= consumer.disconnect().then(() => deleteGroup(kafka, groupId))) };
 }
