@@ -15,15 +15,22 @@ export interface Alert {
   suppressed: boolean; unsuppressible: boolean; suppression: { policy: string; releaseId: string; untilMs: number | null } | null;
 }
 
-const parseDuration = (s: string): number => Number(s.slice(0, -1)) * { s: 1000, m: 60_000, h: 3_600_000 }[s.slice(-1) as 's' | 'm' | 'h']!;
+/** `250ms`, `30s`, `5m`, `1h` in ms. */
+export const parseDuration = (s: string): number => {
+  const m = /^([0-9]+)(ms|s|m|h)$/.exec(s)!;
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+};
 
-/** Asserts that `alerts` (every alert record published) follow the suppression policies for the gray-release drive. */
-export function checkGrayReleaseAlerts(alerts: readonly Alert[]): void {
+/**
+ * Asserts that `alerts` (every alert record published) follow the suppression policies of `policiesFile`
+ * (default: the bundled config/suppression-policies.yaml) for the gray-release drive.
+ */
+export function checkGrayReleaseAlerts(alerts: readonly Alert[], policiesFile = path.join(PROJECT_ROOT, 'config', 'suppression-policies.yaml')): void {
   const releases = zlib.gunzipSync(fs.readFileSync(path.join(DRIVES_DIR, 'gray-release-latency', 'releases.jsonl.gz'))).toString().trim().split('\n').map((l) => JSON.parse(l) as { releaseId: string; service: string; phase: string; timestampMs: number });
   const start = releases.find((r) => r.phase === 'START')!;
   const end = releases.find((r) => ['END', 'PROMOTE', 'ROLLBACK'].includes(r.phase))!;
   const releaseId = `gray-release-latency/${start.releaseId}`; // replayed drives prefix their ids with the drive name
-  const policies = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'config', 'suppression-policies.yaml'), 'utf8')) as { policies: { name: string; match: string[]; suppressFor?: string }[] };
+  const policies = YAML.parse(fs.readFileSync(policiesFile, 'utf8')) as { policies: { name: string; match: string[]; suppressFor?: string }[] };
   const latencyPolicy = policies.policies.find((p) => p.match.includes('__name__="span.latency.p95"') && p.suppressFor)!;
   const holdMs = parseDuration(latencyPolicy.suppressFor!);
   assert.ok(alerts.length > 0, 'the drive raises alerts');
@@ -43,6 +50,10 @@ export function checkGrayReleaseAlerts(alerts: readonly Alert[]): void {
       assert.equal(a.suppression!.releaseId, releaseId);
       assert.equal(a.suppression!.untilMs, a.activeSinceMs + holdMs, 'the audit record says when suppression ends');
     }
+  }
+  for (const a of alerts) {
+    if (a.state === 'RESOLVED') assert.equal(a.suppressed, false, 'a resolved alert is not suppressed');
+    if (a.eventTimeMs >= end.timestampMs) assert.equal(a.suppressed, false, `after the release's ${end.phase} nothing is suppressed`);
   }
   for (const a of p95.filter((x) => x.labels.service !== start.service)) {
     assert.equal(a.suppressed, false, `${a.labels.service} is not in release, so its P95 alert is not suppressed`);
