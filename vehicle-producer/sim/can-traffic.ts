@@ -12,7 +12,7 @@ import { stateAt, type VehicleState } from './vehicle-dynamics.ts';
 import { streamRng } from './rng.ts';
 import { udsExchange, NRC, type Dtc, type UdsOutcome, type UdsRequestKind } from './uds.ts';
 import type { ScheduledMessage } from './fleet-model.ts';
-import type { FaultSpec, Scenario } from './scenario.ts';
+import { FAULT_DEFAULTS, type FaultSpec, type Scenario } from './scenario.ts';
 
 /** Bus-level facts the rest of the simulation needs. */
 export interface CanTrafficResult {
@@ -39,6 +39,18 @@ function errorFrame(iface: string, tUs: number, cls: number, data: number[]): Ca
   return { timestampUs: tUs, iface, id: cls & ~CAN_ERR_FLAG, extended: false, fd: false, brs: false, esi: false, rtr: false, error: true, dlc: 8, data: Buffer.from(data) };
 }
 
+/**
+ * Seeded [start, end) µs spans in which a healthy vehicle loses its supervised heartbeat, one every
+ * [min, max] s; each lasts `lossUs` (timeout plus one cycle), so exactly one supervision timeout fires.
+ */
+function sporadicLosses(sc: Scenario, vehicleId: string, [minS, maxS]: [number, number], lossUs: number): [number, number][] {
+  const rng = streamRng(sc.seed, vehicleId, 'sporadic-timeouts');
+  const endUs = (sc.baseTimeMs + sc.durationMs) * 1000;
+  const out: [number, number][] = [];
+  for (let t = sc.baseTimeMs * 1000 + rng.range(minS, maxS) * 1e6; t < endUs; t += rng.range(minS, maxS) * 1e6) out.push([t, t + lossUs]);
+  return out;
+}
+
 /** Generates the CAN traffic of one vehicle for the whole drive. */
 export function simulateCanTraffic(sc: Scenario, v: CanVehicleInput): CanTrafficResult {
   const t0 = sc.baseTimeMs * 1000;
@@ -54,13 +66,20 @@ export function simulateCanTraffic(sc: Scenario, v: CanVehicleInput): CanTraffic
   }
   const victim = v.messages[0]!;
   const faultRng = streamRng(sc.seed, v.vehicleId, 'fault-can');
+  // The gateway supervises the scenario's timeout id (0x2A3 by default) on every vehicle, so a healthy
+  // vehicle's sporadic heartbeat losses raise the same timeout lines the fault raises, only rarely.
+  const fleetTimeout = sc.faults.find((f) => f.kind === 'can-timeout')?.params ?? FAULT_DEFAULTS['can-timeout'];
+  const sporadic = sc.telemetry.sporadicTimeoutIntervalS;
+  const supervisedId = timeout ? Number(timeout.params.canId) : sporadic !== null ? Number(fleetTimeout.canId) : null;
+  const supervisionMs = Number(timeout?.params.timeoutMs ?? fleetTimeout.timeoutMs);
 
   for (const sm of v.messages) {
     const rng = streamRng(sc.seed, v.vehicleId, 'msg', sm.msg.frameId);
     const model = buildMessageModel(sm.msg, rng);
     const cycleUs = sm.cycleMs * 1000;
     const phase = rng.range(0, cycleUs);
-    const supervised = timeout && timeout.params.canId === sm.msg.frameId;
+    const supervised = supervisedId === sm.msg.frameId;
+    const losses = supervised && sporadic !== null ? sporadicLosses(sc, v.vehicleId, sporadic, (supervisionMs + sm.cycleMs) * 1000) : [];
     const rxUs: number[] = [];
     for (let k = 0; ; k++) {
       const nominal = t0 + phase + k * cycleUs;
@@ -69,7 +88,11 @@ export function simulateCanTraffic(sc: Scenario, v: CanVehicleInput): CanTraffic
       const t = Math.round(nominal + jitter);
       const rel = (t - t0) / 1000;
       const data = encodeMessage(sm.msg, model.values(stateAt(v.states, rel), k));
-      if (supervised && rel >= timeout.onsetMs && faultRng.chance(Number(timeout.params.dropProbability))) {
+      if (supervised && timeout && rel >= timeout.onsetMs && faultRng.chance(Number(timeout.params.dropProbability))) {
+        errorEventsUs.push(t);
+        continue;
+      }
+      if (losses.some(([a, b]) => t >= a && t < b)) {
         errorEventsUs.push(t);
         continue;
       }
@@ -83,11 +106,11 @@ export function simulateCanTraffic(sc: Scenario, v: CanVehicleInput): CanTraffic
     }
     if (supervised) {
       // Gateway supervision: a gap longer than the timeout fires once, timeout after the last frame received.
-      const limitUs = Number(timeout.params.timeoutMs) * 1000;
+      const limitUs = supervisionMs * 1000;
       rxUs.push(endUs);
       for (let i = 1; i < rxUs.length; i++) {
         const at = rxUs[i - 1]! + limitUs;
-        if (rxUs[i]! - rxUs[i - 1]! > limitUs && at < endUs) timeouts.push({ atUs: at, canId: sm.msg.frameId, afterMs: Number(timeout.params.timeoutMs) });
+        if (rxUs[i]! - rxUs[i - 1]! > limitUs && at < endUs) timeouts.push({ atUs: at, canId: sm.msg.frameId, afterMs: supervisionMs });
       }
     }
   }

@@ -60,15 +60,22 @@ export function affectedVehicles(seed: number, fault: FaultSpec, vehicleIds: rea
   return [...vehicleIds].sort((a, b) => hashRank(seed, fault.kind, a).localeCompare(hashRank(seed, fault.kind, b))).slice(0, n).sort();
 }
 
-function signatureOf(f: FaultSpec, bus: string): { text: string; sig: Record<string, unknown> } {
+function signatureOf(f: FaultSpec, sc: Scenario): { text: string; sig: Record<string, unknown> } {
+  const bus = sc.bus;
   const p = f.params;
   const hex = (n: number, w = 3): string => `0x${n.toString(16).toUpperCase().padStart(w, '0')}`;
   switch (f.kind) {
-    case 'can-timeout':
+    case 'can-timeout': {
+      const sporadic = sc.telemetry.sporadicTimeoutIntervalS;
+      const baseline = sporadic === null ? 'other vehicles unchanged' : `before the onset and on other vehicles the same line occurs sporadically (one every ${sporadic[0]}–${sporadic[1]} s per vehicle), so the timeout log cluster has a baseline and its rate rises`;
       return {
-        text: `On affected vehicles after onset, CAN id ${hex(Number(p.canId))} goes missing ~${Math.round(Number(p.dropProbability) * 100)}% of cycles (gaps > ${p.timeoutMs} ms), gateway WARN logs "CAN msg ${hex(Number(p.canId))} timeout after ${p.timeoutMs} ms on bus ${bus}", can_bus_error_rate{bus="${bus}"} rises; other vehicles unchanged.`,
-        sig: { canId: Number(p.canId), logPattern: `CAN msg ${hex(Number(p.canId))} timeout after`, metric: 'can_bus_error_rate', service: 'gateway' },
+        text: `On affected vehicles after onset, CAN id ${hex(Number(p.canId))} goes missing ~${Math.round(Number(p.dropProbability) * 100)}% of cycles (gaps > ${p.timeoutMs} ms), gateway WARN logs "CAN msg ${hex(Number(p.canId))} timeout after ${p.timeoutMs} ms on bus ${bus}", can_bus_error_rate{bus="${bus}"} rises; ${baseline}.`,
+        sig: {
+          canId: Number(p.canId), logPattern: `CAN msg ${hex(Number(p.canId))} timeout after`, metric: 'can_bus_error_rate', service: 'gateway',
+          ...(sporadic === null ? {} : { baselineIntervalS: sporadic }),
+        },
       };
+    }
     case 'eeprom-verify-fail':
       return {
         text: `New ERROR log template in service ${p.service} only after onset on affected vehicles: "EEPROM verify failed at block 0x.. : expected CRC 0x.... got 0x....", with ERROR spans eeprom.read / bms.readStatus in the same traces.`,
@@ -102,7 +109,7 @@ export function simulate(sc: Scenario): SimulationResult {
   }
   const ids = vehicles.map((v) => v.vehicleId);
   const faults: AppliedFault[] = sc.faults.map((f) => {
-    const s = signatureOf(f, sc.bus);
+    const s = signatureOf(f, sc);
     return { kind: f.kind, onsetMs: f.onsetMs, onsetTimeMs: sc.baseTimeMs + f.onsetMs, vehicleShare: f.vehicleShare, affectedVehicles: affectedVehicles(sc.seed, f, ids), params: f.params, expectedSignature: s.text, signature: s.sig };
   });
 

@@ -47,7 +47,17 @@ export interface Scenario {
   bus: string;
   bitrateBps: number;
   vehicles: { count: number; idPrefix: string; models: VehicleModel[]; messagesPerVehicle: number; minCycleMs: number };
-  telemetry: { metricsIntervalMs: number; traceIntervalMs: number; diagIntervalMs: number; baselineErrorFramesPerS: number };
+  telemetry: {
+    metricsIntervalMs: number;
+    traceIntervalMs: number;
+    diagIntervalMs: number;
+    baselineErrorFramesPerS: number;
+    /**
+     * Healthy gateways still log the odd supervision timeout: every vehicle misses a short burst of its
+     * supervised heartbeat at seeded intervals drawn uniformly from [min, max] seconds. null: never.
+     */
+    sporadicTimeoutIntervalS: [number, number] | null;
+  };
   faults: FaultSpec[];
 }
 
@@ -83,6 +93,7 @@ const SCHEMA = {
         traceIntervalMs: { type: 'integer', minimum: 50 },
         diagIntervalMs: { type: 'integer', minimum: 50 },
         baselineErrorFramesPerS: { type: 'number', minimum: 0 },
+        sporadicTimeoutIntervalS: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'number', exclusiveMinimum: 0 } },
       },
     },
     faults: {
@@ -158,6 +169,8 @@ export function parseScenario(text: string, file: string): Scenario {
   const v = (raw.vehicles ?? {}) as Record<string, unknown>;
   const tel = (raw.telemetry ?? {}) as Record<string, unknown>;
   const durationMs = Math.round((raw.durationS as number) * 1000);
+  const sporadic = (tel.sporadicTimeoutIntervalS as [number, number] | undefined) ?? null;
+  if (sporadic !== null && sporadic[0] > sporadic[1]) fail(['telemetry', 'sporadicTimeoutIntervalS'], `min ${sporadic[0]} s is above max ${sporadic[1]} s`);
   const faults: FaultSpec[] = ((raw.faults ?? []) as Record<string, unknown>[]).map((f, i) => {
     const kind = f.kind as FaultKind;
     const defaults = FAULT_DEFAULTS[kind] as Record<string, number | string>;
@@ -198,6 +211,7 @@ export function parseScenario(text: string, file: string): Scenario {
       traceIntervalMs: (tel.traceIntervalMs as number | undefined) ?? 1000,
       diagIntervalMs: (tel.diagIntervalMs as number | undefined) ?? 2000,
       baselineErrorFramesPerS: (tel.baselineErrorFramesPerS as number | undefined) ?? 0.05,
+      sporadicTimeoutIntervalS: sporadic,
     },
     faults,
   };

@@ -41,6 +41,7 @@ test('a valid scenario gets defaults filled and hex ids parsed', () => {
   assert.equal(s.faults[0]!.params.timeoutMs, 250);
   assert.equal(s.faults[0]!.vehicleShare, 0.5);
   assert.equal(s.baseTimeMs, Date.UTC(2025, 0, 6, 8));
+  assert.equal(s.telemetry.sporadicTimeoutIntervalS, null, 'no sporadic timeouts unless configured');
   for (const f of ['clean', 'can-timeout', 'eeprom-verify-fail', 'harness-reflection', 'bootloader-check-fail', 'gray-release-latency']) loadScenario(`vehicle-producer/scenarios/${f}.yaml`);
 });
 
@@ -53,6 +54,8 @@ test('scenario errors name line and field', () => {
   fails(GOOD.replace('onsetS: 5', 'onsetS: 12'), 8, 'faults[0].onsetS', /not before the end/);
   fails(GOOD.replace('baseTime: "2025-01-06T08:00:00Z"\n', ''), 1, 'baseTime', /missing required field 'baseTime'/);
   fails(GOOD.replace('durationS: 10', 'durationS: "ten"'), 3, 'durationS', /must be number/);
+  fails(GOOD.replace('vehicles:', 'telemetry:\n  sporadicTimeoutIntervalS: [30, 10]\nvehicles:'), 5, 'telemetry.sporadicTimeoutIntervalS', /min 30 s is above max 10 s/);
+  fails(GOOD.replace('vehicles:', 'telemetry:\n  sporadicTimeoutIntervalS: [0, 10]\nvehicles:'), 5, 'telemetry.sporadicTimeoutIntervalS[0]', /must be > 0/);
   assert.throws(() => parseScenario('name: [unclosed\n', 'y.yaml'), /y\.yaml:\d+: YAML syntax/);
 });
 
