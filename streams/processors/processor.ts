@@ -115,6 +115,11 @@ export interface Processor<S = unknown, V = unknown> {
   readonly store: string;
   /** Global topics this processor reads through `ctx.globals`. */
   readonly globalTopics?: readonly string[];
+  /**
+   * Extra checks a global record must pass to enter its table (per topic; throw a typed error to reject
+   * it and keep the previous value), for rules only the topology knows, such as the service catalog.
+   */
+  readonly globalValidators?: Readonly<Record<string, (value: unknown) => void>>;
   /** Allowed lateness in ms: records older than the watermark go to the late side output. */
   readonly allowedLatenessMs: number;
   /** Event time of a decoded input value, in epoch ms. */

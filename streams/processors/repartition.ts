@@ -50,6 +50,7 @@ export function readRepartitioned<S, V>(inner: Processor<S, V>, repartitionTopic
     outputTopics: inner.outputTopics,
     store: inner.store,
     ...(inner.globalTopics ? { globalTopics: inner.globalTopics } : {}),
+    ...(inner.globalValidators ? { globalValidators: inner.globalValidators } : {}),
     allowedLatenessMs: inner.allowedLatenessMs,
     eventTimeMs: (env) => inner.eventTimeMs(env.value, env.sourceTopic),
     ...(inner.sourceClock ? { sourceClock: { ...inner.sourceClock, sourceOf: (env: Repartitioned<V>) => inner.sourceClock!.sourceOf(env.value, env.sourceTopic) } } : {}),

@@ -11,7 +11,7 @@ import type { FiredTimer, OutputRecord, ProcessResult, ProcessorContext, Process
 import type { DriftEvent } from '../drift/drift-types.ts';
 import { evaluateSuppression, type Suppression } from '../suppression/evaluate-suppression.ts';
 import type { PolicySet } from '../suppression/policy-types.ts';
-import { readReleases, type ReleaseEvent } from '../suppression/release-table.ts';
+import { readReleases, releaseTableValidator, type ReleaseEvent } from '../suppression/release-table.ts';
 import { alertId } from './alert-id.ts';
 import { onFalse, onTrue, type Lifecycle } from './alert-lifecycle.ts';
 import { DEFAULT_ALERT_RULES } from './alert-rules.ts';
@@ -99,6 +99,7 @@ export function createAlertProcessor(opts: AlertProcessorOptions): Processor<Ale
     outputTopics: [Topics.alerts],
     store: 'alerts',
     globalTopics: [Topics.releases],
+    ...(opts.knownServices ? { globalValidators: { [Topics.releases]: releaseTableValidator(opts.knownServices) } } : {}),
     allowedLatenessMs: opts.allowedLatenessMs ?? 120_000,
     eventTimeMs: (e) => e.windowEndMs,
     process(store, record, ctx) {

@@ -15,7 +15,7 @@ import { Topics } from '../../topic-catalog.ts';
 import type { OutputRecord, Processor, ProcessorContext, ReadonlyStore } from '../processor.ts';
 import { DEFAULT_TIME_SANITY, spanDurationMs, spanEventTimeMs, validateSpan, type SpanRecord, type TimeSanity } from '../series/input-records.ts';
 import { windowEndOf } from '../series/tumbling-window.ts';
-import { readReleases, inProgress, releaseAsOf, type ReleaseEvent } from '../suppression/release-table.ts';
+import { readReleases, inProgress, releaseAsOf, releaseTableValidator, type ReleaseEvent } from '../suppression/release-table.ts';
 import { alertId } from '../alerts/alert-id.ts';
 import type { AlertRecord } from '../alerts/alert-types.ts';
 import { cohortsOf, type Cohort } from './canary-cohorts.ts';
@@ -127,6 +127,7 @@ export function createCanaryProcessor(opts: CanaryProcessorOptions = {}): Proces
     outputTopics: [Topics.canaryVerdicts, Topics.alerts],
     store: 'canary',
     globalTopics: [Topics.releases],
+    ...(opts.knownServices ? { globalValidators: { [Topics.releases]: releaseTableValidator(opts.knownServices) } } : {}),
     allowedLatenessMs: opts.allowedLatenessMs ?? 30_000,
     eventTimeMs: spanEventTimeMs,
     process(store, record, ctx) {

@@ -6,10 +6,9 @@
  * catalog RELEASE_UNKNOWN_SERVICE. Suppression and canary judgement skip the same events
  * (readReleases with the same catalog), so nothing else depends on this processor running.
  */
-import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 import { Topics } from '../../topic-catalog.ts';
 import { NOTHING, type Processor } from '../processor.ts';
-import { validateReleaseEvent, type ReleaseEvent } from './release-table.ts';
+import { checkReleaseService, validateReleaseEvent, type ReleaseEvent } from './release-table.ts';
 
 /** Options of the release check. */
 export interface ReleaseCheckOptions {
@@ -32,13 +31,7 @@ export function createReleaseCheckProcessor(opts: ReleaseCheckOptions = {}): Pro
       if (record.value === null) return NOTHING;
       const ev = record.value;
       validateReleaseEvent(ev);
-      if (opts.knownServices && !opts.knownServices.has(ev.service)) {
-        throw new FmeaflowError(
-          ErrorCodes.RELEASE_UNKNOWN_SERVICE,
-          `release ${JSON.stringify(ev.releaseId)}, field service: unknown service ${JSON.stringify(ev.service)} (known: ${[...opts.knownServices].sort().join(', ')}); fix the release event, or add the service to the services list of the policy file`,
-          { details: { releaseId: ev.releaseId, field: 'service', service: ev.service } },
-        );
-      }
+      if (opts.knownServices) checkReleaseService(ev, opts.knownServices);
       return NOTHING;
     },
   };

@@ -53,6 +53,28 @@ export function validateReleaseEvent(ev: ReleaseEvent, knownServices?: ReadonlyS
   if (knownServices && !knownServices.has(ev.service)) bad('service', `unknown service ${JSON.stringify(ev.service)} (known: ${[...knownServices].sort().join(', ')})`);
 }
 
+/** Throws RELEASE_UNKNOWN_SERVICE when the release names a service outside the catalog. */
+export function checkReleaseService(ev: ReleaseEvent, knownServices: ReadonlySet<string>): void {
+  if (knownServices.has(ev.service)) return;
+  throw new FmeaflowError(
+    ErrorCodes.RELEASE_UNKNOWN_SERVICE,
+    `release ${JSON.stringify(ev.releaseId)}, field service: unknown service ${JSON.stringify(ev.service)} (known: ${[...knownServices].sort().join(', ')}); fix the release event, or add the service to the services list of the policy file`,
+    { details: { releaseId: ev.releaseId, field: 'service', service: ev.service } },
+  );
+}
+
+/**
+ * The global-table check of a release event under a service catalog: malformed (INVALID_RECORD) or
+ * unknown service (RELEASE_UNKNOWN_SERVICE) records do not enter the table, so they cannot replace a
+ * valid release with the same id.
+ */
+export function releaseTableValidator(knownServices: ReadonlySet<string>): (value: unknown) => void {
+  return (value) => {
+    validateReleaseEvent(value as ReleaseEvent);
+    checkReleaseService(value as ReleaseEvent, knownServices);
+  };
+}
+
 /** True while the release is in one of the given phases (START/RAMP = in progress). */
 export function inProgress(ev: ReleaseEvent, phases: readonly string[] = ['START', 'RAMP']): boolean {
   return phases.includes(ev.phase);

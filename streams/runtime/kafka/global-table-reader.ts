@@ -21,7 +21,7 @@ import type { Consumer } from 'kafkajs';
 import { asFmeaflowError, ErrorCodes, FmeaflowError } from '../../errors.ts';
 import type { KafkaClient } from './client.ts';
 import type { TopicCodec } from './topic-codec.ts';
-import { GlobalTableSet } from '../state/global-table-set.ts';
+import { GlobalTableSet, type GlobalValidator } from '../state/global-table-set.ts';
 import { HighWatermarks } from './high-watermarks.ts';
 import { logger } from '../observability/logger.ts';
 
@@ -54,7 +54,7 @@ export interface GlobalsFreshness {
 
 /** Follows global topics into a GlobalTableSet. */
 export class GlobalTableReader implements GlobalsFreshness {
-  readonly tables = new GlobalTableSet();
+  readonly tables: GlobalTableSet;
   private consumer: Consumer | undefined;
   private watermarks: HighWatermarks | undefined;
   /** Next offset to read per `topic:partition`: everything before it is applied to `tables`. */
@@ -73,7 +73,9 @@ export class GlobalTableReader implements GlobalsFreshness {
     private readonly codec: TopicCodec,
     readonly topics: readonly string[],
     registry?: client.Registry,
+    validators?: Readonly<Record<string, GlobalValidator>>,
   ) {
+    this.tables = new GlobalTableSet(validators);
     if (registry) {
       this.timeouts = new client.Counter({ name: 'fmeaflow_global_catchup_timeouts_total', help: 'Batches processed before the global tables they read caught up (wait timed out)', labelNames: ['topic'], registers: [registry] });
       this.rejections = new client.Counter({ name: 'fmeaflow_global_records_rejected_total', help: 'Global table records not applied (undecodable or invalid), by topic and error code', labelNames: ['topic', 'code'], registers: [registry] });

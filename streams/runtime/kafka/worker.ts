@@ -15,6 +15,7 @@ import { brokers as defaultBrokers } from './connection.ts';
 import { brokerUnreachable, createKafka, isBrokerUnreachable, probeBrokers } from './client.ts';
 import { changelogTopic, ensureInternalTopics, isInternalTopic, partitionCounts } from './internal-topics.ts';
 import { GlobalTableReader } from './global-table-reader.ts';
+import { globalValidatorsOf } from '../state/global-table-set.ts';
 import { ProcessorRunner, type CommitEvent, type DeliveryMode } from './processor-runner.ts';
 import { TopicCodec } from './topic-codec.ts';
 import { createSerde, type TopicSchemaBinding } from '../serde/serde.ts';
@@ -134,7 +135,7 @@ export async function runWorker(o: WorkerOptions): Promise<Worker> {
 
   const metrics = new RuntimeMetrics(o.metricsRegistry);
   const globalTopics = [...new Set(o.processors.flatMap((p) => p.globalTopics ?? []))];
-  const globals = new GlobalTableReader(kafka, codec, globalTopics, metrics.registry);
+  const globals = new GlobalTableReader(kafka, codec, globalTopics, metrics.registry, globalValidatorsOf(o.processors));
   await globals.start();
 
   const emitter = new EventEmitter();

@@ -8,7 +8,7 @@ import type { OutputRecord, Processor } from '../../processors/processor.ts';
 import { Topics } from '../../topic-catalog.ts';
 import { partitionFor } from '../kafka/partitioner.ts';
 import { PartitionTask } from '../state/partition-task.ts';
-import { GlobalTableSet } from '../state/global-table-set.ts';
+import { GlobalTableSet, globalValidatorsOf } from '../state/global-table-set.ts';
 
 /** One input record for the replay. Without `partition` the key is partitioned like Kafka would. */
 export interface ReplayRecord {
@@ -41,7 +41,7 @@ export interface ReplayResult {
 /** Runs processors over records in order; outputs that are another processor's input are fed on. */
 export function replay(processors: readonly Processor<any, any>[], records: Iterable<ReplayRecord>, opts: ReplayOptions = {}): ReplayResult {
   const side = { late: opts.lateTopic ?? Topics.late, dlq: opts.dlqTopic ?? Topics.dlq };
-  const globals = new GlobalTableSet();
+  const globals = new GlobalTableSet(globalValidatorsOf(processors));
   const globalTopics = new Set(processors.flatMap((p) => p.globalTopics ?? []));
   const tasks = new Map<string, PartitionTask<any>>();
   const offsets = new Map<string, number>();

@@ -9,7 +9,7 @@
  * logs and counts them instead.
  */
 import { asFmeaflowError, ErrorCodes, type FmeaflowError } from '../../errors.ts';
-import type { GlobalTables } from '../../processors/processor.ts';
+import type { GlobalTables, Processor } from '../../processors/processor.ts';
 import { validateReleaseEvent, type ReleaseEvent } from '../../processors/suppression/release-table.ts';
 import { Topics } from '../../topic-catalog.ts';
 
@@ -22,6 +22,13 @@ export type GlobalValidator = (value: unknown) => void;
 export const DEFAULT_GLOBAL_VALIDATORS: Readonly<Record<string, GlobalValidator>> = {
   [Topics.releases]: (v) => validateReleaseEvent(v as ReleaseEvent),
 };
+
+/** The validators for the global topics `processors` read: the defaults, then each processor's own; a record must pass all of them. */
+export function globalValidatorsOf(processors: readonly Pick<Processor<any, any>, 'globalValidators'>[]): Record<string, GlobalValidator> {
+  const all = new Map<string, GlobalValidator[]>(Object.entries(DEFAULT_GLOBAL_VALIDATORS).map(([t, v]) => [t, [v]]));
+  for (const p of processors) for (const [t, v] of Object.entries(p.globalValidators ?? {})) all.set(t, [...(all.get(t) ?? []), v]);
+  return Object.fromEntries([...all].map(([t, vs]) => [t, (value: unknown) => { for (const v of vs) v(value); }]));
+}
 
 /** Mutable set of global tables, read-only to processors. */
 export class GlobalTableSet implements GlobalTables {
