@@ -8,7 +8,7 @@
 import seedrandom from 'seedrandom';
 import { brokers as defaultBrokers, registryUrl as defaultRegistryUrl } from '../../streams/runtime/kafka/connection.ts';
 import { provisionTopics } from '../../streams/runtime/admin/topic-provisioner.ts';
-import { TOPIC_SPECS } from '../../streams/topic-catalog.ts';
+import { TOPIC_SPECS, Topics } from '../../streams/topic-catalog.ts';
 import kafkajs from 'kafkajs';
 import { ErrorCodes, FmeaflowError } from '../../streams/errors.ts';
 import { driveSources, mergeSources, type ReplaySource, type TimedItem } from '../drive/drive-reader.ts';
@@ -25,6 +25,7 @@ import { KafkaSink, type SinkStats } from './kafka-sink.ts';
 import { producerMetrics } from '../producer-metrics.ts';
 import { SignalDecoder, type DecodeStats } from '../dbc/signal-decoder.ts';
 import type { DbcDatabase } from '../dbc/dbc-types.ts';
+import { driveRegistrations, vehicleEncoder, type VehicleRegistration } from './vehicle-registry.ts';
 
 /** Progress report (called about every 250 ms of wall time and at the end). */
 export interface ReplayProgress {
@@ -56,6 +57,12 @@ export interface ReplayOptions {
   seed?: number;
   /** Topic names per kind (tests use unique ones). */
   topics?: Partial<TopicMap>;
+  /**
+   * Topic of the vehicle registry records a drive replay writes first (one per vehicle, from drive.json):
+   * default fmeaflow.vehicles.v1, but none when `topics` renames the producer's topics and this is not given
+   * (a test's private topics must not register its vehicles fleet-wide); null = never.
+   */
+  vehiclesTopic?: string | null;
   /** Create missing topics from the catalog (partitions, cleanup). Default true. */
   ensureTopics?: boolean;
   /** Spool folder for store-and-forward; default none (unreachable broker is an error). */
@@ -97,6 +104,8 @@ export interface ReplayResult {
   eventStartMs: number | null;
   /** DBC decoding counters; null without `dbc`. */
   decode: DecodeStats | null;
+  /** Vehicle registry records written (drives only). */
+  registeredVehicles: number;
 }
 
 function speedOf(s: ReplayOptions['speed']): number {
@@ -108,7 +117,8 @@ function speedOf(s: ReplayOptions['speed']): number {
 /** Replays one drive folder (`drives/<name>`). */
 export async function replayDrive(opts: ReplayOptions & { drive: string }): Promise<ReplayResult> {
   const d = readDriveEntry(opts.drive);
-  return replaySources(driveSources(opts.drive), { bitrateBps: d.bitrateBps, ...opts }, { startUs: d.baseTimeMs * 1000, spanUs: d.durationMs * 1000 });
+  const vehicles = driveRegistrations(d, { fanOut: opts.fanOut ?? 1 });
+  return replaySources(driveSources(opts.drive), { bitrateBps: d.bitrateBps, ...opts }, { startUs: d.baseTimeMs * 1000, spanUs: d.durationMs * 1000 }, vehicles);
 }
 
 /**
@@ -121,11 +131,12 @@ export async function replayDrives(opts: ReplayOptions & { drives: readonly stri
   const sources = entries.flatMap(({ dir, entry }) => driveSources(dir, `${entry.name}/`));
   const startUs = Math.min(...entries.map((e) => e.entry.baseTimeMs)) * 1000;
   const endUs = Math.max(...entries.map((e) => e.entry.baseTimeMs + e.entry.durationMs)) * 1000;
-  return replaySources(sources, { bitrateBps: entries[0]?.entry.bitrateBps ?? null, ...opts }, { startUs, spanUs: endUs - startUs });
+  const vehicles = entries.flatMap(({ entry }) => driveRegistrations(entry, { prefix: `${entry.name}/`, fanOut: opts.fanOut ?? 1, atMs: startUs / 1000 }));
+  return replaySources(sources, { bitrateBps: entries[0]?.entry.bitrateBps ?? null, ...opts }, { startUs, spanUs: endUs - startUs }, vehicles);
 }
 
-/** Replays any set of time-ordered sources. */
-export async function replaySources(sources: ReplaySource[], opts: ReplayOptions, span?: { startUs: number; spanUs: number }): Promise<ReplayResult> {
+/** Replays any set of time-ordered sources; `vehicles` (registry entries) are written before the first record. */
+export async function replaySources(sources: ReplaySource[], opts: ReplayOptions, span?: { startUs: number; spanUs: number }, vehicles: readonly VehicleRegistration[] = []): Promise<ReplayResult> {
   const started = Date.now();
   const speed = speedOf(opts.speed);
   const fanOut = opts.fanOut ?? 1;
@@ -135,14 +146,16 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
   const topics: TopicMap = { ...DEFAULT_TOPICS, ...opts.topics };
   const brokers = opts.brokers ?? defaultBrokers();
   const issues = new IssueLog();
-  const result: ReplayResult = { records: { can: 0, metrics: 0, spans: 0, logs: 0, releases: 0 }, frames: 0, droppedFrames: 0, logsSampledOut: 0, bytes: 0, inputErrors: 0, issues: [], sink: null, elapsedMs: 0, eventSpanMs: 0, eventStartMs: null, decode: null };
+  const result: ReplayResult = { records: { can: 0, metrics: 0, spans: 0, logs: 0, releases: 0 }, frames: 0, droppedFrames: 0, logsSampledOut: 0, bytes: 0, inputErrors: 0, issues: [], sink: null, elapsedMs: 0, eventSpanMs: 0, eventStartMs: null, decode: null, registeredVehicles: 0 };
   if (opts.candumpTime) sources = sources.map((s) => (s.type === 'candump' && !s.time ? { ...s, time: opts.candumpTime } : s));
 
   const encoder: RecordEncoder = opts.dryRun ? createOfflineEncoder(topics) : await createRecordEncoder(opts.registryUrl ?? defaultRegistryUrl(), topics);
+  const vehiclesTopic = vehicles.length === 0 ? null : opts.vehiclesTopic !== undefined ? opts.vehiclesTopic : opts.topics ? null : Topics.vehicles;
+  const encodeVehicle = vehiclesTopic ? await vehicleEncoder(vehiclesTopic, { registryUrl: opts.registryUrl ?? defaultRegistryUrl(), offline: !!opts.dryRun }) : null;
   let sink: KafkaSink | null = opts.sink ?? null;
   const ownSink = !opts.sink && !opts.dryRun;
   if (ownSink) {
-    if (opts.ensureTopics ?? true) await ensureTopics(brokers, topics, !!opts.spoolDir);
+    if (opts.ensureTopics ?? true) await ensureTopics(brokers, topics, !!opts.spoolDir, vehiclesTopic ? [vehiclesTopic] : []);
     sink = new KafkaSink({ brokers, ...(opts.spoolDir ? { spoolDir: opts.spoolDir } : {}), ...(opts.spoolMaxBytes ? { spoolMaxBytes: opts.spoolMaxBytes } : {}) });
     await sink.start();
   }
@@ -175,6 +188,17 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
     }
     await emit(r.kind, recordKey(r), r.value);
   };
+
+  if (vehiclesTopic && encodeVehicle) {
+    for (const v of vehicles) {
+      opts.onRecord?.(vehiclesTopic, v.vehicleId, v);
+      const bytes = encodeVehicle(v);
+      result.registeredVehicles++;
+      result.bytes += bytes.length;
+      producerMetrics.recordsEncoded.inc({ topic: vehiclesTopic });
+      if (sink) await sink.send(vehiclesTopic, v.vehicleId, bytes);
+    }
+  }
 
   let firstUs: number | null = null;
   let lastUs = 0;
@@ -253,8 +277,8 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
   return result;
 }
 
-/** Creates the producer's topics that do not exist yet (catalog partitions and cleanup policy). */
-export async function ensureTopics(brokers: string[], topics: TopicMap, tolerateDown: boolean): Promise<void> {
+/** Creates the producer's topics that do not exist yet (catalog partitions and cleanup policy); `registry` names vehicle registry topics. */
+export async function ensureTopics(brokers: string[], topics: TopicMap, tolerateDown: boolean, registry: readonly string[] = []): Promise<void> {
   const kafka = new kafkajs.Kafka({ clientId: 'fmeaflow-producer-admin', brokers, logLevel: kafkajs.logLevel.NOTHING, connectionTimeout: 1500, retry: { retries: 2, initialRetryTime: 100 } });
   const admin = kafka.admin();
   try {
@@ -268,6 +292,8 @@ export async function ensureTopics(brokers: string[], topics: TopicMap, tolerate
       const base = TOPIC_SPECS.find((s) => s.name === DEFAULT_TOPICS[k])!;
       return { ...base, name: topics[k] };
     });
+    const registrySpec = TOPIC_SPECS.find((s) => s.name === Topics.vehicles)!;
+    for (const name of registry) specs.push({ ...registrySpec, name });
     await provisionTopics(admin, specs);
   } finally {
     await admin.disconnect();
