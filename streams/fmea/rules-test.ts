@@ -3,6 +3,8 @@
  * lists cases; each case feeds evidence records (as they appear on their topics) through
  * the real evaluation processor with an in-memory store, then checks the expected actions
  * field by field and that unexpected ones are absent. Cases are independent (fresh state).
+ * `vehicles` (file or case) is the vehicle registry the case runs with (vehicle id → model),
+ * as the producer publishes it to fmeaflow.vehicles.v1, for entries with model scope.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -17,9 +19,11 @@ import { Topics } from '../topic-catalog.ts';
 import { loadOccurrenceTable, readRuleFiles } from './rule-files.ts';
 import { toRuleSetRecords } from './rule-set-records.ts';
 
+interface RegistryEntry { vehicleId: string; model: string; modelYear?: number | null }
 interface TestCase {
   name: string;
   fleetSize?: number;
+  vehicles?: RegistryEntry[];
   input: { topic: string; value: unknown }[];
   expect?: (Record<string, unknown> & { key: string })[];
   absent?: string[];
@@ -28,6 +32,7 @@ interface TestFile {
   ruleFiles: string[];
   fleetSize?: number;
   occurrenceTable?: string;
+  vehicles?: RegistryEntry[];
   tests: TestCase[];
 }
 
@@ -75,6 +80,8 @@ export function runRuleTestFile(testFile: string, defaults: { occurrenceTable?: 
   return spec.tests.map((tc) => {
     const failures: string[] = [];
     const fleetSize = tc.fleetSize ?? spec.fleetSize;
+    const registry = new Map((tc.vehicles ?? spec.vehicles ?? []).map((v) => [String(v.vehicleId), { vehicleId: String(v.vehicleId), model: String(v.model), modelYear: v.modelYear ?? null, updatedAtMs: 0 }]));
+    const tables = new Map<string, ReadonlyMap<string, unknown>>([[Topics.rules, table], [Topics.vehicles, registry]]);
     const proc = createFmeaEvaluateProcessor({ occurrenceTable, ...(fleetSize !== undefined ? { fleetSize } : {}) });
     const store = new MapStore();
     const latest = new Map<string, FmeaAction>();
@@ -83,7 +90,7 @@ export function runRuleTestFile(testFile: string, defaults: { occurrenceTable?: 
       try {
         const t = proc.eventTimeMs(rec.value, rec.topic);
         watermark = Math.max(watermark, t - proc.allowedLatenessMs);
-        const ctx: ProcessorContext = { partition: 0, watermarkMs: watermark, nowMs: t, globals: { table: <V>(topic: string) => (topic === Topics.rules ? table : new Map()) as unknown as ReadonlyMap<string, V> } };
+        const ctx: ProcessorContext = { partition: 0, watermarkMs: watermark, nowMs: t, globals: { table: <V>(topic: string) => (tables.get(topic) ?? new Map()) as unknown as ReadonlyMap<string, V> } };
         const res = proc.process(store, { topic: rec.topic, partition: 0, offset: String(i), key: '', value: rec.value, eventTimeMs: t, headers: {} }, ctx);
         for (const u of res.updates ?? []) u.value === null ? store.map.delete(u.key) : store.map.set(u.key, u.value);
         for (const o of res.outputs ?? []) if (o.value) latest.set(o.key, o.value as FmeaAction);

@@ -25,11 +25,11 @@ export function driveRecords(drives: readonly string[]): Promise<ReplayRecord[]>
   return recordedDriveRecords(drives.map((d) => path.join(DRIVES_DIR, d)));
 }
 
-/** Runs the topology over drives in the replay runtime; returns its outputs per topic. */
-export async function runOffline(drives: readonly string[], app = 'e2e'): Promise<Record<string, OutputRecord[]>> {
+/** Runs the topology over drives in the replay runtime (with `ruleRecords` instead of the bundled rules when given); returns its outputs per topic. */
+export async function runOffline(drives: readonly string[], app = 'e2e', ruleRecords: readonly ReplayRecord[] = bundledRuleRecords()): Promise<Record<string, OutputRecord[]>> {
   const processors = buildTopology({ app, timing: DRIVE_TIMING });
   const partitions: Record<string, number> = Object.fromEntries(TOPIC_SPECS.map((t) => [t.name, t.partitions]));
   for (const name of ['spans-by-service', 'can-features-fleet', 'fmea-evidence', 'log-clusters-fleet']) partitions[repartitionTopicOf(app, name)] = DEFAULT_PARTITIONS;
-  const records = [...bundledRuleRecords(), ...(await driveRecords(drives))];
+  const records = [...ruleRecords, ...(await driveRecords(drives))];
   return replay(processors, records, { partitions }).outputs;
 }

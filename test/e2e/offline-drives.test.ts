@@ -4,10 +4,12 @@ import type { BoardAction } from '../../streams/runtime/live/action-board.ts';
 import { compareActions } from '../../streams/processors/fmea/action.ts';
 import { Topics } from '../../streams/topic-catalog.ts';
 import { DRIVE_TIMING } from '../../streams/topology.ts';
-import { runOffline } from './drive-pipeline.ts';
+import { readFileSync } from 'node:fs';
+import { toRuleSetRecords } from '../../streams/fmea/rule-set-records.ts';
+import { bundledRuleRecords, driveRecords, runOffline } from './drive-pipeline.ts';
 import { faultDriveExpectations, latestActions } from './expectations.ts';
 
-type Action = BoardAction & { evidence: Record<string, string[]> };
+type Action = BoardAction & { evidence: Record<string, string[]>; fleetSize?: number };
 
 // The replay runtime runs the same processors as the Kafka runtime, deterministically and without a
 // broker; the Kafka end-to-end test repeats the fleet case on the real broker.
@@ -63,4 +65,20 @@ test('bootloader-check-fail: the fleet CAN clustering singles out the affected v
   const actions = latestActions<Action>(out[Topics.actions] ?? []).filter((a) => a.entryId === 'S-FLA-22');
   const refs = new Set(failing.map(({ s, c }) => `${s.snapshotId}#${c.clusterId}`));
   assert.ok(actions.some((a) => a.evidence.canClusters!.some((r) => refs.has(r))), `S-FLA-22 cites the failing cluster: ${JSON.stringify(actions.map((a) => a.evidence.canClusters))}`);
+});
+
+test('harness-reflection: with S-ODS-08 at model scope, the vehicle registry the replay writes first activates it for the affected vehicle\'s model only', async () => {
+  const exp = faultDriveExpectations().find((e) => e.drive === 'harness-reflection')!;
+  const registry = (await driveRecords(['harness-reflection'])).filter((r) => r.topic === Topics.vehicles);
+  const modelOf = new Map(registry.map((r) => [r.key, (r.value as { model: string }).model]));
+  assert.equal(modelOf.size, 4, 'one registry record per drive vehicle');
+  const text = readFileSync('fmea-rules/can-network.yaml', 'utf8').replace('scopes: [vehicle, fleet]', 'scopes: [vehicle, model, fleet]');
+  const rules = [...bundledRuleRecords().filter((r) => r.key !== 'can-network'), ...toRuleSetRecords([{ file: 'fmea-rules/can-network.yaml', text }], 0, 'e2e').map((r) => ({ topic: Topics.rules, key: r.worksheet, value: r }))];
+  const out = await runOffline(['harness-reflection'], 'e2e', rules);
+  const models = latestActions<Action>(out[Topics.actions] ?? []).filter((a) => a.entryId === 'S-ODS-08' && a.scopeKind.toLowerCase() === 'model');
+  const affectedModels = [...new Set(exp.affected.map((v) => modelOf.get(v)!))];
+  assert.deepEqual(models.map((a) => a.scopeId), affectedModels, `model actions ${models.map((a) => a.key)} vs models of ${exp.affected}`);
+  const ofModel = [...modelOf.values()].filter((m) => m === affectedModels[0]).length;
+  assert.equal(models[0]!.fleetSize, ofModel, 'the observed share is over the vehicles of that model');
+  assert.equal(models[0]!.affectedVehicles, exp.affected.length);
 });

@@ -21,8 +21,10 @@ export interface EvaluatorConfig {
   readonly occurrenceTable: OccurrenceTable;
   /** Fleet size for observed occurrence; when absent, the distinct vehicles seen in evidence. */
   readonly fleetSize?: number;
-  /** Vehicle → model, for the `model` scope when evidence does not name the model. */
+  /** Vehicle → model, for the `model` scope when evidence does not name the model (the vehicle registry). */
   readonly modelOf?: (vehicleId: string) => string | undefined;
+  /** Vehicles of a model, the denominator of a model-scope action's observed O (0/absent = unknown, no observed O). */
+  readonly vehiclesOfModel?: (model: string) => number;
   /** Items kept per evidence list of an action (default 20). */
   readonly maxListItems?: number;
   /** An action not re-activated for this long turns RESOLVED (default 24 h). */
@@ -44,7 +46,7 @@ export interface EvaluationResult {
 // Leaf matches live under `lm:<scope>|<leafId>`, one key each: an event rewrites only the leaves it matched (a
 // whole-scope object would put every leaf's summary into the changelog on every event; measured 72 kB per event with
 // 2,000 leaves, see bench/RESULTS.md).
-const K = { vehicle: 'veh:', fleetCount: 'fleet:count', leafMatch: 'lm:', action: 'act:', affected: 'aff:', rankHist: 'rank:hist' } as const;
+const K = { vehicle: 'veh:', fleetCount: 'fleet:count', leafMatch: 'lm:', action: 'act:', affected: 'aff:', affectedOfModel: 'affm:', rankHist: 'rank:hist' } as const;
 
 /**
  * Open actions grouped by (AP weight, RPN) into buckets holding their affected-vehicle counts,
@@ -206,7 +208,7 @@ export function ingestEvidence(rs: RuleSet, ev: Evidence, kv: KeyValue, cfg: Eva
       if (!entry.scopes.includes(scope.kind)) continue;
       const acc: Partial<ActionEvidence>[] = [];
       if (!satisfied(entry.evidence, rs, match, ev.timeMs, entry.evidence.withinMs ?? rs.maxWindowMs, acc)) continue;
-      const action = upsertAction(entry, scope, ev.timeMs, acc, kv, cfg, max, ranks);
+      const action = upsertAction(entry, scope, ev.timeMs, acc, kv, cfg, max, ranks, ev.model);
       actions.push(action);
       timers.push({ key: action.key, atMs: action.lastSeenMs + (cfg.resolveAfterMs ?? 86_400_000) });
     }
@@ -215,7 +217,7 @@ export function ingestEvidence(rs: RuleSet, ev: Evidence, kv: KeyValue, cfg: Eva
   return { actions, timers };
 }
 
-function upsertAction(entry: FmeaEntry, scope: { kind: ScopeKind; id: string }, timeMs: number, acc: Partial<ActionEvidence>[], kv: KeyValue, cfg: EvaluatorConfig, max: number, ranks: RankIndex): FmeaAction {
+function upsertAction(entry: FmeaEntry, scope: { kind: ScopeKind; id: string }, timeMs: number, acc: Partial<ActionEvidence>[], kv: KeyValue, cfg: EvaluatorConfig, max: number, ranks: RankIndex, evidenceModel?: string): FmeaAction {
   const key = `${entry.id}|${scope.kind}:${scope.id}`;
   const prev = kv.get<FmeaAction>(K.action + key);
   // One key per (entry, vehicle) plus a counter: O(1) per update however many vehicles are affected.
@@ -231,17 +233,25 @@ function upsertAction(entry: FmeaEntry, scope: { kind: ScopeKind; id: string }, 
     if (kv.get(vk) !== undefined || affectedN >= (cfg.maxAffectedTracked ?? 200_000)) continue;
     kv.set(vk, 1);
     affectedN++;
+    // Each affected vehicle also counts once for its model, so a model's action reports that model's share only.
+    const model = cfg.modelOf?.(v) ?? evidenceModel;
+    if (model !== undefined) {
+      const mk = `${K.affectedOfModel}${entry.id}|${model}`;
+      kv.set(mk, (kv.get<number>(mk) ?? 0) + 1);
+    }
   }
   if (affectedN !== (kv.get<number>(countKey) ?? 0)) kv.set(countKey, affectedN);
-  const fleet = fleetSizeOf(kv, cfg);
-  const observed = occurrenceFromShare(affectedN, fleet, cfg.occurrenceTable) ?? null;
+  // At model scope the share is the model's affected vehicles over the model's registered vehicles.
+  const affected = scope.kind === 'model' ? kv.get<number>(`${K.affectedOfModel}${entry.id}|${scope.id}`) ?? 0 : affectedN;
+  const fleet = scope.kind === 'model' ? cfg.vehiclesOfModel?.(scope.id) ?? 0 : fleetSizeOf(kv, cfg);
+  const observed = occurrenceFromShare(affected, fleet, cfg.occurrenceTable) ?? null;
   const o = entry.occurrenceFromField && observed !== null ? observed : entry.occurrence;
   const evidence = mergeEvidence(prev?.evidence ?? emptyEvidence(), acc, max);
   const action: FmeaAction = {
     key, entryId: entry.id, worksheet: entry.worksheet, scopeKind: scope.kind, scopeId: scope.id, item: entry.item, function: entry.function,
     failureMode: entry.failureMode, effect: entry.effect, cause: entry.cause, severity: entry.severity, occurrenceWorksheet: entry.occurrence,
     occurrenceObserved: observed, occurrence: o, detection: entry.detection, rpn: riskPriorityNumber(entry.severity, o, entry.detection),
-    actionPriority: actionPriority(entry.severity, o, entry.detection), rank: 0, affectedVehicles: affectedN, fleetSize: fleet,
+    actionPriority: actionPriority(entry.severity, o, entry.detection), rank: 0, affectedVehicles: affected, fleetSize: fleet,
     recommendedActions: entry.actions.map((a) => ({ ...a })), evidence,
     firstSeenMs: prev ? Math.min(prev.firstSeenMs, timeMs) : timeMs, lastSeenMs: prev ? Math.max(prev.lastSeenMs, timeMs) : timeMs,
     updateCount: (prev?.updateCount ?? 0) + 1, status: !prev ? 'NEW' : prev.status === 'RESOLVED' ? 'REOPENED' : 'ONGOING',

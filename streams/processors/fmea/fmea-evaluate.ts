@@ -3,7 +3,9 @@
  * verdicts, CAN features, CAN clusters), hot-reloads worksheets from the global rules
  * table (last-good kept in state) and writes ranked actions to the compacted actions topic,
  * keyed by entry + scope. Fleet and model scopes see only this partition's evidence, so the
- * topology should route evidence to this processor by a fleet-wide key (see report).
+ * topology should route evidence to this processor by a fleet-wide key (see report). The
+ * vehicle registry (global `fmeaflow.vehicles.v1`) maps each vehicle to its model for the
+ * model scope; a configured `modelOf` answers for vehicles the registry does not list.
  */
 import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 import { Topics } from '../../topic-catalog.ts';
@@ -14,6 +16,7 @@ import { EVIDENCE_ADAPTERS } from './evidence/adapters.ts';
 import { InvalidEvidence, type Evidence } from './evidence/evidence.ts';
 import { dropStaleLeafMatches, ingestEvidence, resolveAction, type EvaluatorConfig } from './evaluator.ts';
 import { StoreOverlay } from './store-overlay.ts';
+import { ModelIndex, type VehicleRecord } from './vehicle-registry.ts';
 
 export interface FmeaEvaluateConfig extends EvaluatorConfig {
   readonly name?: string;
@@ -33,6 +36,15 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
     const a = EVIDENCE_ADAPTERS.get(topic);
     if (!a) throw new FmeaflowError(ErrorCodes.INVALID_RECORD, `no evidence adapter for topic ${topic}`);
     return a;
+  };
+  const models = new ModelIndex();
+  const registryOf = (ctx: ProcessorContext): EvaluatorConfig => {
+    const index = models.use(ctx.globals.table<VehicleRecord>(Topics.vehicles));
+    return {
+      ...cfg,
+      modelOf: (v) => index.modelOf(v) ?? cfg.modelOf?.(v),
+      vehiclesOfModel: (m) => index.vehiclesOf(m) || (cfg.vehiclesOfModel?.(m) ?? 0),
+    };
   };
   const toOutputs = (actions: readonly { key: string }[]): OutputRecord[] => actions.map((a) => ({ topic: Topics.actions, key: a.key, value: a }));
   const toTimers = (timers: readonly { key: string; atMs: number }[]): TimerRequest[] => timers.map((t) => ({ kind: 'event-time', id: `resolve:${t.key}`, atMs: t.atMs, payload: { key: t.key } }));
@@ -65,7 +77,7 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
     inputTopics: inputs,
     outputTopics: [Topics.actions],
     store: 'fmea-evaluate',
-    globalTopics: [Topics.rules],
+    globalTopics: [Topics.rules, Topics.vehicles],
     allowedLatenessMs: cfg.allowedLatenessMs ?? 300_000,
     eventTimeMs(value, topic) {
       try {
@@ -89,8 +101,9 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
       const actions = [];
       const timers = [];
       if (ruleSet) {
+        const evalCfg = registryOf(ctx);
         for (const ev of evidence) {
-          const r = ingestEvidence(ruleSet, ev, kv, cfg);
+          const r = ingestEvidence(ruleSet, ev, kv, evalCfg);
           actions.push(...r.actions);
           timers.push(...r.timers);
         }

@@ -213,19 +213,20 @@ function checkMeaning(root: Json, doc: Document, push: Push, opts: ParseOptions,
   return hasError ? { issues } : { issues, worksheet: { id: worksheetId, title: String(root['title'] ?? worksheetId), kind: String(root['kind'] ?? 'DFMEA'), sourceFile: file, entries } };
 }
 
-/** Leaf kinds whose records can name a vehicle model: drift and alert events on series with a `model` label. */
-const MODEL_CARRYING_LEAVES = new Set(['drift', 'alert']);
+/** Leaf kinds whose records name no vehicle: canary verdicts judge a release across its cohort. */
+const VEHICLELESS_LEAVES = new Set(['canary']);
 
-// The other evidence records have no model field, and the engine has no vehicle→model registry, so
-// at model scope such a leaf never matches; like a condition on a series that never exists, a warning.
+// Every other evidence kind names its vehicles, which the vehicle registry (fmeaflow.vehicles.v1) maps
+// to their models. A canary verdict names none, so at model scope such a leaf never matches; like a
+// condition on a series that never exists, a warning.
 function warnModelless(c: Json, path: Path, push: Push): void {
   if (!c || typeof c !== 'object') return;
   for (const op of ['all', 'any'] as const) {
     if (Array.isArray(c[op])) (c[op] as Json[]).forEach((ch, i) => warnModelless(ch, [...path, op, i], push));
   }
   const kind = LEAF_KEYS.find((k) => k in c);
-  if (kind && !MODEL_CARRYING_LEAVES.has(kind)) {
-    push('warning', [...path, kind], `at model scope this condition never matches: ${kind} evidence carries no vehicle model (only drift and alert events on series with a 'model' label do; see fmea-rules/README.md)`, true);
+  if (kind && VEHICLELESS_LEAVES.has(kind)) {
+    push('warning', [...path, kind], `at model scope this condition never matches: ${kind} evidence names no vehicle, so the vehicle registry cannot give it a model (see fmea-rules/README.md)`, true);
   }
 }
 

@@ -83,9 +83,11 @@ test('condition syntax errors carry the column inside the string; misplaced with
   ]);
 });
 
-test('at model scope, a condition on evidence that never names a vehicle model is a warning', () => {
-  const r = lintRuleFiles([`${FX}/model-scope.yaml`], { knownSeriesFile: 'fmea-rules/known-series.yaml' });
+test('at model scope, a condition on evidence that names no vehicle (canary verdicts) is a warning; vehicle evidence gets its model from the registry', () => {
+  const r = lintRuleFiles([`${FX}/model-scope-canary.yaml`], { knownSeriesFile: 'fmea-rules/known-series.yaml' });
   assert.equal(r.errors, 0);
-  assert.deepEqual(r.issues.map(pick), [{ severity: 'warning', line: 15, column: 11, field: 'entries[0].evidence.any[0].canFeature' }]);
-  assert.match(r.issues[0]!.message, /model scope .* canFeature evidence carries no vehicle model/);
+  assert.deepEqual(r.issues.map(pick), [{ severity: 'warning', line: 15, column: 11, field: 'entries[0].evidence.any[0].canary' }]);
+  assert.match(r.issues[0]!.message, /model scope .* canary evidence names no vehicle/);
+  const vehicleEvidence = lintRuleFiles([`${FX}/model-scope.yaml`], { knownSeriesFile: 'fmea-rules/known-series.yaml' });
+  assert.deepEqual(vehicleEvidence.issues.map(pick), []);
 });

@@ -19,3 +19,9 @@ test('a wrong expectation makes the runner fail with a useful message', () => {
   assert.match(r.failures[1]!, /S-ODS-08\|vehicle:V2 was not produced/);
   assert.match(r.failures[2]!, /fleet:fleet was produced/);
 });
+
+test('a rules test can give the vehicle registry: a model-scope entry activates for the model of the vehicle with the evidence only', () => {
+  const results = runRuleTestFile('test/unit/fmea/fixtures/model-scope.test.yaml');
+  assert.equal(results.length, 2);
+  assert.deepEqual(results.filter((r) => r.failures.length > 0), []);
+});

@@ -1,0 +1,64 @@
+/**
+ * The vehicle registry as the FMEA evaluation sees it: the global `fmeaflow.vehicles.v1`
+ * table (schemas/vehicle.avsc), keyed by vehicle id. Most evidence names only vehicle ids;
+ * the registry maps them to their model so the `model` scope can group them, and counts the
+ * vehicles of each model, the denominator of a model's observed occurrence.
+ */
+
+/** A record of `fmeaflow.vehicles.v1`. */
+export interface VehicleRecord {
+  readonly vehicleId: string;
+  readonly model: string;
+  readonly modelYear?: number | null;
+  readonly ecuSoftware?: Readonly<Record<string, string>>;
+  readonly source?: string | null;
+  readonly updatedAtMs: number;
+}
+
+function modelOfRecord(r: VehicleRecord | undefined): string | undefined {
+  return r && typeof r.model === 'string' && r.model !== '' ? r.model : undefined;
+}
+
+/**
+ * Vehicle → model and vehicles per model over a live global table. The table is mutated in
+ * place by the runtime, so the per-model counts are rebuilt when its size changes or when a
+ * vehicle being looked up has a model other than the one counted (a re-registered vehicle);
+ * a lookup costs O(1) otherwise.
+ */
+export class ModelIndex {
+  private table: ReadonlyMap<string, VehicleRecord> | undefined;
+  private size = -1;
+  private counted = new Map<string, string>();
+  private perModel = new Map<string, number>();
+
+  /** Points the index at the table of this call (cheap when it is unchanged). */
+  use(table: ReadonlyMap<string, VehicleRecord>): this {
+    if (table !== this.table || table.size !== this.size) this.rebuild(table);
+    return this;
+  }
+
+  /** Model of a vehicle, when the registry lists it. */
+  modelOf(vehicleId: string): string | undefined {
+    const m = modelOfRecord(this.table?.get(vehicleId));
+    if (m !== this.counted.get(vehicleId) && this.table) this.rebuild(this.table);
+    return m;
+  }
+
+  /** Registered vehicles of a model (0 when the registry does not know the model). */
+  vehiclesOf(model: string): number {
+    return this.perModel.get(model) ?? 0;
+  }
+
+  private rebuild(table: ReadonlyMap<string, VehicleRecord>): void {
+    this.table = table;
+    this.size = table.size;
+    this.counted = new Map();
+    this.perModel = new Map();
+    for (const [id, r] of table) {
+      const m = modelOfRecord(r);
+      if (m === undefined) continue;
+      this.counted.set(id, m);
+      this.perModel.set(m, (this.perModel.get(m) ?? 0) + 1);
+    }
+  }
+}
