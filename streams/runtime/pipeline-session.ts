@@ -23,6 +23,8 @@ export interface PipelineOptions {
   /** Start new consumer groups at the end of the input topics (ignore earlier runs' records). */
   readonly fromLatest?: boolean;
   readonly rulesDir?: string;
+  /** Suppression policy file (service catalog, alert rules); default config/suppression-policies.yaml. */
+  readonly policiesFile?: string;
   readonly metricsPort?: number;
   readonly log?: (message: string) => void;
 }
@@ -54,7 +56,7 @@ export async function startPipeline(o: PipelineOptions): Promise<PipelineSession
   const rulesDir = o.rulesDir ?? path.join(PROJECT_ROOT, 'fmea-rules');
   const published = await publishRuleFiles(expandRuleFiles([rulesDir]), { brokers: o.brokers, registryUrl: o.registryUrl, publishedBy: o.app });
   log(`rules: published ${published.worksheets.join(', ')} to ${published.topic}`);
-  const processors = buildTopology({ app: o.app, ...(o.timing ? { timing: o.timing } : {}) });
+  const processors = buildTopology({ app: o.app, ...(o.timing ? { timing: o.timing } : {}), ...(o.policiesFile !== undefined ? { policiesFile: o.policiesFile } : {}) });
   const worker = await runWorker({
     app: o.app, processors, brokers: o.brokers, registryUrl: o.registryUrl, schemasDir: path.join(PROJECT_ROOT, 'schemas'),
     handleSignals: false, startFrom: o.fromLatest ? 'latest' : 'earliest', ...(o.metricsPort !== undefined ? { metricsPort: o.metricsPort } : {}),
