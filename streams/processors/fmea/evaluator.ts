@@ -141,19 +141,28 @@ function scopesOf(ev: Evidence, cfg: EvaluatorConfig): { kind: ScopeKind; id: st
   return out;
 }
 
-function satisfied(c: Condition, rs: RuleSet, match: LeafLookup, now: number, windowMs: number, acc: Partial<ActionEvidence>[]): boolean {
+/**
+ * When a satisfied condition holds, by event time: `since` is when it became true (the latest of
+ * the parts an `all` needs, the earliest satisfying part of an `any`), `latest` its newest support.
+ * Both come from the parts' event times, so they do not depend on which part arrived last.
+ */
+interface Holds { readonly since: number; readonly latest: number }
+
+function satisfied(c: Condition, rs: RuleSet, match: LeafLookup, now: number, windowMs: number, acc: Partial<ActionEvidence>[]): Holds | undefined {
   if (c.type === 'group') {
     const w = c.withinMs ?? windowMs;
     const local: Partial<ActionEvidence>[] = [];
     const results = c.children.map((ch) => satisfied(ch, rs, match, now, w, local));
-    const ok = c.op === 'all' ? results.every(Boolean) : results.some(Boolean);
-    if (ok) acc.push(...local);
-    return ok;
+    const held = results.filter((r): r is Holds => r !== undefined);
+    if (held.length === 0 || (c.op === 'all' && held.length < results.length)) return undefined;
+    acc.push(...local);
+    const since = c.op === 'all' ? Math.max(...held.map((h) => h.since)) : Math.min(...held.map((h) => h.since));
+    return { since, latest: Math.max(...held.map((h) => h.latest)) };
   }
   const m = match(rs.leafIds.get(c)!);
-  if (!m || Math.abs(now - m.t) > windowMs) return false;
+  if (!m || Math.abs(now - m.t) > windowMs) return undefined;
   acc.push(m.s);
-  return true;
+  return { since: m.t, latest: m.t };
 }
 
 /** Deletes remembered leaf matches of leaves the rule set no longer has (after a rules change; one pass over the store). */
@@ -207,8 +216,9 @@ export function ingestEvidence(rs: RuleSet, ev: Evidence, kv: KeyValue, cfg: Eva
     for (const entry of entries) {
       if (!entry.scopes.includes(scope.kind)) continue;
       const acc: Partial<ActionEvidence>[] = [];
-      if (!satisfied(entry.evidence, rs, match, ev.timeMs, entry.evidence.withinMs ?? rs.maxWindowMs, acc)) continue;
-      const action = upsertAction(entry, scope, ev.timeMs, acc, kv, cfg, max, ranks, ev.model);
+      const holds = satisfied(entry.evidence, rs, match, ev.timeMs, entry.evidence.withinMs ?? rs.maxWindowMs, acc);
+      if (!holds) continue;
+      const action = upsertAction(entry, scope, holds, acc, kv, cfg, max, ranks, ev.model);
       actions.push(action);
       timers.push({ key: action.key, atMs: action.lastSeenMs + (cfg.resolveAfterMs ?? 86_400_000) });
     }
@@ -217,7 +227,7 @@ export function ingestEvidence(rs: RuleSet, ev: Evidence, kv: KeyValue, cfg: Eva
   return { actions, timers };
 }
 
-function upsertAction(entry: FmeaEntry, scope: { kind: ScopeKind; id: string }, timeMs: number, acc: Partial<ActionEvidence>[], kv: KeyValue, cfg: EvaluatorConfig, max: number, ranks: RankIndex, evidenceModel?: string): FmeaAction {
+function upsertAction(entry: FmeaEntry, scope: { kind: ScopeKind; id: string }, holds: Holds, acc: Partial<ActionEvidence>[], kv: KeyValue, cfg: EvaluatorConfig, max: number, ranks: RankIndex, evidenceModel?: string): FmeaAction {
   const key = `${entry.id}|${scope.kind}:${scope.id}`;
   const prev = kv.get<FmeaAction>(K.action + key);
   // One key per (entry, vehicle) plus a counter: O(1) per update however many vehicles are affected.
@@ -253,7 +263,7 @@ function upsertAction(entry: FmeaEntry, scope: { kind: ScopeKind; id: string }, 
     occurrenceObserved: observed, occurrence: o, detection: entry.detection, rpn: riskPriorityNumber(entry.severity, o, entry.detection),
     actionPriority: actionPriority(entry.severity, o, entry.detection), rank: 0, affectedVehicles: affected, fleetSize: fleet,
     recommendedActions: entry.actions.map((a) => ({ ...a })), evidence,
-    firstSeenMs: prev ? Math.min(prev.firstSeenMs, timeMs) : timeMs, lastSeenMs: prev ? Math.max(prev.lastSeenMs, timeMs) : timeMs,
+    firstSeenMs: prev ? Math.min(prev.firstSeenMs, holds.since) : holds.since, lastSeenMs: prev ? Math.max(prev.lastSeenMs, holds.latest) : holds.latest,
     updateCount: (prev?.updateCount ?? 0) + 1, status: !prev ? 'NEW' : prev.status === 'RESOLVED' ? 'REOPENED' : 'ONGOING',
   };
   ranks.move(prev, action);
