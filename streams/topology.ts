@@ -125,7 +125,7 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
   const spanGrouping = checkGrouping(o.spanGrouping ?? 'fleet', 'spanGrouping');
   const policies = loadPolicyFile(o.policiesFile);
   const knownServices = policies.services ? new Set(policies.services) : undefined;
-  // Vehicles share partitions (and a watermark): one vehicle's clock jump must not make the others late.
+  // Vehicles share partitions (and a watermark): one vehicle's clock jump must not make the others late (every per-vehicle input: CAN, metrics, spans, logs).
   const perVehicleClock = <P extends Processor<any, any>>(p: P): P => ({
     ...p,
     sourceClock: { sourceOf: (v: { vehicleId?: unknown } | null) => (typeof v?.vehicleId === 'string' ? v.vehicleId : undefined), maxJumpMs: t.maxClockJumpMs ?? 120_000 },
@@ -158,7 +158,7 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
   const keyedEvidence = evidenceTopics.filter((x) => x !== Topics.canClusters);
 
   return [
-    canFeatures,
+    perVehicleClock(canFeatures),
     createRouter({ name: 'route-can-features-fleet', inputTopics: [Topics.canFeatures], outputTopic: canFeaturesFleet, keyOf: () => FLEET_KEY, eventTimeMs: (v, topic) => canClusters.eventTimeMs(v as never, topic) }),
     readRepartitioned(canClusters, canFeaturesFleet),
     ...(vehicleLevel(metricGrouping) ? [perVehicleClock(restrictInputs(seriesDrift, [Topics.metrics], 'series-drift-vehicle'))] : []),
@@ -173,7 +173,7 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
     readRepartitioned(perVehicleClock(canary), spansByService),
     createReleaseCheckProcessor(knownServices ? { knownServices } : {}),
     createAlertProcessor({ policies, ...(policies.alertRules ? { rules: policies.alertRules } : {}), ...(knownServices ? { knownServices } : {}) }),
-    createLogClusterProcessor({ windowMs: t.logWindowMs, closeDelayMs: t.logCloseDelayMs, ...(o.logEmbeddings ? { embeddings: o.logEmbeddings } : {}) }),
+    perVehicleClock(createLogClusterProcessor({ windowMs: t.logWindowMs, closeDelayMs: t.logCloseDelayMs, ...(o.logEmbeddings ? { embeddings: o.logEmbeddings } : {}) })),
     // One key, not the signature: per-partition processors emit only on NEW/RATE_UP/GONE, so a repartition partition holding
     // few signatures would see no later event to move its watermark and its windows would never close (the eeprom drive's
     // fault cluster did exactly that). The processor groups by signature itself; the event volume (not lines) fits one partition.
