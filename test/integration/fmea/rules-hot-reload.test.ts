@@ -43,8 +43,8 @@ function captureLogs(t: { after(fn: () => void): void }): Record<string, unknown
 }
 
 test('a worker hot-reloads published rules; a broken set is refused, logged and counted, and the previous one keeps producing actions', async (t) => {
-  const [canFeatures, actionsTopic, rules, late, dlq] = await freshTopics(t, [
-    { prefix: 'fmea-hr-features' }, { prefix: 'fmea-hr-actions', compact: true }, { prefix: 'fmea-hr-rules', compact: true }, { prefix: 'fmea-hr-late' }, { prefix: 'fmea-hr-dlq' },
+  const [canFeatures, actionsTopic, rules, late, dlq, vehicles] = await freshTopics(t, [
+    { prefix: 'fmea-hr-features' }, { prefix: 'fmea-hr-actions', compact: true }, { prefix: 'fmea-hr-rules', compact: true }, { prefix: 'fmea-hr-late' }, { prefix: 'fmea-hr-dlq' }, { prefix: 'fmea-hr-vehicles', compact: true },
   ]);
   const logs = captureLogs(t);
   const dir = mkdtempSync(join(tmpdir(), 'fmea-rules-'));
@@ -54,11 +54,12 @@ test('a worker hot-reloads published rules; a broken set is refused, logged and 
   await publishRuleFiles([file], { topic: rules!, publishedBy: 'integration-test' });
 
   const fmea = createFmeaEvaluateProcessor({ occurrenceTable: loadOccurrenceTable(), fleetSize: 100, inputTopics: [Topics.canFeatures] });
-  const processor = renamedTopics(fmea, { [Topics.canFeatures]: canFeatures!, [Topics.actions]: actionsTopic!, [Topics.rules]: rules! });
+  const processor = renamedTopics(fmea, { [Topics.canFeatures]: canFeatures!, [Topics.actions]: actionsTopic!, [Topics.rules]: rules!, [Topics.vehicles]: vehicles! });
   const catalog = [
     { name: canFeatures!, schema: topicSpec(Topics.canFeatures)!.schema },
     { name: actionsTopic!, schema: topicSpec(Topics.actions)!.schema },
     { name: rules!, schema: topicSpec(Topics.rules)!.schema },
+    { name: vehicles!, schema: topicSpec(Topics.vehicles)!.schema },
     { name: late!, schema: topicSpec(Topics.late)!.schema },
     { name: dlq!, schema: topicSpec(Topics.dlq)!.schema },
   ];
