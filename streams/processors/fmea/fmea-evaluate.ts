@@ -26,7 +26,12 @@ export interface FmeaEvaluateConfig extends EvaluatorConfig {
   readonly knownSeries?: ReadonlySet<string>;
   /** Evidence topics to read (default: all six). */
   readonly inputTopics?: readonly string[];
+  /** How often (wall-clock ms) the rules table is re-checked without evidence, so a refused set is reported promptly (default 5 s). */
+  readonly rulesCheckEveryMs?: number;
 }
+
+/** Id of the wall-clock timer that re-checks the rules table while no evidence arrives. */
+export const RULES_CHECK_TIMER = 'rules-check';
 
 /** Creates the FMEA evaluation processor. */
 export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<unknown, unknown> {
@@ -51,6 +56,12 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
   // Which active set each partition last reported, so the runtime's gauge is set once per change and
   // again after a restart; refusals come from the stored state, so each refused table is reported once.
   const reportedActive = new Map<number, string>();
+  // The runtime has no hook for global-table changes, so a self-renewing wall-clock timer re-reads the table: a
+  // refused set is reported within one period even when no evidence arrives. Armed once per partition by the
+  // first record (the timer is in the state, so it survives restarts); processing a record re-checks anyway.
+  const checkEveryMs = cfg.rulesCheckEveryMs ?? 5000;
+  const armed = new Set<number>();
+  const checkTimer = (atMs: number): TimerRequest => ({ kind: 'wall-clock', id: RULES_CHECK_TIMER, atMs });
   const rulesEvents = (r: ReconcileResult, partition: number): ProcessorEvent[] => {
     const events: ProcessorEvent[] = [];
     if (r.refusal) {
@@ -108,9 +119,22 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
           timers.push(...r.timers);
         }
       }
-      return { updates: kv.updates(), outputs: toOutputs(actions), timers: toTimers(timers), ...(events.length ? { events } : {}) };
+      const requested = toTimers(timers);
+      if (!armed.has(ctx.partition)) {
+        armed.add(ctx.partition);
+        requested.push(checkTimer(ctx.nowMs + checkEveryMs));
+      }
+      return { updates: kv.updates(), outputs: toOutputs(actions), timers: requested, ...(events.length ? { events } : {}) };
     },
-    onTimer(store: ReadonlyStore<unknown>, timer: FiredTimer): ProcessResult<unknown> {
+    onTimer(store: ReadonlyStore<unknown>, timer: FiredTimer, ctx: ProcessorContext): ProcessResult<unknown> {
+      if (timer.id === RULES_CHECK_TIMER) {
+        armed.add(ctx.partition);
+        const kv = new StoreOverlay(store);
+        const reconciled = reconcileRules(ctx.globals.table<RuleSetRecord>(Topics.rules), kv, cache);
+        if (reconciled.ruleSet && reconciled.activeChanged) dropStaleLeafMatches(reconciled.ruleSet, kv);
+        const events = rulesEvents(reconciled, ctx.partition);
+        return { updates: kv.updates(), timers: [checkTimer(Math.max(ctx.nowMs, timer.atMs) + checkEveryMs)], ...(events.length ? { events } : {}) };
+      }
       const key = timer.payload?.['key'];
       if (typeof key !== 'string') return {};
       const kv = new StoreOverlay(store);

@@ -103,8 +103,10 @@ test('a worker hot-reloads published rules; a broken set is refused, logged and 
   assert.equal(await refusedTotal(), 0);
   // … and a worker that receives one anyway refuses it and keeps the previous set.
   await publishRuleFiles([file], { topic: rules!, skipLint: true });
+  // Noticed from the table change alone (the evaluation's periodic rules check), before any further evidence.
+  await waitFor(async () => (await refusedTotal()) === 1, { timeoutMs: 30_000, what: 'fmeaflow_rules_refused_total = 1 without new evidence' });
   assert.equal((await reflectionAction('V3')).severity, 9);
-  await waitFor(async () => (await refusedTotal()) === 1, { what: 'fmeaflow_rules_refused_total = 1' });
+  assert.equal(await refusedTotal(), 1, 'the refused table is reported once');
   const refusal = logs.find((l) => l['event'] === 'fmea.rules.refused');
   assert.ok(refusal, 'the refusal is logged');
   assert.equal(refusal['level'], 'warn');
