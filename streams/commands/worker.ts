@@ -90,7 +90,12 @@ export function register(program: Command): void {
         processors = processors.filter((p) => want.includes(p.name));
       }
       const { runWorker } = await import('../runtime/kafka/worker.ts');
-      const w = await runWorker({ app: opts.app, processors, mode: opts.mode, instanceId: opts.instanceId, metricsPort, metricsRegistry: registry, tracing: opts.tracing ?? false, handleSignals: true });
+      // What this command starts beside the worker, closed on SIGTERM/SIGINT before the worker leaves its groups.
+      const closers: Array<() => Promise<void>> = [];
+      const beforeSignalStop = async (): Promise<void> => {
+        for (const close of closers.reverse()) await close().catch(() => undefined);
+      };
+      const w = await runWorker({ app: opts.app, processors, mode: opts.mode, instanceId: opts.instanceId, metricsPort, metricsRegistry: registry, tracing: opts.tracing ?? false, handleSignals: true, beforeSignalStop });
       if (processors.some((p) => p.name === 'log-clusters')) {
         const { startLogClusterSidecar } = await import('../runtime/logs/log-embeddings.ts');
         await startLogClusterSidecar({ app: opts.app, metrics: w.metrics, ...(embeddings ? { trainer: embeddings } : {}) });
@@ -105,7 +110,9 @@ export function register(program: Command): void {
         const { createKafka } = await import('../runtime/kafka/client.ts');
         const { createSerde } = await import('../runtime/serde/serde.ts');
         const live = new LiveState();
-        await followOutputs(createKafka(`${opts.app}-live`), createSerde(), LIVE_TOPICS, (r) => live.apply(r.topic, r.key, r.value), { fromBeginning: true });
+        const feed = await followOutputs(createKafka(`${opts.app}-live`), createSerde(), LIVE_TOPICS, (r) => live.apply(r.topic, r.key, r.value), { fromBeginning: true });
+        // The feed's consumer group is per run; stopping it deletes the group instead of leaving one per worker start.
+        closers.push(() => feed.stop());
         const server = await startLiveServer(live, port, opts.liveHost);
         process.stderr.write(`fmeaflow worker: live view on ${server.url}\n`);
       }

@@ -50,6 +50,8 @@ export interface WorkerOptions {
   readonly tracing?: boolean;
   /** Stop gracefully on SIGTERM/SIGINT (default true). */
   readonly handleSignals?: boolean;
+  /** Runs on SIGTERM/SIGINT before the worker stops (e.g. to close what the caller started next to it). */
+  readonly beforeSignalStop?: () => Promise<void>;
   readonly sessionTimeoutMs?: number;
   readonly wallClockTickMs?: number;
   /** Longest a batch waits for the global tables it reads to catch up (ms, default 5000). */
@@ -84,7 +86,10 @@ export async function runWorker(o: WorkerOptions): Promise<Worker> {
   if (o.handleSignals ?? true) {
     const onSignal = (sig: string): void => {
       log.info('signal received; finishing the open transaction and leaving the group', { signal: sig });
-      void (stopFn?.() ?? Promise.resolve()).then(
+      void (o.beforeSignalStop?.() ?? Promise.resolve())
+        .catch((err: unknown) => log.warn('shutdown hook failed; stopping the worker anyway', { err }))
+        .then(() => stopFn?.())
+        .then(
         () => process.exit(0),
         () => process.exit(1),
       );
