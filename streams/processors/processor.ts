@@ -66,8 +66,12 @@ export interface GlobalTables {
 /** What a processor may read besides its state and the record. */
 export interface ProcessorContext {
   readonly partition: number;
-  /** Current event-time watermark of the partition (max event time seen − allowed lateness). */
+  /** Current event-time watermark of the partition (max event time seen − allowed lateness; for repartitioned input at most the min over upstream partitions with a backlog). */
   readonly watermarkMs: number;
+  /** Largest event time the partition has seen, this record included (the runtimes always set it). */
+  readonly maxEventTimeMs?: number;
+  /** True when the runtime still had older records waiting on this record's input partition (a backlog). */
+  readonly inputBehind?: boolean;
   /** Wall-clock time as provided by the runtime (the replay runtime makes it deterministic). */
   readonly nowMs: number;
   readonly globals: GlobalTables;
@@ -130,6 +134,11 @@ export interface Processor<S = unknown, V = unknown> {
    * watermark and making every other source late (runtime/time/source-clock.ts).
    */
   readonly sourceClock?: SourceClockOptions<V>;
+  /**
+   * For inputs fed through a repartition topic: an upstream partition with a backlog that sent nothing for
+   * this long (ms of the runtime's now) no longer holds the watermark back (default 60 s; runtime/time/partition-clock.ts).
+   */
+  readonly upstreamIdleMs?: number;
   process(store: ReadonlyStore<S>, record: InputRecord<V>, ctx: ProcessorContext): ProcessResult<S>;
   onTimer?(store: ReadonlyStore<S>, timer: FiredTimer, ctx: ProcessorContext): ProcessResult<S>;
 }

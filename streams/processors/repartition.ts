@@ -5,8 +5,21 @@
  * value with its source topic, and `readRepartitioned` unwraps it, so the downstream processor
  * sees exactly the record it would have seen on the source topic — the same code runs with or
  * without the repartition step.
+ *
+ * A repartition partition mixes records of every upstream partition, and those progress at
+ * different speeds (their consumers lag differently). So the router also stamps each record with
+ * its upstream partition, that partition's largest event time so far and whether the router still
+ * had a backlog there; the downstream clock waits for upstreams with a backlog (the min over them,
+ * runtime/time/partition-clock.ts) instead of letting the fastest one make the others late.
  */
 import type { InputRecord, Processor, ProcessResult } from './processor.ts';
+
+/** Header naming the upstream partition a repartitioned record came from (`<router>/<partition>`). */
+export const UPSTREAM_SOURCE_HEADER = 'fmeaflow-upstream';
+/** Header with that upstream partition's largest event time (ms, decimal) when the record was routed. */
+export const UPSTREAM_TIME_HEADER = 'fmeaflow-upstream-ms';
+/** Header `1` when the router still had a backlog on that partition: the downstream watermark waits for it. */
+export const UPSTREAM_BEHIND_HEADER = 'fmeaflow-upstream-behind';
 
 /** What a repartition topic carries. */
 export interface Repartitioned<V = unknown> {
@@ -34,9 +47,13 @@ export function createRouter<V>(o: RouterOptions<V>): Processor<never, V> {
     store: o.name,
     allowedLatenessMs: o.allowedLatenessMs ?? Number.MAX_SAFE_INTEGER,
     eventTimeMs: (value, topic) => o.eventTimeMs(value, topic),
-    process(_store, record): ProcessResult<never> {
+    process(_store, record, ctx): ProcessResult<never> {
       const value: Repartitioned<V> = { sourceTopic: record.topic, value: record.value };
-      return { outputs: [{ topic: o.outputTopic, key: o.keyOf(record.value, record.topic, record.key) ?? record.key, value, headers: record.headers }] };
+      const upstreamMs = Math.max(ctx.maxEventTimeMs ?? record.eventTimeMs, record.eventTimeMs);
+      const headers: Record<string, string> = { ...record.headers, [UPSTREAM_SOURCE_HEADER]: `${o.name}/${record.partition}`, [UPSTREAM_TIME_HEADER]: String(upstreamMs) };
+      if (ctx.inputBehind) headers[UPSTREAM_BEHIND_HEADER] = '1';
+      else delete headers[UPSTREAM_BEHIND_HEADER];
+      return { outputs: [{ topic: o.outputTopic, key: o.keyOf(record.value, record.topic, record.key) ?? record.key, value, headers }] };
     },
   };
 }
@@ -52,6 +69,7 @@ export function readRepartitioned<S, V>(inner: Processor<S, V>, repartitionTopic
     ...(inner.globalTopics ? { globalTopics: inner.globalTopics } : {}),
     ...(inner.globalValidators ? { globalValidators: inner.globalValidators } : {}),
     allowedLatenessMs: inner.allowedLatenessMs,
+    ...(inner.upstreamIdleMs !== undefined ? { upstreamIdleMs: inner.upstreamIdleMs } : {}),
     eventTimeMs: (env) => inner.eventTimeMs(env.value, env.sourceTopic),
     ...(inner.sourceClock ? { sourceClock: { ...inner.sourceClock, sourceOf: (env: Repartitioned<V>) => inner.sourceClock!.sourceOf(env.value, env.sourceTopic) } } : {}),
     process: (store, record, ctx) => inner.process(store, unwrap(record), ctx),

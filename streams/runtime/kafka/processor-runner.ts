@@ -279,12 +279,16 @@ export class ProcessorRunner extends EventEmitter {
     const span = startBatchSpan(this.name, topic, partition, batch.messages.map((m) => m.headers?.traceparent?.toString()), this.groupId);
     let processed = 0;
     let lastBeat = performance.now();
+    // A backlog after this batch: more of this partition is waiting, possibly far behind the others; routers pass that on
+    // so the repartitioned stage waits for this partition (runtime/time/partition-clock.ts). One record of slack:
+    // a transactional topic ends in a commit marker no consumer ever reads.
+    const behind = BigInt(batch.highWatermark) - BigInt(batch.messages[batch.messages.length - 1]!.offset) - 1n > 1n;
     try {
       for (const m of batch.messages) {
         if (this.stopping || !isRunning() || isStale()) break;
         const headers: Record<string, string> = {};
         if (m.headers) for (const [k, v] of Object.entries(m.headers)) if (v !== undefined) headers[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
-        const input: TaskInput = { topic, partition, offset: m.offset, key: m.key?.toString('utf8') ?? '', headers, rawKey: m.key, rawValue: m.value };
+        const input: TaskInput = { topic, partition, offset: m.offset, key: m.key?.toString('utf8') ?? '', headers, rawKey: m.key, rawValue: m.value, ...(behind ? { behind } : {}) };
         let value: unknown;
         let ok = true;
         try {

@@ -7,7 +7,8 @@
  */
 import { asFmeaflowError, ErrorCodes, FmeaflowError } from '../../errors.ts';
 import type { FiredTimer, GlobalTables, InputRecord, OutputRecord, ProcessorEvent, ProcessResult, Processor, ProcessorContext, ReadonlyStore, TimerRequest } from '../../processors/processor.ts';
-import { PartitionClock } from '../time/partition-clock.ts';
+import { UPSTREAM_BEHIND_HEADER, UPSTREAM_SOURCE_HEADER, UPSTREAM_TIME_HEADER } from '../../processors/repartition.ts';
+import { PartitionClock, type ClockSnapshot, type Upstream } from '../time/partition-clock.ts';
 import { SourceClock } from '../time/source-clock.ts';
 import { TimerQueue } from '../time/timer-queue.ts';
 
@@ -24,6 +25,8 @@ export interface TaskInput {
   readonly headers: Readonly<Record<string, string>>;
   readonly rawKey: Buffer | null;
   readonly rawValue: Buffer | null;
+  /** More records were waiting on this input partition after this one's batch (Kafka runtime; the replay never has a backlog). */
+  readonly behind?: boolean;
 }
 
 /** Where side outputs go. */
@@ -44,6 +47,14 @@ export interface TaskDrain {
 }
 
 const MAX_TIMER_ROUNDS = 10_000;
+
+/** The upstream partition a record came from when it was routed through a repartition topic. */
+function upstreamOf(headers: Readonly<Record<string, string>>, eventTimeMs: number): Upstream | undefined {
+  const source = headers[UPSTREAM_SOURCE_HEADER];
+  if (source === undefined) return undefined;
+  const progressMs = Number(headers[UPSTREAM_TIME_HEADER]);
+  return { source, progressMs: Number.isFinite(progressMs) ? progressMs : eventTimeMs, behind: headers[UPSTREAM_BEHIND_HEADER] === '1' };
+}
 
 class MapStore<S> implements ReadonlyStore<S> {
   constructor(readonly map: Map<string, S>) {}
@@ -77,14 +88,14 @@ export class PartitionTask<S = unknown> {
     private readonly side: SideTopics,
     private readonly globals: GlobalTables,
   ) {
-    this.clock = new PartitionClock(processor.allowedLatenessMs);
+    this.clock = new PartitionClock(processor.allowedLatenessMs, processor.upstreamIdleMs);
     this.sources = processor.sourceClock ? new SourceClock(processor.sourceClock.maxJumpMs, processor.sourceClock.confirmMs) : null;
     this.store = new MapStore(this.data);
   }
 
   /** Applies one changelog record during restore. */
   restore(key: string, value: unknown): void {
-    if (key === CLOCK_KEY) this.clock.restore(value as { maxEventTimeMs: number | null } | undefined);
+    if (key === CLOCK_KEY) this.clock.restore(value as ClockSnapshot | undefined);
     else if (key.startsWith(TIMER_PREFIX)) {
       const id = key.slice(TIMER_PREFIX.length);
       if (value === null || value === undefined) this.timers.cancel(id);
@@ -93,8 +104,8 @@ export class PartitionTask<S = unknown> {
     else this.data.set(key, value as S);
   }
 
-  private ctx(nowMs: number): ProcessorContext {
-    return { partition: this.partition, watermarkMs: this.clock.watermarkMs, nowMs, globals: this.globals };
+  private ctx(nowMs: number, input?: TaskInput): ProcessorContext {
+    return { partition: this.partition, watermarkMs: this.clock.watermarkMs, maxEventTimeMs: this.clock.maxEventTimeMs, nowMs, globals: this.globals, ...(input?.behind ? { inputBehind: true } : {}) };
   }
 
   /** Handles one decoded input record. */
@@ -127,19 +138,16 @@ export class PartitionTask<S = unknown> {
       return;
     }
     if (this.sources && this.isClockJump(input, value, eventTimeMs, nowMs)) return;
-    const before = this.clock.snapshot();
-    const moved = this.clock.observe(eventTimeMs);
+    const moved = this.clock.observe(eventTimeMs, nowMs, upstreamOf(input.headers, eventTimeMs));
     if (moved) this.dirty.set(CLOCK_KEY, this.clock.snapshot());
     const record: InputRecord = { topic: input.topic, partition: input.partition, offset: input.offset, key: input.key, value, eventTimeMs, headers: input.headers };
     let result: ProcessResult<S>;
     try {
-      result = this.processor.process(this.store, record, this.ctx(nowMs));
+      result = this.processor.process(this.store, record, this.ctx(nowMs, input));
     } catch (err) {
       // A rejected record (bad value, clock far in the future) must not move event time for the rest.
-      if (moved) {
-        this.clock.restore(before);
-        this.dirty.set(CLOCK_KEY, before);
-      }
+      this.clock.undoLast();
+      if (moved) this.dirty.set(CLOCK_KEY, this.clock.snapshot());
       this.deadLetter(input, asFmeaflowError(err, ErrorCodes.PROCESSOR_FAILED), nowMs, this.processor.name);
       return;
     }
