@@ -124,8 +124,7 @@ test('can-timeout: the timeout cluster rises fleet-wide (RATE_UP over its pre-on
 // On the real broker and registry (Kafka runtime, exactly-once), the whole topology on private copies of the
 // topics so concurrent runs neither feed nor read each other. Per partition: the EEPROM template never occurs
 // before the onset, so it founds a cluster — NEW in the onset window, in each affected vehicle's partition, never
-// RATE_UP. Fleet-wide: the timeout cluster, which has a baseline, is RATE_UP with the bus error rate drift that the
-// same run's drift detectors publish.
+// RATE_UP. The can-timeout drive rides along so the partitions also carry a cluster with a baseline.
 test('on the broker: the EEPROM cluster is NEW per affected vehicle in the onset window, never RATE_UP', { timeout: 300_000 }, async (t) => {
   const drives = ['eeprom-verify-fail', 'can-timeout'];
   const eeprom = faultOf('eeprom-verify-fail');
