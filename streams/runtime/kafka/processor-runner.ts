@@ -279,16 +279,18 @@ export class ProcessorRunner extends EventEmitter {
     const span = startBatchSpan(this.name, topic, partition, batch.messages.map((m) => m.headers?.traceparent?.toString()), this.groupId);
     let processed = 0;
     let lastBeat = performance.now();
-    // A backlog after this batch: more of this partition is waiting, possibly far behind the others; routers pass that on
-    // so the repartitioned stage waits for this partition (runtime/time/partition-clock.ts). One record of slack:
-    // a transactional topic ends in a commit marker no consumer ever reads.
-    const behind = BigInt(batch.highWatermark) - BigInt(batch.messages[batch.messages.length - 1]!.offset) - 1n > 1n;
+    // Behind: more of this partition is waiting, possibly far behind the others in event time; routers pass that on so
+    // the repartitioned stage waits for this partition (runtime/time/partition-clock.ts). Every record but a batch's
+    // last is behind (the rest of the batch follows it); the last one is when records remain after the batch, with one
+    // record of slack because a transactional topic ends in a commit marker no consumer ever reads.
+    const lastOffset = batch.messages[batch.messages.length - 1]!.offset;
+    const backlog = BigInt(batch.highWatermark) - BigInt(lastOffset) - 1n > 1n;
     try {
       for (const m of batch.messages) {
         if (this.stopping || !isRunning() || isStale()) break;
         const headers: Record<string, string> = {};
         if (m.headers) for (const [k, v] of Object.entries(m.headers)) if (v !== undefined) headers[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
-        const input: TaskInput = { topic, partition, offset: m.offset, key: m.key?.toString('utf8') ?? '', headers, rawKey: m.key, rawValue: m.value, ...(behind ? { behind } : {}) };
+        const input: TaskInput = { topic, partition, offset: m.offset, key: m.key?.toString('utf8') ?? '', headers, rawKey: m.key, rawValue: m.value, ...(backlog || m.offset !== lastOffset ? { behind: true } : {}) };
         let value: unknown;
         let ok = true;
         try {
