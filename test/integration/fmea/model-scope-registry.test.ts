@@ -9,17 +9,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { publishRuleFiles } from '../../../streams/fmea/publish.ts';
 import { loadOccurrenceTable } from '../../../streams/fmea/rule-files.ts';
-import type { FmeaAction } from '../../../streams/processors/fmea/action.ts';
 import { createFmeaEvaluateProcessor } from '../../../streams/processors/fmea/fmea-evaluate.ts';
 import { runWorker } from '../../../streams/runtime/kafka/worker.ts';
-import { followOutputs } from '../../../streams/runtime/live/output-feed.ts';
 import { registryUrl } from '../../../streams/runtime/kafka/connection.ts';
-import { createSerde } from '../../../streams/runtime/serde/serde.ts';
 import { PROJECT_ROOT } from '../../../streams/runtime/stack/stack-config.ts';
 import { topicSpec, Topics } from '../../../streams/topic-catalog.ts';
 import { readDriveEntry } from '../../../vehicle-producer/drive/drive-manifest.ts';
 import { driveRegistrations, vehicleEncoder } from '../../../vehicle-producer/publish/vehicle-registry.ts';
-import { freshTopics, testKafka, testProducer, uniqueName, waitFor } from '../../helpers/kafka.ts';
+import { freshTopics, testProducer, uniqueName, waitFor } from '../../helpers/kafka.ts';
+import { followActions } from './action-feed.ts';
 import { renamedTopics } from './renamed-topics.ts';
 
 process.env.FMEAFLOW_LOG_LEVEL ??= 'warn';
@@ -42,11 +40,7 @@ test('the vehicle registry on the broker gives CAN feature evidence its model: t
   const worker = await runWorker({ app: uniqueName('fmea-ms'), processors: [processor], catalog, lateTopic: late, dlqTopic: dlq, instanceId: 'ms1', handleSignals: false, sessionTimeoutMs: 6000 });
   t.after(() => worker.stop());
 
-  const serde = createSerde();
-  await serde.registerAll(catalog);
-  const actions = new Map<string, FmeaAction>();
-  const feed = await followOutputs(testKafka(), serde, [actionsTopic!], (r) => { if (r.value) actions.set(r.key, r.value as FmeaAction); }, { fromBeginning: true });
-  t.after(() => feed.stop());
+  const { serde, actions } = await followActions(t, catalog, actionsTopic!);
 
   const affected = entry.vehicles.find((v) => v.vehicleId === 'VIN-SIM-0003')!;
   const t0 = entry.baseTimeMs + 70_000;

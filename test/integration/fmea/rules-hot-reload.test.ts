@@ -16,10 +16,9 @@ import { loadOccurrenceTable } from '../../../streams/fmea/rule-files.ts';
 import type { FmeaAction } from '../../../streams/processors/fmea/action.ts';
 import { createFmeaEvaluateProcessor } from '../../../streams/processors/fmea/fmea-evaluate.ts';
 import { runWorker } from '../../../streams/runtime/kafka/worker.ts';
-import { followOutputs } from '../../../streams/runtime/live/output-feed.ts';
-import { createSerde } from '../../../streams/runtime/serde/serde.ts';
 import { topicSpec, Topics } from '../../../streams/topic-catalog.ts';
-import { freshTopics, testKafka, testProducer, uniqueName, waitFor } from '../../helpers/kafka.ts';
+import { freshTopics, testProducer, uniqueName, waitFor } from '../../helpers/kafka.ts';
+import { followActions } from './action-feed.ts';
 import { renamedTopics } from './renamed-topics.ts';
 
 process.env.FMEAFLOW_LOG_LEVEL ??= 'warn';
@@ -66,11 +65,7 @@ test('a worker hot-reloads published rules; a broken set is refused, logged and 
   const worker = await runWorker({ app: uniqueName('fmea-hr'), processors: [processor], catalog, lateTopic: late, dlqTopic: dlq, instanceId: 'hr1', handleSignals: false, sessionTimeoutMs: 6000 });
   t.after(() => worker.stop());
 
-  const serde = createSerde();
-  await serde.registerAll(catalog);
-  const actions = new Map<string, FmeaAction>();
-  const feed = await followOutputs(testKafka(), serde, [actionsTopic!], (r) => { if (r.value) actions.set(r.key, r.value as FmeaAction); }, { fromBeginning: true });
-  t.after(() => feed.stop());
+  const { serde, actions, stop: stopFeed } = await followActions(t, catalog, actionsTopic!);
   const producer = await testProducer(t);
   let n = 0;
   /** Produces harness-reflection evidence for a vehicle and waits for its S-ODS-08 action. */
@@ -134,6 +129,6 @@ test('a worker hot-reloads published rules; a broken set is refused, logged and 
   const fromHarness = await reflectionAction('V6');
   assert.deepEqual([fromHarness.worksheet, fromHarness.severity], ['harness', 7]);
   assert.equal(await refusedTotal(), 1);
-  await feed.stop();
+  await stopFeed();
   await worker.stop(); // before the topics are deleted
 });

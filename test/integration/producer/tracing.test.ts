@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { SpanKind, trace } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { SpanKind } from '@opentelemetry/api';
+import { recordSpans } from '../../helpers/tracing.ts';
 import { brokers } from '../../../streams/runtime/kafka/connection.ts';
 import { parseTraceparent } from '../../../streams/runtime/observability/tracing.ts';
 import { replaySources } from '../../../vehicle-producer/publish/replay.ts';
@@ -60,13 +60,7 @@ test('records carry no traceparent while tracing is off, and a valid W3C tracepa
   const plain = await readHeaders([off.can, off.logs], n0);
   assert.ok(plain.every((h) => h.traceparent === undefined), 'no SDK: no header');
 
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  trace.setGlobalTracerProvider(provider);
-  t.after(async () => {
-    trace.disable();
-    await provider.shutdown();
-  });
+  const exporter = recordSpans(t);
   const on = uniqueTopics('trace-on');
   const r = await replaySources(sources(dir), { topics: on });
   const n = r.records.can + r.records.logs;

@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SpanKind, trace } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { SpanKind } from '@opentelemetry/api';
+import { recordSpans } from '../../helpers/tracing.ts';
 import { runWorker } from '../../../streams/runtime/kafka/worker.ts';
 import { createSerde } from '../../../streams/runtime/serde/serde.ts';
 import { countPerKey } from '../../../streams/processors/testing/count-per-key.ts';
@@ -29,13 +29,7 @@ test('batch spans are CONSUMER spans linked to each producer batch, with messagi
   // Produced before the worker starts, so its first fetch sees both producer batches.
   await produceAll(await testProducer(t), input!, records);
 
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  trace.setGlobalTracerProvider(provider);
-  t.after(async () => {
-    trace.disable();
-    await provider.shutdown();
-  });
+  const exporter = recordSpans(t);
 
   const app = uniqueName('traceapp');
   const p = countPerKey({ input: input!, output: output! });

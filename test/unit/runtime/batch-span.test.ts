@@ -5,21 +5,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SpanKind, trace } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { SpanKind } from '@opentelemetry/api';
+import type { InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { recordSpans } from '../../helpers/tracing.ts';
 import { MAX_BATCH_LINKS, spanTraceparent, startBatchSpan } from '../../../streams/runtime/observability/tracing.ts';
 
 const tp = (trace: number, span: number): string => `00-${trace.toString(16).padStart(32, '0')}-${span.toString(16).padStart(16, '0')}-01`;
 
 function recorded(t: import('node:test').TestContext): InMemorySpanExporter {
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)], spanLimits: { linkCountLimit: 1000 } });
-  trace.setGlobalTracerProvider(provider);
-  t.after(async () => {
-    trace.disable();
-    await provider.shutdown();
-  });
-  return exporter;
+  return recordSpans(t, { linkCountLimit: 1000 });
 }
 
 function endAndGet(exporter: InMemorySpanExporter, span: ReturnType<typeof startBatchSpan>): ReadableSpan {
