@@ -35,6 +35,8 @@ export const ErrorCodes = {
   SERIES_WINDOW_FULL: 'SERIES_WINDOW_FULL',
   /** A histogram point whose bucket bounds differ from its window's cannot be merged. */
   HISTOGRAM_BOUNDS_CHANGED: 'HISTOGRAM_BOUNDS_CHANGED',
+  /** A record is larger than its topic accepts (max.message.bytes); it is dead-lettered instead of failing the batch. */
+  RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
   // user input
   BAD_CLI_ARGUMENT: 'CLI_BAD_ARGUMENT',
   BAD_CONFIG: 'CONFIG_INVALID',

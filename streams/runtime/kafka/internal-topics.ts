@@ -4,9 +4,18 @@
  * sits on the same partition number as the input it came from) and repartition topics
  * `<app>-<name>-repartition`.
  */
-import type { Admin } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
 import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 import { waitForTopicLeaders } from '../admin/topic-readiness.ts';
+import { CHANGELOG_MAX_MESSAGE_BYTES } from './send-chunks.ts';
+
+// kafkajs is CommonJS and Node cannot see this export statically.
+const { ConfigResourceTypes } = kafkajs;
+
+/** Topic configs of an internal topic: changelogs are compacted and take state records up to CHANGELOG_MAX_MESSAGE_BYTES. */
+export function internalTopicConfig(compact: boolean): { name: string; value: string }[] {
+  return compact ? [{ name: 'cleanup.policy', value: 'compact' }, { name: 'max.message.bytes', value: String(CHANGELOG_MAX_MESSAGE_BYTES) }] : [];
+}
 
 /** The changelog topic of a store. */
 export function changelogTopic(app: string, store: string): string {
@@ -46,6 +55,7 @@ export async function ensureInternalTopics(admin: Admin, specs: readonly { topic
       throw new FmeaflowError(ErrorCodes.TOPIC_CONFIG_DRIFT, `internal topic ${s.topic} has ${have} partitions but needs ${s.partitions} (same as its input); delete it (its state is rebuilt from the input) or repartition the input`, { details: { topic: s.topic, have, want: s.partitions } });
     }
   }
+  await raiseChangelogLimits(admin, specs.filter((s) => s.compact && counts.has(s.topic)).map((s) => s.topic));
   const missing = specs.filter((s) => !counts.has(s.topic));
   if (missing.length === 0) return;
   await admin.createTopics({
@@ -54,11 +64,26 @@ export async function ensureInternalTopics(admin: Admin, specs: readonly { topic
       topic: s.topic,
       numPartitions: s.partitions,
       replicationFactor: -1,
-      configEntries: s.compact ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+      configEntries: internalTopicConfig(s.compact),
     })),
   }).catch((err: Error) => {
     // Another worker may have created it in the meantime.
     if (!/already exists/i.test(err.message)) throw err;
   });
   await waitForTopicLeaders(admin, missing.map((s) => s.topic));
+}
+
+/**
+ * Changelogs created before they carried max.message.bytes keep the broker's 1 MiB limit, and a larger
+ * state record would fail every commit of its partition: raise it. AlterConfigs replaces a topic's whole
+ * override set, so the full internal set is written (the runtime owns these topics and sets nothing else).
+ */
+async function raiseChangelogLimits(admin: Admin, topics: readonly string[]): Promise<void> {
+  if (topics.length === 0) return;
+  const described = await admin.describeConfigs({ includeSynonyms: false, resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })) });
+  const low = described.resources
+    .filter((r) => Number(r.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue ?? 0) < CHANGELOG_MAX_MESSAGE_BYTES)
+    .map((r) => r.resourceName);
+  if (low.length === 0) return;
+  await admin.alterConfigs({ validateOnly: false, resources: low.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configEntries: internalTopicConfig(true) })) });
 }

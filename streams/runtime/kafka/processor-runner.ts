@@ -21,6 +21,7 @@ import type { RuntimeMetrics } from '../observability/metrics.ts';
 import { logger, type Logger } from '../observability/logger.ts';
 import { reportProcessorEvents } from '../observability/processor-events.ts';
 import { spanTraceparent, startBatchSpan } from '../observability/tracing.ts';
+import { CHANGELOG_MAX_MESSAGE_BYTES, chunked, MAX_RECORD_BYTES, messageBytes } from './send-chunks.ts';
 
 /** exactly-once: one transaction per batch; at-least-once: outputs first, then offsets (duplicates possible after a crash). */
 export type DeliveryMode = 'exactly-once' | 'at-least-once';
@@ -61,34 +62,11 @@ export interface CommitEvent {
 const HEARTBEAT_EVERY_MS = 1000;
 /** Pause before re-reading a partition whose batch failed on an unreachable outside service. */
 const RETRIABLE_BACKOFF_MS = 1000;
-// kafkajs groups messages per partition with an O(n²) spread (groupMessagesPerPartition.js,
-// tulios/kafkajs#1576); sending in chunks keeps a 15k-record batch from costing ~1 s of CPU.
-const SEND_CHUNK = Number(process.env.FMEAFLOW_SEND_CHUNK ?? 500);
+/** A dead-lettered record keeps at most this much of its value (the DLQ topic has the broker's 1 MiB limit too). */
+const DLQ_RAW_BYTES = 64 * 1024;
 
-/**
- * Splits topic messages into sendBatch calls of at most SEND_CHUNK messages, order kept per topic.
- * Each chunk names a topic at most once: kafkajs keys its per-request state by topic, so a topic
- * listed twice in one sendBatch would silently lose the first list.
- */
-export function chunked(topicMessages: TopicMessages[], size = SEND_CHUNK): TopicMessages[][] {
-  const out: TopicMessages[][] = [];
-  let cur: TopicMessages[] = [];
-  let n = 0;
-  for (const tm of topicMessages) {
-    for (let i = 0; i < tm.messages.length; ) {
-      const take = Math.min(size - n, tm.messages.length - i);
-      cur.push({ topic: tm.topic, messages: tm.messages.slice(i, i + take) });
-      n += take;
-      i += take;
-      if (n >= size) {
-        out.push(cur);
-        cur = [];
-        n = 0;
-      }
-    }
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
+function tooLarge(topic: string, size: number, limit: number): FmeaflowError {
+  return new FmeaflowError(ErrorCodes.RECORD_TOO_LARGE, `record for ${topic} is ${size} bytes, over the ${limit}-byte limit; it is dead-lettered (value cut to ${DLQ_RAW_BYTES} bytes) instead of failing the batch`, { details: { topic, size, limit } });
 }
 
 const CONCURRENT_TXN_RETRY_MS = [10, 20, 50, 100, 200, 400, 800, 1600];
@@ -364,20 +342,33 @@ export class ProcessorRunner extends EventEmitter {
       if (!arr) byTopic.set(t, (arr = []));
       arr.push(msg);
     };
+    const deadLetter = (sourceTopic: string, key: string | Buffer, raw: Buffer, headers: Record<string, unknown> | undefined, e: FmeaflowError): void => {
+      this.cfg.metrics.dlq.inc({ processor: this.name, code: e.code });
+      const rawValue = raw.length > DLQ_RAW_BYTES ? raw.subarray(0, DLQ_RAW_BYTES) : raw;
+      const dead = { sourceTopic, sourcePartition: -1, sourceOffset: -1, errorCode: e.code, errorMessage: e.message, retriable: e.retriable, processor: this.name, rawKey: Buffer.from(key), rawValue, headers: { ...headers }, failedAtMs: Date.now() };
+      push(this.cfg.side.dlq, { key, value: this.cfg.codec.encode(this.cfg.side.dlq, dead) });
+    };
     for (const o of drain.outputs) {
       const headers = traceparent ? { ...o.headers, traceparent } : o.headers;
+      let msg: Message;
       try {
-        push(o.topic, { key: o.key, value: this.cfg.codec.encode(o.topic, o.value), headers: headers as Record<string, string> | undefined });
+        msg = { key: o.key, value: this.cfg.codec.encode(o.topic, o.value), headers: headers as Record<string, string> | undefined };
       } catch (err) {
         // A processor produced a value its output schema rejects: keep it, in the DLQ, as JSON.
-        const e = asFmeaflowError(err, ErrorCodes.SCHEMA_MISMATCH);
-        this.cfg.metrics.dlq.inc({ processor: this.name, code: e.code });
-        const dead = { sourceTopic: o.topic, sourcePartition: -1, sourceOffset: -1, errorCode: e.code, errorMessage: e.message, retriable: false, processor: this.name, rawKey: Buffer.from(o.key), rawValue: Buffer.from(stringifyWithBytes(o.value)), headers: { ...o.headers }, failedAtMs: Date.now() };
-        push(this.cfg.side.dlq, { key: o.key, value: this.cfg.codec.encode(this.cfg.side.dlq, dead) });
+        deadLetter(o.topic, o.key, Buffer.from(stringifyWithBytes(o.value)), o.headers, asFmeaflowError(err, ErrorCodes.SCHEMA_MISMATCH));
+        continue;
       }
+      const size = messageBytes(msg);
+      // The broker would refuse it and abort the whole transaction, every retry again: the batch could never commit.
+      if (size > MAX_RECORD_BYTES) deadLetter(o.topic, o.key, msg.value as Buffer, o.headers, tooLarge(o.topic, size, MAX_RECORD_BYTES));
+      else push(o.topic, msg);
     }
     for (const c of drain.changelog) {
-      push(this.cfg.changelog, { key: c.key, value: c.value === null || c.value === undefined ? null : Buffer.from(stringifyWithBytes(c.value)), partition });
+      const msg: Message = { key: c.key, value: c.value === null || c.value === undefined ? null : Buffer.from(stringifyWithBytes(c.value)), partition };
+      const size = messageBytes(msg);
+      // A state value this large is a processor bug (its own bounds failed); the DLQ makes it visible without blocking the partition.
+      if (size > CHANGELOG_MAX_MESSAGE_BYTES) deadLetter(this.cfg.changelog, c.key, msg.value as Buffer, undefined, tooLarge(this.cfg.changelog, size, CHANGELOG_MAX_MESSAGE_BYTES));
+      else push(this.cfg.changelog, msg);
     }
     return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
   }
