@@ -40,6 +40,13 @@ export interface FleetMetaValue {
 export interface SourceLevel {
   readonly level: number;
   readonly active: boolean;
+  /**
+   * The level split over the vehicles of the cluster's last event with lines (their shares of its count), so a
+   * fleet event lists the vehicles its count includes. Absent in stores written before it was kept.
+   */
+  readonly vehicles?: Readonly<Record<string, number>>;
+  /** Distinct vehicles of that event (more than `vehicles` holds when its vehicle list was cut). */
+  readonly vehicleCount?: number;
 }
 
 /** What a fleet event shows of a cluster in windows no partition reported (e.g. GONE). */

@@ -2,12 +2,14 @@
  * Merges the per-partition events of one signature and window into one fleet-wide
  * fmeaflow.log-clusters-fleet.v1 event (partition −1): templates merged by text, vehicle
  * counts, examples and correlated drift merged with the same bounds as per-partition events.
+ * Vehicle counts cover what the fleet count covers: the reporting partitions' vehicles and,
+ * for per-partition clusters without an event in the window, their vehicles at their level.
  */
 import { stableHash } from '../stable-hash.ts';
 import { canonicalTemplate } from './cluster-signature.ts';
 import type { TrendEventType } from './cluster-trends.ts';
 import type { ClusterTemplateOut, CorrelatedDriftOut, LogClusterEvent } from './log-cluster-event.ts';
-import type { FleetSnapshot } from './fleet-cluster-store.ts';
+import type { FleetSnapshot, SourceLevel } from './fleet-cluster-store.ts';
 
 const MAX_TEMPLATES = 50;
 const MAX_VEHICLES = 50;
@@ -21,9 +23,13 @@ export const FLEET_PARTITION = -1;
 /** What the reports of one window add up to. */
 export interface MergedReports {
   readonly snapshot: FleetSnapshot;
+  readonly correlatedDrift: readonly CorrelatedDriftOut[];
+}
+
+/** The vehicles behind one fleet count. */
+export interface FleetVehicles {
   readonly vehicleCounts: readonly { readonly vehicleId: string; readonly count: number }[];
   readonly vehicleCount: number;
-  readonly correlatedDrift: readonly CorrelatedDriftOut[];
 }
 
 /** One report per per-partition cluster: several event types of one cluster in a window carry the same counts. */
@@ -37,11 +43,8 @@ export function distinctClusters(reports: readonly LogClusterEvent[]): LogCluste
 export function mergeReports(reports: readonly LogClusterEvent[]): MergedReports {
   const distinct = distinctClusters(reports);
   const templates = new Map<string, { template: string; count: number; ids: string[] }>();
-  const vehicles = new Map<string, number>();
   const keywordScore = new Map<string, number>();
-  let vehicleCount = 0;
   for (const r of distinct) {
-    vehicleCount += r.vehicleCount;
     for (const t of r.templates) {
       const key = canonicalTemplate(t.template);
       const m = templates.get(key) ?? { template: t.template, count: 0, ids: [] };
@@ -49,7 +52,6 @@ export function mergeReports(reports: readonly LogClusterEvent[]): MergedReports
       m.ids.push(t.templateId, ...t.mergedTemplateIds);
       templates.set(key, m);
     }
-    for (const v of r.vehicleCounts) vehicles.set(v.vehicleId, (vehicles.get(v.vehicleId) ?? 0) + v.count);
     // Rank keywords by the lines behind them, so the busiest partition's words lead.
     r.keywords.forEach((k, i) => keywordScore.set(k, (keywordScore.get(k) ?? 0) + Math.max(r.count, 1) / (i + 1)));
   }
@@ -88,9 +90,31 @@ export function mergeReports(reports: readonly LogClusterEvent[]): MergedReports
       embeddingVersion: first.embeddingVersion,
       clusteringMethod: `${first.clusteringMethod} per partition, merged by template signature`,
     },
-    vehicleCounts: [...vehicles.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).slice(0, MAX_VEHICLES).map(([vehicleId, count]) => ({ vehicleId, count })),
-    vehicleCount,
     correlatedDrift: drift.slice(0, MAX_CORRELATED),
+  };
+}
+
+/**
+ * Vehicles of a fleet count: those of the reported per-partition clusters (`distinct`, one report each) with their
+ * counts, plus those of the quiet ones (active, no event in the window) at their share of the level the count takes
+ * for them, so the listed counts add up to the event's count (unless the list is cut).
+ */
+export function fleetVehicles(distinct: readonly LogClusterEvent[], quiet: readonly SourceLevel[]): FleetVehicles {
+  const vehicles = new Map<string, number>();
+  // Vehicles a source counted but did not list (its list was cut), so vehicleCount stays a count of vehicles.
+  let unlisted = 0;
+  for (const r of distinct) {
+    for (const v of r.vehicleCounts) vehicles.set(v.vehicleId, (vehicles.get(v.vehicleId) ?? 0) + v.count);
+    unlisted += Math.max(0, r.vehicleCount - r.vehicleCounts.length);
+  }
+  for (const q of quiet) {
+    const listed = Object.entries(q.vehicles ?? {});
+    for (const [v, n] of listed) vehicles.set(v, (vehicles.get(v) ?? 0) + n);
+    unlisted += Math.max(0, (q.vehicleCount ?? listed.length) - listed.length);
+  }
+  return {
+    vehicleCounts: [...vehicles.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).slice(0, MAX_VEHICLES).map(([vehicleId, count]) => ({ vehicleId, count })),
+    vehicleCount: vehicles.size + unlisted,
   };
 }
 
@@ -98,7 +122,7 @@ export function mergeReports(reports: readonly LogClusterEvent[]): MergedReports
 export function buildFleetEvent(input: {
   readonly id: string; readonly type: TrendEventType; readonly startMs: number; readonly endMs: number;
   readonly count: number; readonly baseline: number | null; readonly ratio: number | null;
-  readonly snapshot: FleetSnapshot; readonly merged: MergedReports | undefined;
+  readonly snapshot: FleetSnapshot; readonly merged: MergedReports | undefined; readonly vehicles: FleetVehicles;
 }): LogClusterEvent {
   const m = input.merged;
   return {
@@ -114,8 +138,8 @@ export function buildFleetEvent(input: {
     count: input.count,
     baselineCount: input.baseline,
     ratio: input.ratio,
-    vehicleCount: m?.vehicleCount ?? 0,
-    vehicleCounts: m?.vehicleCounts ?? [],
+    vehicleCount: input.vehicles.vehicleCount,
+    vehicleCounts: input.vehicles.vehicleCounts,
     examples: input.snapshot.examples,
     correlatedDrift: m?.correlatedDrift ?? [],
     embeddingVersion: input.snapshot.embeddingVersion,

@@ -11,7 +11,8 @@
  *
  * Counts: per-partition processors emit only when something happens, so a window's fleet count is
  * the sum of the counts reported for it plus, for per-partition clusters active but silent in it,
- * their last level (see SourceLevel). Fleet GONE needs every partition's cluster GONE, which each
+ * their last level (see SourceLevel); its vehicle counts likewise list those clusters' vehicles at their
+ * share of that level, so they add up to the count. Fleet GONE needs every partition's cluster GONE, which each
  * partition already waited for, hence a default of one zero window.
  */
 import { Topics } from '../../topic-catalog.ts';
@@ -21,7 +22,7 @@ import { DEFAULT_TREND_OPTIONS, INITIAL_TREND, evaluateTrend, type TrendOptions,
 import {
   FleetStoreKeys, sourceKey, zeroFleetCounters, type FleetClusterValue, type FleetCounters, type FleetMetaValue, type FleetStoreValue, type FleetWindowValue, type SourceLevel,
 } from './fleet-cluster-store.ts';
-import { buildFleetEvent, distinctClusters, mergeReports } from './fleet-event-builder.ts';
+import { buildFleetEvent, distinctClusters, fleetVehicles, mergeReports } from './fleet-event-builder.ts';
 import type { LogClusterEvent } from './log-cluster-event.ts';
 import { clusterEventTimeMs, readLogClusterEvent } from './log-cluster-event-reader.ts';
 
@@ -51,6 +52,17 @@ export const FLEET_LOG_CLUSTER_PROCESSOR_NAME = 'log-clusters-fleet';
 
 /** Windows one timer may catch up on (an idle store partition); older ones are skipped. */
 const MAX_CATCH_UP_WINDOWS = 10_000;
+
+/**
+ * A reporting cluster's level after its event, split over the vehicles of the event in proportion to their counts
+ * (an event without lines keeps the previous split, rescaled).
+ */
+function levelAfter(prev: SourceLevel | undefined, r: LogClusterEvent, level: number): SourceLevel {
+  const from = r.count > 0 ? r.vehicleCounts.map((v) => [v.vehicleId, v.count] as const) : Object.entries(prev?.vehicles ?? {});
+  const total = r.count > 0 ? r.count : (prev?.level ?? 0);
+  const vehicles = total > 0 ? Object.fromEntries(from.map(([v, n]) => [v, (n * level) / total])) : {};
+  return { level, active: true, vehicles, vehicleCount: r.count > 0 ? r.vehicleCount : (prev?.vehicleCount ?? from.length) };
+}
 
 /** Creates the fleet log-cluster processor. */
 export function createFleetLogClusterProcessor(config: Partial<FleetLogClusterConfig> = {}): Processor<FleetStoreValue, unknown> {
@@ -90,8 +102,8 @@ export function createFleetLogClusterProcessor(config: Partial<FleetLogClusterCo
   function foldWindow(c: FleetClusterValue | undefined, sig: string, startMs: number, endMs: number, reports: readonly LogClusterEvent[]): { value: FleetClusterValue | undefined; outputs: LogClusterEvent[] } {
     const distinct = distinctClusters(reports);
     const reported = new Set(distinct.map((r) => sourceKey(r.partition, r.clusterId)));
-    let count = distinct.reduce((a, r) => a + r.count, 0);
-    for (const [k, s] of Object.entries(c?.sources ?? {})) if (s.active && !reported.has(k)) count += s.level;
+    const quiet = Object.entries(c?.sources ?? {}).filter(([k, s]) => s.active && !reported.has(k)).map(([, s]) => s);
+    const count = distinct.reduce((a, r) => a + r.count, 0) + quiet.reduce((a, s) => a + s.level, 0);
     const isNew = c === undefined && reports.some((r) => r.eventType === 'NEW');
     let trend: TrendState = c?.trend ?? INITIAL_TREND;
     if (c === undefined && !isNew) {
@@ -106,15 +118,14 @@ export function createFleetLogClusterProcessor(config: Partial<FleetLogClusterCo
       const types = reports.filter((x) => x.partition === r.partition && x.clusterId === r.clusterId).map((x) => x.eventType);
       const k = sourceKey(r.partition, r.clusterId);
       if (types.includes('GONE')) sources[k] = { level: 0, active: false };
-      else if (r.baselineCount === null) sources[k] = { level: r.count, active: true };
-      else sources[k] = { level: cfg.trends.alpha * r.count + (1 - cfg.trends.alpha) * r.baselineCount, active: true };
+      else sources[k] = levelAfter(sources[k], r, r.baselineCount === null ? r.count : cfg.trends.alpha * r.count + (1 - cfg.trends.alpha) * r.baselineCount);
     }
     const merged = reports.length > 0 ? mergeReports(reports) : undefined;
     const snapshot = merged?.snapshot ?? c?.snapshot ?? { templates: [], keywords: [], examples: [], embeddingVersion: 'tfidf', clusteringMethod: '' };
     const id = fleetClusterId(sig);
     const outputs = events
       .filter((e) => e.type !== 'UPDATE')
-      .map((e) => buildFleetEvent({ id, type: e.type, startMs, endMs, count, baseline: e.baseline, ratio: e.ratio, snapshot, merged }));
+      .map((e) => buildFleetEvent({ id, type: e.type, startMs, endMs, count, baseline: e.baseline, ratio: e.ratio, snapshot, merged, vehicles: fleetVehicles(distinct, quiet) }));
     const lastReport = reports.length > 0 ? startMs : (c?.lastReportWindowStartMs ?? startMs);
     const anyActive = Object.values(sources).some((s) => s.active);
     if (!anyActive && startMs - lastReport >= cfg.expireAfterWindows * w) return { value: undefined, outputs };

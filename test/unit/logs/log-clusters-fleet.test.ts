@@ -133,3 +133,31 @@ test('malformed log-cluster events go to the DLQ with INVALID_RECORD and the fie
   const eeprom = fleet.find((e) => e.eventType === 'NEW' && e.templates.some((t) => t.template === EEPROM));
   assert.equal(eeprom?.count, 7, 'both valid partitions counted');
 });
+
+test('a fleet event lists the vehicles its count includes: a partition without an event counts with its vehicles at their level', () => {
+  const t = new FleetTask();
+  // Partition 3's cluster founds with two vehicles (3 + 1 lines), partition 0's with one.
+  const p3 = { ...ev(3, 0, 'NEW', 4, null), vehicleCount: 2, vehicleCounts: [{ vehicleId: 'VIN-3a', count: 3 }, { vehicleId: 'VIN-3b', count: 1 }] };
+  const steps: LogClusterEvent[][] = [
+    [ev(0, 0, 'NEW', 3, null), p3],
+    [], [], [],
+    [ev(0, 4, 'RATE_UP', 30, 3)],
+    // Partition 3 spikes on one vehicle while partition 0 is quiet at its level 0.5·30 + 0.5·3 = 16.5.
+    [{ ...ev(3, 5, 'RATE_UP', 60, 4), vehicleCounts: [{ vehicleId: 'VIN-3a', count: 60 }] }],
+    [], [],
+  ];
+  steps.forEach((evs, w) => {
+    for (const e of evs) t.send(e);
+    t.send(ev(1, w, w === 0 ? 'NEW' : 'UPDATE', 10, w === 0 ? null : 10, 'heartbeat ok from ecu <NUM>', 3));
+  });
+  const id = fleetClusterId(clusterSignature(ev(0, 0, 'NEW', 1, null)));
+  const ups = t.out.filter((e) => e.clusterId === id && e.eventType === 'RATE_UP');
+  const vehicles = (e: LogClusterEvent) => e.vehicleCounts.map((v) => [v.vehicleId, v.count]);
+  assert.deepEqual(ups.map((e) => [(e.windowStartMs - T0) / MIN, e.count, e.vehicleCount, vehicles(e)]), [
+    [4, 34, 3, [['VIN-0', 30], ['VIN-3a', 3], ['VIN-3b', 1]]],
+    [5, 76.5, 2, [['VIN-3a', 60], ['VIN-0', 16.5]]],
+  ]);
+  for (const e of t.out.filter((x) => x.clusterId === id)) {
+    assert.ok(Math.abs(e.vehicleCounts.reduce((a, v) => a + v.count, 0) - e.count) < 1e-9, `${e.eventType} at window ${(e.windowStartMs - T0) / MIN}: vehicle counts add up to the count`);
+  }
+});
