@@ -8,7 +8,7 @@
  */
 import { Topics } from '../../topic-catalog.ts';
 import { NOTHING, type Processor } from '../processor.ts';
-import { checkReleaseService, validateReleaseEvent, type ReleaseEvent } from './release-table.ts';
+import { validateReleaseEvent, type ReleaseEvent } from './release-table.ts';
 
 /** Options of the release check. */
 export interface ReleaseCheckOptions {
@@ -30,8 +30,7 @@ export function createReleaseCheckProcessor(opts: ReleaseCheckOptions = {}): Pro
     process(_store, record) {
       if (record.value === null) return NOTHING;
       const ev = record.value;
-      validateReleaseEvent(ev);
-      if (opts.knownServices) checkReleaseService(ev, opts.knownServices);
+      validateReleaseEvent(ev, opts.knownServices);
       return NOTHING;
     },
   };

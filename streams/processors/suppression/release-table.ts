@@ -32,7 +32,10 @@ export interface ReleaseStep {
 
 const PHASES = new Set(['START', 'RAMP', 'PROMOTE', 'ROLLBACK', 'END']);
 
-/** Throws INVALID_RECORD when a release event is malformed or names a service outside `knownServices` (when given). */
+/**
+ * Throws INVALID_RECORD when a release event is malformed, RELEASE_UNKNOWN_SERVICE when it names a
+ * service outside `knownServices` (when given): one code per cause, whichever check meets the event.
+ */
 export function validateReleaseEvent(ev: ReleaseEvent, knownServices?: ReadonlySet<string>): void {
   const bad = (field: string, message: string): never => {
     throw new FmeaflowError(ErrorCodes.INVALID_RECORD, `release ${JSON.stringify(ev?.releaseId)}, field ${field}: ${message}`, { details: { releaseId: ev?.releaseId, field } });
@@ -50,7 +53,7 @@ export function validateReleaseEvent(ev: ReleaseEvent, knownServices?: ReadonlyS
     if (!Number.isFinite(step.timestampMs) || step.timestampMs < prev || step.timestampMs > ev.timestampMs) bad(`history[${i}].timestampMs`, 'steps must be in time order and not after the event itself');
     prev = step.timestampMs;
   }
-  if (knownServices && !knownServices.has(ev.service)) bad('service', `unknown service ${JSON.stringify(ev.service)} (known: ${[...knownServices].sort().join(', ')})`);
+  if (knownServices) checkReleaseService(ev, knownServices);
 }
 
 /** Throws RELEASE_UNKNOWN_SERVICE when the release names a service outside the catalog. */
@@ -69,10 +72,7 @@ export function checkReleaseService(ev: ReleaseEvent, knownServices: ReadonlySet
  * valid release with the same id.
  */
 export function releaseTableValidator(knownServices: ReadonlySet<string>): (value: unknown) => void {
-  return (value) => {
-    validateReleaseEvent(value as ReleaseEvent);
-    checkReleaseService(value as ReleaseEvent, knownServices);
-  };
+  return (value) => validateReleaseEvent(value as ReleaseEvent, knownServices);
 }
 
 /** True while the release is in one of the given phases (START/RAMP = in progress). */

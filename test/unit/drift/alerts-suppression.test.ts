@@ -9,6 +9,8 @@ import { alertId } from '../../../streams/processors/alerts/alert-id.ts';
 import { runStages } from '../../../streams/processors/drift/in-memory-driver.ts';
 import type { DriftEvent, DriftPhase } from '../../../streams/processors/drift/drift-types.ts';
 import { parsePolicyFile } from '../../../streams/processors/suppression/policy-file.ts';
+import { createReleaseCheckProcessor } from '../../../streams/processors/suppression/release-check.ts';
+import { replay } from '../../../streams/runtime/replay/replay.ts';
 import { evaluateSuppression } from '../../../streams/processors/suppression/evaluate-suppression.ts';
 import { readReleases, releaseAsOf, validateReleaseEvent, type ReleaseEvent } from '../../../streams/processors/suppression/release-table.ts';
 import { MIN, projectFile, release, T0 } from './fixtures.ts';
@@ -126,15 +128,21 @@ test('suppression matrix: traffic share, core chains, unsuppressible alerts', ()
   assert.equal(evaluateSuppression({ ...subj('powertrain-control', 'diag.read'), source: 'CANARY' }, low, policies, T0), null, 'policies are drift-only');
 });
 
-test('release events: malformed or unknown-service ones are rejected with INVALID_RECORD and never suppress', () => {
+test('release events: the DLQ names the cause, RELEASE_UNKNOWN_SERVICE for a service outside the catalog and INVALID_RECORD for a malformed event, and neither suppresses', () => {
   const unknown = release({ releaseId: 'u', service: 'ghost', phase: 'START', timestampMs: T0 });
+  const malformed = release({ releaseId: 'n', service: 'svc', phase: 'RAMP', trafficPercent: Number.NaN, timestampMs: T0 });
+  const ok = release({ releaseId: 'ok', service: 'svc', phase: 'START', timestampMs: T0 });
   const known = new Set(['svc']);
-  assert.throws(() => validateReleaseEvent(unknown, known), (e: unknown) => e instanceof FmeaflowError && e.code === ErrorCodes.INVALID_RECORD && /unknown service "ghost"/.test(e.message));
-  assert.throws(() => validateReleaseEvent(release({ releaseId: 'n', service: 'svc', phase: 'RAMP', trafficPercent: Number.NaN, timestampMs: T0 })), /traffic share/);
-  const table = new Map([['u', unknown], ['ok', release({ releaseId: 'ok', service: 'svc', phase: 'START', timestampMs: T0 })]]);
-  const r = readReleases(table, known);
+  const checked = replay([createReleaseCheckProcessor({ knownServices: known })], [unknown, malformed, ok].map((x) => ({ topic: Topics.releases, key: x.releaseId, value: x })));
+  const letters = checked.dlq.map((o) => o.value as { sourceTopic: string; errorCode: string; errorMessage: string });
+  assert.deepEqual(letters.map((d) => [d.sourceTopic, d.errorCode]), [[Topics.releases, 'RELEASE_UNKNOWN_SERVICE'], [Topics.releases, 'INVALID_RECORD']]);
+  assert.match(letters[0]!.errorMessage, /unknown service "ghost"/);
+  assert.match(letters[1]!.errorMessage, /traffic share/);
+  // The same cause has the same code wherever the event is checked: the suppression's own reading of the table too.
+  assert.throws(() => validateReleaseEvent(unknown, known), (e: unknown) => e instanceof FmeaflowError && e.code === ErrorCodes.RELEASE_UNKNOWN_SERVICE);
+  const r = readReleases(new Map([['u', unknown], ['n', malformed], ['ok', ok]]), known);
   assert.deepEqual(r.valid.map((x) => x.releaseId), ['ok']);
-  assert.deepEqual(r.rejected.map((x) => x.releaseId), ['u']);
+  assert.deepEqual(r.rejected.map((x) => [x.releaseId, x.error.code]), [['u', 'RELEASE_UNKNOWN_SERVICE'], ['n', 'INVALID_RECORD']]);
   const ghostDrift = [0, 1].map((w) => drift(P95, 'ghost', w));
   assert.ok(runAlerts(ghostDrift, { policies, releases: [unknown], knownServices: known }).every((a) => !a.suppressed));
 });
