@@ -57,12 +57,34 @@ export function applyChangelogRecord(sinks: ChangelogSinks, partition: number, k
   if (Array.isArray(tokens) && tokens.every((t) => typeof t === 'string')) trainer.observeTemplate(partition, id, tokens as string[], Number(v.record?.lastSeenMs ?? 0));
 }
 
-/** Follows `changelog` from the beginning (committed records only) into `sinks`; returns a stop function. */
+/**
+ * Follows `changelog` from the beginning (committed records only) into `sinks`; returns a stop function. The trainer
+ * is held until every partition is read up to its end offset at start (what the processor had stored by then).
+ */
 export async function followLogClusterChangelog(kafka: KafkaClient, changelog: string, sinks: ChangelogSinks): Promise<() => Promise<void>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(changelog).finally(() => admin.disconnect());
+  // End offsets count transaction markers, which no message carries: progress comes from batch ends (marker-only batches included).
+  const behind = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
+  const trainer = sinks.trainer;
+  const release = (): void => {
+    if (behind.size === 0) trainer?.restored();
+  };
+  trainer?.holdUntilRestored();
   // A private group that never commits: every start re-reads the (compacted) changelog.
   const consumer: Consumer = kafka.consumer({ groupId: `fmeaflow-log-clusters-observer-${randomBytes(6).toString('hex')}`, readUncommitted: false, maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+  consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+    const { partition, lastOffset } = e.payload as { partition: number; lastOffset: string };
+    const end = behind.get(partition);
+    if (end !== undefined && BigInt(lastOffset) + 1n >= end) {
+      behind.delete(partition);
+      release();
+    }
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [changelog], fromBeginning: true });
+  release();
   void consumer.run({
     autoCommit: false,
     eachMessage: async ({ partition, message }) => {

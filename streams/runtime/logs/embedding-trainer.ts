@@ -37,7 +37,7 @@ export interface EmbeddingTrainerOptions {
  */
 export const DEFAULT_TRAINER_OPTIONS: EmbeddingTrainerOptions = { intervalMs: 300_000, minNewTemplates: 20, minTemplates: 8, maxTemplates: 200, training: { epochs: 2 } };
 
-/** Emitted as 'trained' when a partition has a new model. */
+/** Emitted as 'trained' when a partition has a new model; 'restored' (no payload) when a held trainer is released. */
 export interface TrainedEvent {
   readonly partition: number;
   readonly model: EmbeddingModel;
@@ -72,6 +72,7 @@ export class EmbeddingTrainer extends EventEmitter implements EmbeddingModelSour
   private chain: Promise<unknown> = Promise.resolve();
   private ticker: NodeJS.Timeout | undefined;
   private stopped = false;
+  private held = false;
   private readonly metrics: {
     backend: client.Gauge<'backend'>;
     trainings: client.Counter<'backend' | 'outcome'>;
@@ -128,6 +129,23 @@ export class EmbeddingTrainer extends EventEmitter implements EmbeddingModelSour
     return this.backendName;
   }
 
+  /**
+   * Trains nothing until `restored()`: the changelog follower holds the trainer while it reads the records written
+   * before it started, since templates come before the model trained on them and a timer tick in between would
+   * retrain from scratch what the processor already has.
+   */
+  holdUntilRestored(): void {
+    this.held = true;
+  }
+
+  /** The follower has read the changelog up to where it ended at start: training may begin. */
+  restored(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.log.info('log-cluster changelog read; training enabled', { partitions: this.partitions.size });
+    this.emit('restored');
+  }
+
   /** A template of a partition as the processor stored it (changelog `tpl:<id>`). */
   observeTemplate(partition: number, id: number, tokens: readonly string[], lastSeenMs: number): void {
     this.partition(partition).templates.set(id, { tokens, lastSeenMs });
@@ -180,7 +198,7 @@ export class EmbeddingTrainer extends EventEmitter implements EmbeddingModelSour
   }
 
   private isDue(p: PartitionTemplates): boolean {
-    if (p.templates.size < this.options.minTemplates) return false;
+    if (this.held || p.templates.size < this.options.minTemplates) return false;
     let fresh = 0;
     for (const id of p.templates.keys()) if (id > p.maxTrainedId) fresh++;
     return fresh >= this.options.minNewTemplates;
@@ -200,6 +218,8 @@ export class EmbeddingTrainer extends EventEmitter implements EmbeddingModelSour
       this.worker!.postMessage({ jobId, templates: recent.map(([, t]) => t.tokens), options: this.options.training });
     });
     const backend = this.backendName ?? 'unknown';
+    // stop() ended the thread mid-job: a shutdown, not a failed training.
+    if (this.stopped) return undefined;
     if (reply.type !== 'trained') {
       this.metrics?.trainings.inc({ backend, outcome: 'failed' });
       this.log.error('encoder training failed; the processor keeps its current vectors', { partition, err: reply.type === 'failed' ? reply.message : reply.type });

@@ -72,3 +72,19 @@ test('the trainer trains off the main thread on the changelog templates; the pro
   const next = await again.train(0);
   assert.equal(next?.version, 2);
 });
+
+test('a trainer held by the changelog follower trains nothing until released', async (ctx) => {
+  const trainer = new EmbeddingTrainer({ intervalMs: 60_000, minNewTemplates: 4, minTemplates: 4, training });
+  ctx.after(() => trainer.stop());
+  trainer.holdUntilRestored();
+  LINES.slice(0, 4).forEach((l, i) => trainer.observeTemplate(0, i + 1, l.split(' '), T0 + i));
+  await trainer.start();
+  // Held: the templates are there (enough to be due) but the model trained on them may still be ahead in the changelog.
+  await trainer.trainDue();
+  assert.equal(trainer.latest(0), undefined);
+  const restored = once(trainer, 'restored');
+  trainer.restored();
+  await restored;
+  await trainer.trainDue();
+  assert.equal(trainer.latest(0)?.version, 1);
+});
