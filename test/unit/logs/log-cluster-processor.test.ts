@@ -277,3 +277,21 @@ test('when a new template bridges two clusters, the survivor keeps the older id 
   assert.equal(update.templates.length, 3);
   assert.ok(!t.events.some((e) => e.clusterId === first[1] && e.windowStartMs > T0), 'the merged id emits nothing more');
 });
+
+test('sampled lines count 1/samplingRate each, so a sampled healthy baseline compares with the unsampled burst of a failing vehicle', () => {
+  const t = new LogTask(createLogClusterProcessor(config));
+  const lines = (w: number, n: number, samplingRate: number) => {
+    for (let i = 0; i < n; i++) t.log({ vehicleId: 'VIN-1', body: `request timeout on CAN id 0x2A3 after ${200 + i} ms`, timestampMs: T0 + w * MIN + 1000 + Math.floor((i * 50_000) / n), samplingRate });
+  };
+  // Healthy: 1 kept line of 10 per window (rate 0.1) → 10 per window. Then the vehicle's rate is 1: 25 lines are
+  // 2.5× that baseline (no spike; unscaled they would be 25×), and 60 lines after them are 60 / 17.5 = 3.4×.
+  for (let w = 0; w < 5; w++) lines(w, 1, 0.1);
+  lines(5, 25, 1);
+  lines(6, 60, 1);
+  lines(8, 1, 1); // closes windows 6 and 7
+  const mine = t.events.filter((e) => e.templates.some((x) => x.template.includes('timeout')));
+  assert.deepEqual(
+    mine.map((e) => [e.eventType, (e.windowStartMs - T0) / MIN, e.count, e.baselineCount, e.vehicleCounts[0]?.count]),
+    [['NEW', 0, 10, null, 10], ['RATE_UP', 6, 60, 17.5, 60]],
+  );
+});
