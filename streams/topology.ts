@@ -64,6 +64,12 @@ export interface TopologyTiming {
    * their records late (default 2 min; runtime/time/source-clock.ts).
    */
   readonly maxClockJumpMs?: number;
+  /**
+   * Allowed lateness of drift events at the alerts stage (default 2 min). Drift events are already
+   * closed on the series stages' own watermarks, so this only covers skew between those stages; the
+   * alerts' event-time timers (missing heartbeat, keep_firing_for, suppression expiry) fire this much later.
+   */
+  readonly alertLatenessMs?: number;
 }
 
 export const FLEET_TIMING: TopologyTiming = {
@@ -80,6 +86,9 @@ export const DRIVE_TIMING: TopologyTiming = {
   logFleetSkewMs: 5_000,
   // Series allow 30 s of lateness: a vehicle 30 s ahead already makes the others late.
   maxClockJumpMs: 30_000,
+  // Half a series window, below one window so a missing heartbeat is noticed within the drive: with the 2-min default no
+  // alert timer ever fires in a two-minute drive (its drift ends at 90 s). Replayed drives keep the series stages in step.
+  alertLatenessMs: 2_500,
 };
 
 /** Series grouping choices: one series per vehicle, one across the fleet (repartitioned by series), or both. */
@@ -172,7 +181,7 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
     ...(vehicleLevel(spanGrouping) ? [perVehicleClock(restrictInputs(seriesDrift, [Topics.spans], 'series-drift-spans-vehicle'))] : []),
     readRepartitioned(perVehicleClock(canary), spansByService),
     createReleaseCheckProcessor(knownServices ? { knownServices } : {}),
-    createAlertProcessor({ policies, ...(policies.alertRules ? { rules: policies.alertRules } : {}), ...(knownServices ? { knownServices } : {}) }),
+    createAlertProcessor({ policies, ...(policies.alertRules ? { rules: policies.alertRules } : {}), ...(knownServices ? { knownServices } : {}), ...(t.alertLatenessMs !== undefined ? { allowedLatenessMs: t.alertLatenessMs } : {}) }),
     perVehicleClock(createLogClusterProcessor({ windowMs: t.logWindowMs, closeDelayMs: t.logCloseDelayMs, ...(o.logEmbeddings ? { embeddings: o.logEmbeddings } : {}) })),
     // One key, not the signature: per-partition processors emit only on NEW/RATE_UP/GONE, so a repartition partition holding
     // few signatures would see no later event to move its watermark and its windows would never close (the eeprom drive's

@@ -8,8 +8,37 @@ import { replay } from '../../streams/runtime/replay/replay.ts';
 import { PROJECT_ROOT } from '../../streams/runtime/stack/stack-config.ts';
 import { DEFAULT_PARTITIONS, TOPIC_SPECS, Topics } from '../../streams/topic-catalog.ts';
 import { buildTopology, DRIVE_TIMING, FLEET_TIMING, repartitionTopicOf } from '../../streams/topology.ts';
+import type { OutputRecord } from '../../streams/processors/processor.ts';
+import type { AlertRecord } from '../../streams/processors/alerts/alert-types.ts';
 import { bundledRuleRecords, driveRecords, runOffline } from './drive-pipeline.ts';
 import { checkGrayReleaseAlerts, parseDuration, type Alert } from './gray-release-checks.ts';
+
+/** DRIVE_TIMING shrinks the series windows from 60 s to 5 s. */
+const SCALE = DRIVE_TIMING.seriesWindowMs / FLEET_TIMING.seriesWindowMs;
+
+/** The bundled policy file with every duration scaled to drive timing, plus `extraRules` (YAML list items) in its alertRules. */
+function scaledPolicyFile(extraRules: readonly Record<string, unknown>[] = []): string {
+  const doc = parseDocument(fs.readFileSync(path.join(PROJECT_ROOT, 'config', 'suppression-policies.yaml'), 'utf8'));
+  for (const r of extraRules) doc.addIn(['alertRules'], r);
+  visit(doc, {
+    Pair(_, pair) {
+      const k = isScalar(pair.key) ? pair.key.value : null;
+      if ((k === 'suppressFor' || k === 'for' || k === 'keepFiringFor') && isScalar(pair.value)) pair.value.value = `${Math.round(parseDuration(String(pair.value.value)) * SCALE)}ms`;
+    },
+  });
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fmeaflow-gray-')), 'drive-policies.yaml');
+  fs.writeFileSync(file, doc.toString());
+  return file;
+}
+
+/** The gray-release drive through the whole topology at drive timing on the replay runtime; its alert records. */
+async function replayGrayRelease(policiesFile: string): Promise<OutputRecord[]> {
+  const app = 'e2e-scaled';
+  const partitions: Record<string, number> = Object.fromEntries(TOPIC_SPECS.map((t) => [t.name, t.partitions]));
+  for (const name of ['spans-by-service', 'can-features-fleet', 'fmea-evidence', 'log-clusters-fleet']) partitions[repartitionTopicOf(app, name)] = DEFAULT_PARTITIONS;
+  const out = replay(buildTopology({ app, timing: DRIVE_TIMING, policiesFile }), [...bundledRuleRecords(), ...(await driveRecords(['gray-release-latency']))], { partitions });
+  return out.outputs[Topics.alerts] ?? [];
+}
 
 // Replay runtime; the real-broker fleet test (kafka-fleet.test.ts) applies the same checks.
 test('gray-release drive: alerts are suppressed and published exactly as the policies say', async () => {
@@ -24,24 +53,11 @@ test('gray-release drive: alerts are suppressed and published exactly as the pol
  * 2m → 10 s), so the drive exercises the expiry at the scale it runs the windows at.
  */
 test('gray-release drive with the policy durations scaled to drive timing: the P95 hold expires while the release is still in progress', async () => {
-  const scale = DRIVE_TIMING.seriesWindowMs / FLEET_TIMING.seriesWindowMs;
-  const doc = parseDocument(fs.readFileSync(path.join(PROJECT_ROOT, 'config', 'suppression-policies.yaml'), 'utf8'));
-  visit(doc, {
-    Pair(_, pair) {
-      const k = isScalar(pair.key) ? pair.key.value : null;
-      if ((k === 'suppressFor' || k === 'for' || k === 'keepFiringFor') && isScalar(pair.value)) pair.value.value = `${Math.round(parseDuration(String(pair.value.value)) * scale)}ms`;
-    },
-  });
-  const policiesFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fmeaflow-gray-')), 'drive-policies.yaml');
-  fs.writeFileSync(policiesFile, doc.toString());
-  const holdMs = parseDuration('5m') * scale;
+  const policiesFile = scaledPolicyFile();
+  const holdMs = parseDuration('5m') * SCALE;
   assert.match(fs.readFileSync(policiesFile, 'utf8'), new RegExp(`suppressFor: ${holdMs}ms`));
 
-  const app = 'e2e-scaled';
-  const partitions: Record<string, number> = Object.fromEntries(TOPIC_SPECS.map((t) => [t.name, t.partitions]));
-  for (const name of ['spans-by-service', 'can-features-fleet', 'fmea-evidence', 'log-clusters-fleet']) partitions[repartitionTopicOf(app, name)] = DEFAULT_PARTITIONS;
-  const out = replay(buildTopology({ app, timing: DRIVE_TIMING, policiesFile }), [...bundledRuleRecords(), ...(await driveRecords(['gray-release-latency']))], { partitions });
-  const alerts = (out.outputs[Topics.alerts] ?? []).map((o) => o.value as Alert);
+  const alerts = (await replayGrayRelease(policiesFile)).map((o) => o.value as Alert);
   checkGrayReleaseAlerts(alerts, policiesFile);
 
   // The drive's manifest: bms is in release from START to END; the hold is the scaled 5 min.
@@ -52,4 +68,22 @@ test('gray-release drive with the policy durations scaled to drive timing: the P
   assert.ok(bms.some((a) => a.suppressed), 'suppressed at first');
   assert.ok(bms.some((a) => a.state !== 'RESOLVED' && !a.suppressed && a.eventTimeMs >= a.activeSinceMs + holdMs),
     `still drifting ${holdMs / 1000} s after onset: published unsuppressed (${bms.map((a) => `${a.state}@+${(a.eventTimeMs - a.activeSinceMs) / 1000}s suppressed=${a.suppressed}`).join(', ')})`);
+});
+
+/**
+ * The drive's span drift lasts until its last closed window, so the bundled rules' alerts are still
+ * active when it ends. One series does stop: the can_frames_total.rate of VIN-SIM-0001 drifts in a
+ * single window (ending at +70 s) and its RECOVERED event comes only with the window ending at +85 s.
+ * Its alert must resolve when the next window closes without drift (the heartbeat), which at the
+ * 2-min alert lateness never happened in a two-minute drive.
+ */
+test('drive timing: an alert whose series stops drifting resolves through its heartbeat within the drive, one window after its last drifting window, not when RECOVERED comes 15 s later', async () => {
+  const policiesFile = scaledPolicyFile([{ name: 'can-frames-rate-drift', match: ['__name__="can_frames_total.rate"'], for: '1m', keepFiringFor: '2m', severity: 'info' }]);
+  const alerts = (await replayGrayRelease(policiesFile)).map((o) => o.value as AlertRecord).filter((a) => a.rule === 'can-frames-rate-drift');
+  const mine = alerts.filter((a) => a.subject === 'can_frames_total.rate{bus="main"}@gray-release-latency/VIN-SIM-0001');
+  assert.deepEqual(mine.map((a) => a.state), ['PENDING', 'RESOLVED'], `one drifting window: pending, then resolved (${alerts.map((a) => `${a.subject} ${a.state}`).join('; ')})`);
+  const [pending, resolved] = mine as [AlertRecord, AlertRecord];
+  // Heartbeat: the window after the last drifting one closed with no drift event.
+  assert.equal(resolved.resolvedAtMs, pending.activeSinceMs + DRIVE_TIMING.seriesWindowMs + 1, `resolved at +${(resolved.resolvedAtMs! - pending.activeSinceMs) / 1000} s after the drifting window`);
+  assert.equal(resolved.suppressed, false);
 });
