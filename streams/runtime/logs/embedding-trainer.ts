@@ -29,13 +29,25 @@ export interface EmbeddingTrainerOptions {
   /** Most recently seen templates a training uses (the issue's sliding window: 500). */
   readonly maxTemplates: number;
   readonly training: Partial<LstmTrainingOptions>;
+  /**
+   * Largest model record (the JSON the processor's store writes to the changelog as one message) that is offered.
+   * ~16/3 bytes per weight plus the vocabulary: 140 KB for 8 templates, 313 KB at the default 1000-token
+   * vocabulary, 620 KB with 128 hidden units; long tokens or wider layers pass the broker's default
+   * 1 MiB (1,048,588 B) message limit, and a record the changelog refuses would leave a restart without the model.
+   */
+  readonly maxModelBytes: number;
 }
 
 /**
  * Sized for 2 shared cores: on the pure-JS backend 200 templates × 4 epochs took ~95 s of one core
  * (bench/RESULTS.md, logs §3), so a check every 5 minutes, 200 templates, 2 epochs (~45 s a training).
  */
-export const DEFAULT_TRAINER_OPTIONS: EmbeddingTrainerOptions = { intervalMs: 300_000, minNewTemplates: 20, minTemplates: 8, maxTemplates: 200, training: { epochs: 2 } };
+export const DEFAULT_TRAINER_OPTIONS: EmbeddingTrainerOptions = { intervalMs: 300_000, minNewTemplates: 20, minTemplates: 8, maxTemplates: 200, training: { epochs: 2 }, maxModelBytes: 1_000_000 };
+
+/** Bytes of the changelog value that carries `model` (the log-cluster store's `emb` record). */
+export function modelRecordBytes(model: EmbeddingModel): number {
+  return Buffer.byteLength(JSON.stringify({ kind: 'embedding', model }));
+}
 
 /** Emitted as 'trained' when a partition has a new model; 'restored' (no payload) when a held trainer is released. */
 export interface TrainedEvent {
@@ -88,7 +100,7 @@ export class EmbeddingTrainer extends EventEmitter implements EmbeddingModelSour
       const r = [registry];
       this.metrics = {
         backend: new client.Gauge({ name: 'fmeaflow_log_embedding_backend_info', help: 'tfjs backend the log-template encoder trains on (value 1)', labelNames: ['backend'], registers: r }),
-        trainings: new client.Counter({ name: 'fmeaflow_log_embedding_trainings_total', help: 'Encoder trainings, by tfjs backend and outcome (trained, failed)', labelNames: ['backend', 'outcome'], registers: r }),
+        trainings: new client.Counter({ name: 'fmeaflow_log_embedding_trainings_total', help: 'Encoder trainings, by tfjs backend and outcome (trained, failed, too_large)', labelNames: ['backend', 'outcome'], registers: r }),
         seconds: new client.Histogram({ name: 'fmeaflow_log_embedding_training_seconds', help: 'Wall time of one encoder training (in the worker thread)', labelNames: ['backend'], buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300], registers: r }),
         version: new client.Gauge({ name: 'fmeaflow_log_embedding_model_version', help: 'Version of the newest encoder per partition', labelNames: ['partition', 'backend'], registers: r }),
       };
@@ -226,6 +238,16 @@ export class EmbeddingTrainer extends EventEmitter implements EmbeddingModelSour
       return undefined;
     }
     const model: EmbeddingModel = { ...reply.weights, version: p.version + 1, partition, maxTemplateId };
+    const bytes = modelRecordBytes(model);
+    if (bytes > this.options.maxModelBytes) {
+      // Not offered, and not retried before minNewTemplates more templates: the same input would give the same size.
+      p.maxTrainedId = maxTemplateId;
+      this.metrics?.trainings.inc({ backend, outcome: 'too_large' });
+      this.log.error('trained encoder too large for one changelog record; not offered (lower training.maxVocabulary or hiddenUnits)', {
+        partition, bytes, maxModelBytes: this.options.maxModelBytes, vocabulary: model.vocabulary.length, hiddenUnits: model.hiddenUnits,
+      });
+      return undefined;
+    }
     p.version = model.version;
     p.maxTrainedId = maxTemplateId;
     p.offered = model;
@@ -233,7 +255,7 @@ export class EmbeddingTrainer extends EventEmitter implements EmbeddingModelSour
     this.metrics?.seconds.observe({ backend }, reply.ms / 1000);
     this.metrics?.version.set({ partition: String(partition), backend }, model.version);
     const event: TrainedEvent = { partition, model, embeddingVersion: embeddingVersionOf(model), threadId: reply.threadId, ms: reply.ms };
-    this.log.info('encoder trained', { partition, version: model.version, sha: model.sha, templates: model.trainedOnTemplates, loss: Number(model.finalLoss.toFixed(4)), ms: reply.ms, backend });
+    this.log.info('encoder trained', { partition, version: model.version, sha: model.sha, bytes, templates: model.trainedOnTemplates, loss: Number(model.finalLoss.toFixed(4)), ms: reply.ms, backend });
     this.emit('trained', event);
     return model;
   }

@@ -5,7 +5,7 @@ import { threadId } from 'node:worker_threads';
 import client from 'prom-client';
 import { createLogClusterProcessor, type LogClusterConfig } from '../../../streams/processors/logs/log-cluster-processor.ts';
 import { DEFAULT_TREND_OPTIONS } from '../../../streams/processors/logs/cluster-trends.ts';
-import { EmbeddingTrainer, type TrainedEvent } from '../../../streams/runtime/logs/embedding-trainer.ts';
+import { EmbeddingTrainer, modelRecordBytes, type TrainedEvent } from '../../../streams/runtime/logs/embedding-trainer.ts';
 import { applyChangelogRecord } from '../../../streams/runtime/logs/changelog-templates.ts';
 import { LogTask } from './log-task-harness.ts';
 
@@ -73,11 +73,13 @@ test('the trainer trains off the main thread on the changelog templates; the pro
   assert.equal(next?.version, 2);
 });
 
-test('a trainer held by the changelog follower trains nothing until released', async (ctx) => {
-  const trainer = new EmbeddingTrainer({ intervalMs: 60_000, minNewTemplates: 4, minTemplates: 4, training });
+test('a trainer held by the changelog follower trains nothing until released; a model too large for one changelog record is never offered', async (ctx) => {
+  const registry = new client.Registry();
+  const trainer = new EmbeddingTrainer({ intervalMs: 60_000, minNewTemplates: 4, minTemplates: 4, training }, registry);
   ctx.after(() => trainer.stop());
+  const templates = LINES.slice(0, 4).map((l) => l.split(' '));
   trainer.holdUntilRestored();
-  LINES.slice(0, 4).forEach((l, i) => trainer.observeTemplate(0, i + 1, l.split(' '), T0 + i));
+  templates.forEach((tokens, i) => trainer.observeTemplate(0, i + 1, tokens, T0 + i));
   await trainer.start();
   // Held: the templates are there (enough to be due) but the model trained on them may still be ahead in the changelog.
   await trainer.trainDue();
@@ -86,5 +88,18 @@ test('a trainer held by the changelog follower trains nothing until released', a
   trainer.restored();
   await restored;
   await trainer.trainDue();
-  assert.equal(trainer.latest(0)?.version, 1);
+  const model = trainer.latest(0);
+  assert.equal(model?.version, 1);
+
+  // The same templates with a bound below that model's record: trained, measured, not offered, and not retried.
+  const smallRegistry = new client.Registry();
+  const small = new EmbeddingTrainer({ intervalMs: 60_000, minNewTemplates: 4, minTemplates: 4, training, maxModelBytes: modelRecordBytes(model!) - 1 }, smallRegistry);
+  ctx.after(() => small.stop());
+  templates.forEach((tokens, i) => small.observeTemplate(0, i + 1, tokens, T0 + i));
+  await small.start();
+  assert.equal(await small.train(0), undefined);
+  assert.equal(small.latest(0), undefined, 'a record the changelog may refuse is not offered to the processor');
+  await small.trainDue();
+  assert.equal(small.latest(0), undefined);
+  assert.match(await smallRegistry.metrics(), /fmeaflow_log_embedding_trainings_total\{backend="\w+",outcome="too_large"\} 1\n/, 'counted once: not retried on the same templates');
 });
