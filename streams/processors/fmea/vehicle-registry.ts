@@ -4,6 +4,7 @@
  * the registry maps them to their model so the `model` scope can group them, and counts the
  * vehicles of each model, the denominator of a model's observed occurrence.
  */
+import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 
 /** A record of `fmeaflow.vehicles.v1`. */
 export interface VehicleRecord {
@@ -13,6 +14,23 @@ export interface VehicleRecord {
   readonly ecuSoftware?: Readonly<Record<string, string>>;
   readonly source?: string | null;
   readonly updatedAtMs: number;
+}
+
+/**
+ * Throws INVALID_RECORD (naming the field) when a registry record must not enter the table: an empty
+ * model would silently take a registered vehicle out of its model's scope and denominator, and a record
+ * filed under another vehicle's key would move that vehicle to this one's model.
+ */
+export function validateVehicleRecord(value: unknown, key: string): void {
+  const r = value as Partial<VehicleRecord> | null;
+  const bad = (field: string, message: string): never => {
+    throw new FmeaflowError(ErrorCodes.INVALID_RECORD, `vehicle registry record ${JSON.stringify(key)}, field ${field}: ${message}`, { details: { key, field } });
+  };
+  if (!r || typeof r !== 'object') bad('(record)', 'not a vehicle record');
+  if (typeof r!.vehicleId !== 'string' || r!.vehicleId === '') bad('vehicleId', 'empty vehicle id');
+  if (r!.vehicleId !== key) bad('vehicleId', `${JSON.stringify(r!.vehicleId)} differs from the record key; the key must be the vehicle id`);
+  if (typeof r!.model !== 'string' || r!.model.trim() === '') bad('model', 'empty model');
+  if (r!.modelYear !== undefined && r!.modelYear !== null && !(Number.isInteger(r!.modelYear) && r!.modelYear >= 1950 && r!.modelYear <= 2200)) bad('modelYear', `${r!.modelYear} is not a plausible model year`);
 }
 
 function modelOfRecord(r: VehicleRecord | undefined): string | undefined {

@@ -11,23 +11,25 @@
 import { asFmeaflowError, ErrorCodes, type FmeaflowError } from '../../errors.ts';
 import type { GlobalTables, Processor } from '../../processors/processor.ts';
 import { validateReleaseEvent, type ReleaseEvent } from '../../processors/suppression/release-table.ts';
+import { validateVehicleRecord } from '../../processors/fmea/vehicle-registry.ts';
 import { Topics } from '../../topic-catalog.ts';
 
 const EMPTY: ReadonlyMap<string, unknown> = new Map<string, unknown>();
 
-/** Throws a typed error when a global record must not enter its table. */
-export type GlobalValidator = (value: unknown) => void;
+/** Throws a typed error when a global record (value under key) must not enter its table. */
+export type GlobalValidator = (value: unknown, key: string) => void;
 
 /** The validators the engine applies to its global topics. */
 export const DEFAULT_GLOBAL_VALIDATORS: Readonly<Record<string, GlobalValidator>> = {
   [Topics.releases]: (v) => validateReleaseEvent(v as ReleaseEvent),
+  [Topics.vehicles]: validateVehicleRecord,
 };
 
 /** The validators for the global topics `processors` read: the defaults, then each processor's own; a record must pass all of them. */
 export function globalValidatorsOf(processors: readonly Pick<Processor<any, any>, 'globalValidators'>[]): Record<string, GlobalValidator> {
   const all = new Map<string, GlobalValidator[]>(Object.entries(DEFAULT_GLOBAL_VALIDATORS).map(([t, v]) => [t, [v]]));
   for (const p of processors) for (const [t, v] of Object.entries(p.globalValidators ?? {})) all.set(t, [...(all.get(t) ?? []), v]);
-  return Object.fromEntries([...all].map(([t, vs]) => [t, (value: unknown) => { for (const v of vs) v(value); }]));
+  return Object.fromEntries([...all].map(([t, vs]) => [t, (value: unknown, key: string) => { for (const v of vs) v(value, key); }]));
 }
 
 /** Mutable set of global tables, read-only to processors. */
@@ -50,7 +52,7 @@ export class GlobalTableSet implements GlobalTables {
     const validate = this.validators[topic];
     if (validate) {
       try {
-        validate(value);
+        validate(value, key);
       } catch (err) {
         return asFmeaflowError(err, ErrorCodes.INVALID_RECORD);
       }
