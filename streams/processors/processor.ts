@@ -84,7 +84,8 @@ export interface ProcessorContext {
 export interface ProcessorEvent {
   /** Stable kind, e.g. `fmea.rules.refused`; logs and metrics key on it. */
   readonly kind: string;
-  readonly level: 'info' | 'warn' | 'error';
+  /** `debug` for events that only feed a counter (e.g. one per published alert). */
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
   readonly message: string;
   readonly details?: Readonly<Record<string, unknown>>;
 }

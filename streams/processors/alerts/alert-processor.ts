@@ -7,12 +7,13 @@
  * an ended release un-suppresses the alert even when nothing else happens.
  */
 import { Topics } from '../../topic-catalog.ts';
-import type { FiredTimer, OutputRecord, ProcessResult, ProcessorContext, Processor, ReadonlyStore, TimerRequest } from '../processor.ts';
+import type { FiredTimer, OutputRecord, ProcessResult, ProcessorContext, ProcessorEvent, Processor, ReadonlyStore, TimerRequest } from '../processor.ts';
 import type { DriftEvent } from '../drift/drift-types.ts';
 import { evaluateSuppression, type Suppression } from '../suppression/evaluate-suppression.ts';
 import type { PolicySet } from '../suppression/policy-types.ts';
 import { readReleases, releaseTableValidator, type ReleaseEvent } from '../suppression/release-table.ts';
 import { alertId } from './alert-id.ts';
+import { alertEvent } from './alert-outcome.ts';
 import { onFalse, onTrue, type Lifecycle } from './alert-lifecycle.ts';
 import { DEFAULT_ALERT_RULES } from './alert-rules.ts';
 import type { AlertRecord, AlertRule } from './alert-types.ts';
@@ -79,18 +80,21 @@ export function createAlertProcessor(opts: AlertProcessorOptions): Processor<Ale
     const key = suppressionKey(sup);
     const outputs: OutputRecord[] = [];
     let published = v.published;
+    const events: ProcessorEvent[] = [];
     if (!published || published.state !== v.lc.state || published.suppressionKey !== key) {
-      outputs.push({ topic: Topics.alerts, key: id, value: toRecord(id, rule, v, sup, tMs) });
+      const rec = toRecord(id, rule, v, sup, tMs);
+      outputs.push({ topic: Topics.alerts, key: id, value: rec });
+      events.push(alertEvent(rec));
       published = { state: v.lc.state, suppressionKey: key };
     }
     const timers = [...extraTimers];
     const cancelTimers: string[] = [];
     if (v.lc.state === 'RESOLVED') {
       cancelTimers.push(`hb|${id}`, `supp|${id}`);
-      return { updates: [{ key: id, value: null }], outputs, timers: timers.filter((t) => !t.id.endsWith(id)), cancelTimers };
+      return { updates: [{ key: id, value: null }], outputs, timers: timers.filter((t) => !t.id.endsWith(id)), cancelTimers, events };
     }
     if (sup) timers.push({ kind: 'event-time', id: `supp|${id}`, atMs: sup.untilMs ?? tMs + recheckMs, payload: { alertId: id } });
-    return { updates: [{ key: id, value: { ...v, published } }], outputs, timers };
+    return { updates: [{ key: id, value: { ...v, published } }], outputs, timers, events };
   };
 
   return {
@@ -109,6 +113,7 @@ export function createAlertProcessor(opts: AlertProcessorOptions): Processor<Ale
       const outputs: OutputRecord[] = [];
       const timers: TimerRequest[] = [];
       const cancel: string[] = [];
+      const events: ProcessorEvent[] = [];
       for (const rule of rules) {
         if (!matchesAll(rule.match, labels)) continue;
         const id = alertId(rule.name, e.seriesId);
@@ -130,8 +135,9 @@ export function createAlertProcessor(opts: AlertProcessorOptions): Processor<Ale
         outputs.push(...(r.outputs ?? []));
         timers.push(...(r.timers ?? []));
         cancel.push(...(r.cancelTimers ?? []));
+        events.push(...(r.events ?? []));
       }
-      return { updates, outputs, timers, cancelTimers: cancel };
+      return { updates, outputs, timers, cancelTimers: cancel, events };
     },
     onTimer(store: ReadonlyStore<AlertStoreValue>, timer: FiredTimer, ctx: ProcessorContext) {
       const id = String(timer.payload?.['alertId'] ?? '');

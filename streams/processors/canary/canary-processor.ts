@@ -17,6 +17,7 @@ import { DEFAULT_TIME_SANITY, spanDurationMs, spanEventTimeMs, validateSpan, typ
 import { windowEndOf } from '../series/tumbling-window.ts';
 import { readReleases, inProgress, releaseAsOf, releaseTableValidator, type ReleaseEvent } from '../suppression/release-table.ts';
 import { alertId } from '../alerts/alert-id.ts';
+import { alertEvent } from '../alerts/alert-outcome.ts';
 import type { AlertRecord } from '../alerts/alert-types.ts';
 import { cohortsOf, type Cohort } from './canary-cohorts.ts';
 import { DEFAULT_CANARY_JUDGE, judgeMetricCounts, type CanaryJudgeConfig, type MetricJudgement } from './canary-judge.ts';
@@ -114,9 +115,10 @@ export function createCanaryProcessor(opts: CanaryProcessorOptions = {}): Proces
         outputs.push({ topic: Topics.alerts, key: alertId('canary-regression', releaseId, metric), value: canaryAlert(rel, j, 'RESOLVED', tMs, tMs) });
       }
     }
-    if (final) return { updates: [{ key: releaseId, value: null }], outputs };
+    const events = outputs.filter((o) => o.topic === Topics.alerts).map((o) => alertEvent(o.value as AlertRecord));
+    if (final) return { updates: [{ key: releaseId, value: null }], outputs, events };
     return {
-      updates: [{ key: releaseId, value: { ...st, firing: [...firing] } }], outputs,
+      updates: [{ key: releaseId, value: { ...st, firing: [...firing] } }], outputs, events,
       timers: [{ kind: 'event-time' as const, id: `eval|${releaseId}|${tMs + every}`, atMs: tMs + every, payload: { releaseId } }],
     };
   };

@@ -8,7 +8,7 @@
  * It is what the unit tests and the NAB benchmark run; it is not the runtime.
  */
 import { asFmeaflowError, type FmeaflowError } from '../../errors.ts';
-import type { OutputRecord, ProcessResult, Processor, ProcessorContext, ReadonlyStore, TimerRequest } from '../processor.ts';
+import type { OutputRecord, ProcessResult, Processor, ProcessorContext, ProcessorEvent, ReadonlyStore, TimerRequest } from '../processor.ts';
 
 /** A record to feed. */
 export interface FeedRecord {
@@ -27,6 +27,8 @@ export interface DriverResult {
   readonly outputs: OutputRecord[];
   readonly dlq: { stage: string; record: FeedRecord; error: FmeaflowError }[];
   readonly late: { stage: string; record: FeedRecord }[];
+  /** Events the stages reported (ProcessResult.events), in order, with the stage that reported them. */
+  readonly events: { stage: string; event: ProcessorEvent }[];
   /** Final store contents per processor name. */
   readonly stores: Map<string, Map<string, unknown>>;
 }
@@ -49,7 +51,7 @@ class MemoryStore implements ReadonlyStore<unknown> {
 
 /** Runs the stages over the records; pure apart from its own memory. */
 export function runStages(stages: readonly Processor<any, any>[], input: readonly FeedRecord[], opts: DriverOptions = {}): DriverResult {
-  const result: DriverResult = { outputs: [], dlq: [], late: [], stores: new Map() };
+  const result: DriverResult = { outputs: [], dlq: [], late: [], events: [], stores: new Map() };
   const globalsSorted = [...(opts.globals ?? [])].sort((a, b) => a.eventTimeMs - b.eventTimeMs);
   let streamIn: FeedRecord[] = [...input];
   let nowMs = opts.nowMs;
@@ -88,6 +90,7 @@ export function runStages(stages: readonly Processor<any, any>[], input: readonl
       for (const id of r.cancelTimers ?? []) timers.delete(id);
       for (const t of r.timers ?? []) if (t.kind === 'event-time') timers.set(t.id, t);
       for (const o of r.outputs ?? []) produced.push(o);
+      for (const event of r.events ?? []) result.events.push({ stage: p.name, event });
     };
     const fireDue = (upto: number): void => {
       for (;;) {

@@ -16,6 +16,9 @@ export interface ClusterTemplateOut {
 /** A correlated drift event inside a cluster event. */
 export type CorrelatedDriftOut = Omit<DriftSummary, 'traceIds' | 'phase'> & { readonly matchedBy: CorrelationReason };
 
+/** Processor-event kind of one published trend event (NEW, RATE_UP, …); the runtime counts them by type. */
+export const LOG_CLUSTER_EVENT = 'logs.cluster.event';
+
 /** fmeaflow.log-clusters.v1 value. */
 export interface LogClusterEvent {
   readonly eventId: string;

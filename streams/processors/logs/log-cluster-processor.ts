@@ -16,10 +16,10 @@
  */
 import { FmeaflowError, ErrorCodes } from '../../errors.ts';
 import { Topics } from '../../topic-catalog.ts';
-import type { FiredTimer, InputRecord, OutputRecord, ProcessResult, Processor, ProcessorContext, ReadonlyStore, StoreUpdate, TimerRequest } from '../processor.ts';
+import type { FiredTimer, InputRecord, OutputRecord, ProcessResult, Processor, ProcessorContext, ProcessorEvent, ReadonlyStore, StoreUpdate, TimerRequest } from '../processor.ts';
 import { DEFAULT_TREND_OPTIONS, INITIAL_TREND, evaluateTrend, type TrendOptions } from './cluster-trends.ts';
 import { toDriftSummary, type DriftSummary } from './drift-adapter.ts';
-import type { LogClusterEvent } from './log-cluster-event.ts';
+import { LOG_CLUSTER_EVENT, type LogClusterEvent } from './log-cluster-event.ts';
 import { buildClusterEvent, topKeywords } from './cluster-event-builder.ts';
 import {
   StoreKeys, metaOf, rebuildWorkingSet, type ClusterValue, type ExampleLine, type LogStoreValue, type WindowCountValue, type WorkingSet,
@@ -345,6 +345,7 @@ export function createLogClusterProcessor(config: Partial<LogClusterConfig> = {}
 
     const windowsClosed = ws.counters.windowsClosed;
     const outputs: OutputRecord<LogClusterEvent>[] = [];
+    const events: ProcessorEvent[] = [];
     const nextClusters = new Map<string, ClusterValue>();
     const seqOf = (cid: string) => Number(cid.slice(idPrefix.length));
     const sortedIds = [...members.keys()].sort((a, b) => seqOf(a) - seqOf(b));
@@ -357,12 +358,13 @@ export function createLogClusterProcessor(config: Partial<LogClusterConfig> = {}
       const compositionChanged = !isNew && (oldIds.join(',') !== templateIds.join(',') || mergedClusterIds.length > 0);
       const b = totals.get(cid);
       const count = b?.count ?? 0;
-      const { next, events } = evaluateTrend(old?.trend ?? INITIAL_TREND, count, { isNew, compositionChanged, windowsClosed }, cfg.trends);
+      const { next, events: trendEvents } = evaluateTrend(old?.trend ?? INITIAL_TREND, count, { isNew, compositionChanged, windowsClosed }, cfg.trends);
       const keywords = topKeywords(templateIds.map((t) => ws.miner.get(t)?.tokens ?? []), ws);
       const value: ClusterValue = { kind: 'cluster', id: cid, seq: seqOf(cid), templateIds, keywords, createdWindowStartMs: old?.createdWindowStartMs ?? start, trend: next };
       nextClusters.set(cid, value);
       updates.push({ key: StoreKeys.cluster(value.seq), value });
-      for (const e of events) {
+      for (const e of trendEvents) {
+        events.push({ kind: LOG_CLUSTER_EVENT, level: 'debug', message: `log cluster ${cid} ${e.type}`, details: { type: e.type, clusterId: cid } });
         outputs.push({
           topic: Topics.logClusters,
           key: cid,
@@ -388,7 +390,7 @@ export function createLogClusterProcessor(config: Partial<LogClusterConfig> = {}
     commitMeta(ws, updates, `timer:close:${start}`);
     // Chain the next window so a silent partition still ages its clusters (GONE) as the watermark moves.
     const timers: TimerRequest[] = [{ kind: 'event-time', id: `close:${end}`, atMs: end + cfg.windowMs + cfg.closeDelayMs, payload: { startMs: end } }];
-    return { updates, outputs, timers };
+    return { updates, outputs, timers, events };
   }
 
   /**

@@ -23,6 +23,8 @@ export class RuntimeMetrics {
   readonly rulesRefused: client.Counter<'processor'>;
   readonly rulesActiveVersion: client.Gauge<'processor' | 'fingerprint'>;
   readonly logInputLines: client.Gauge<'partition' | 'kind'>;
+  readonly alerts: client.Counter<'processor' | 'outcome' | 'rule' | 'reason'>;
+  readonly logClusterEvents: client.Counter<'processor' | 'type'>;
 
   constructor(registry = new client.Registry()) {
     this.registry = registry;
@@ -43,5 +45,7 @@ export class RuntimeMetrics {
     this.rulesRefused = new client.Counter({ name: 'fmeaflow_rules_refused_total', help: 'Published FMEA rule sets refused by validation (the previous set stayed active)', labelNames: ['processor'], registers: r });
     this.rulesActiveVersion = new client.Gauge({ name: 'fmeaflow_rules_active_version', help: 'Active FMEA rule set: newest publication time of its worksheets (epoch s), labelled by the set fingerprint', labelNames: ['processor', 'fingerprint'], registers: r });
     this.logInputLines = new client.Gauge({ name: 'fmeaflow_log_input_lines', help: 'Log input the log-clusters processor repaired, dropped or could not attribute, by kind (LOG_INPUT_COUNTERS in processors/logs/log-store.ts); totals from its store per partition', labelNames: ['partition', 'kind'], registers: r });
+    this.alerts = new client.Counter({ name: 'fmeaflow_alerts_total', help: 'Alert records published, by outcome (pending|fired|suppressed|resolved; processors/alerts/alert-outcome.ts), rule and reason (the suppressing policy, unsuppressible, none)', labelNames: ['processor', 'outcome', 'rule', 'reason'], registers: r });
+    this.logClusterEvents = new client.Counter({ name: 'fmeaflow_log_cluster_events_total', help: 'Log-cluster trend events published on fmeaflow.log-clusters.v1, by type (NEW, RATE_UP, ...)', labelNames: ['processor', 'type'], registers: r });
   }
 }

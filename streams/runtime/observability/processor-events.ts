@@ -4,6 +4,8 @@
  */
 import type { ProcessorEvent } from '../../processors/processor.ts';
 import { RULES_ACTIVE_EVENT, RULES_REFUSED_EVENT } from '../../processors/fmea/active-rules.ts';
+import { ALERT_PUBLISHED_EVENT } from '../../processors/alerts/alert-outcome.ts';
+import { LOG_CLUSTER_EVENT } from '../../processors/logs/log-cluster-event.ts';
 import type { Logger } from './logger.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 
@@ -14,7 +16,9 @@ export function reportProcessorEvents(log: Logger, metrics: RuntimeMetrics, proc
   for (const e of events) {
     log[e.level](e.message, { event: e.kind, ...e.details });
     metrics.processorEvents.inc({ processor, kind: e.kind });
-    if (e.kind === RULES_REFUSED_EVENT) metrics.rulesRefused.inc({ processor });
+    if (e.kind === ALERT_PUBLISHED_EVENT) metrics.alerts.inc({ processor, outcome: String(e.details?.['outcome']), rule: String(e.details?.['rule']), reason: String(e.details?.['reason']) });
+    else if (e.kind === LOG_CLUSTER_EVENT) metrics.logClusterEvents.inc({ processor, type: String(e.details?.['type']) });
+    else if (e.kind === RULES_REFUSED_EVENT) metrics.rulesRefused.inc({ processor });
     else if (e.kind === RULES_ACTIVE_EVENT) {
       const fingerprint = String(e.details?.['fingerprint'] ?? '');
       const version = Number(e.details?.['version'] ?? 0);
