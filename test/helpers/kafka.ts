@@ -8,6 +8,7 @@ import type { TestContext } from 'node:test';
 import type { Admin, Producer } from 'kafkajs';
 import { createKafka, type KafkaClient } from '../../streams/runtime/kafka/client.ts';
 import { waitForTopicLeaders } from '../../streams/runtime/admin/topic-readiness.ts';
+import { deleteConsumerGroup } from '../../streams/runtime/kafka/consumer-groups.ts';
 
 /** A name unique to this test run: `<prefix>-<random>`. */
 export function uniqueName(prefix: string): string {
@@ -97,7 +98,8 @@ export async function readAll(topic: string, opts: { readUncommitted?: boolean; 
   const seen = new Map<number, bigint>(ends.map((e) => [e.partition, BigInt(e.low)]));
   const out: ReadRecord[] = [];
   if ([...target].every(([p, h]) => h <= seen.get(p)!)) return out;
-  const consumer = kafka.consumer({ groupId: uniqueName('reader'), readUncommitted: opts.readUncommitted ?? false, maxWaitTimeInMs: 200 });
+  const groupId = uniqueName('reader');
+  const consumer = kafka.consumer({ groupId, readUncommitted: opts.readUncommitted ?? false, maxWaitTimeInMs: 200 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   try {
@@ -117,6 +119,7 @@ export async function readAll(topic: string, opts: { readUncommitted?: boolean; 
         check();
       });
       void consumer.run({
+        autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset }) => {
           for (const m of batch.messages) {
@@ -131,6 +134,7 @@ export async function readAll(topic: string, opts: { readUncommitted?: boolean; 
     });
   } finally {
     await consumer.disconnect();
+    await deleteConsumerGroup(kafka, groupId).catch(() => undefined);
   }
   return out;
 }

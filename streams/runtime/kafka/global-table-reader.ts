@@ -24,6 +24,7 @@ import type { TopicCodec } from './topic-codec.ts';
 import { GlobalTableSet, type GlobalValidator } from '../state/global-table-set.ts';
 import { HighWatermarks } from './high-watermarks.ts';
 import { logger } from '../observability/logger.ts';
+import { deleteConsumerGroup } from './consumer-groups.ts';
 
 const log = logger('global-tables');
 
@@ -56,6 +57,7 @@ export interface GlobalsFreshness {
 export class GlobalTableReader implements GlobalsFreshness {
   readonly tables: GlobalTableSet;
   private consumer: Consumer | undefined;
+  private groupId: string | undefined;
   private watermarks: HighWatermarks | undefined;
   /** Next offset to read per `topic:partition`: everything before it is applied to `tables`. */
   private readonly position = new Map<string, bigint>();
@@ -89,7 +91,8 @@ export class GlobalTableReader implements GlobalsFreshness {
     const watermarks = new HighWatermarks(this.kafka);
     await watermarks.connect();
     this.watermarks = watermarks;
-    const consumer = this.kafka.consumer({ groupId: `fmeaflow-globals-${randomBytes(6).toString('hex')}`, readUncommitted: false, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    this.groupId = `fmeaflow-globals-${randomBytes(6).toString('hex')}`;
+    const consumer = this.kafka.consumer({ groupId: this.groupId, readUncommitted: false, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1000 });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.topics], fromBeginning: true });
@@ -101,6 +104,8 @@ export class GlobalTableReader implements GlobalsFreshness {
       this.wake();
     });
     void consumer.run({
+      // Every start reads the tables in full; committed offsets would only keep the group alive.
+      autoCommit: false,
       eachMessage: async ({ topic, message }) => {
         const key = message.key?.toString('utf8') ?? '';
         try {
@@ -222,6 +227,7 @@ export class GlobalTableReader implements GlobalsFreshness {
     this.stopped = true;
     for (const w of [...this.waiters]) w.resolve();
     await this.consumer?.disconnect();
+    if (this.groupId !== undefined) await deleteConsumerGroup(this.kafka, this.groupId).catch(() => undefined);
     await this.watermarks?.disconnect().catch(() => undefined);
   }
 }

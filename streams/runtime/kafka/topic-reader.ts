@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { KafkaClient } from './client.ts';
+import { deleteConsumerGroup } from './consumer-groups.ts';
 
 export interface ReadRecordRaw {
   readonly partition: number;
@@ -45,8 +46,9 @@ export async function readToEnd(
     }
   }
   if (target.size === 0) return 0;
+  const groupId = `${opts.groupPrefix ?? 'fmeaflow-reader'}-${randomBytes(6).toString('hex')}`;
   const consumer = kafka.consumer({
-    groupId: `${opts.groupPrefix ?? 'fmeaflow-reader'}-${randomBytes(6).toString('hex')}`,
+    groupId,
     readUncommitted: false,
     maxWaitTimeInMs: 100,
     maxBytesPerPartition: 4 * 1024 * 1024,
@@ -69,6 +71,8 @@ export async function readToEnd(
       consumer.on(consumer.events.CRASH, (e) => reject((e.payload as { error: Error }).error));
       void consumer
         .run({
+          // Nothing to resume from: every read starts at the beginning.
+          autoCommit: false,
           eachBatchAutoResolve: false,
           eachBatch: async ({ batch, resolveOffset, heartbeat, pause }) => {
             if (!target.has(batch.partition)) {
@@ -90,6 +94,8 @@ export async function readToEnd(
   } finally {
     if (timer) clearInterval(timer);
     await consumer.disconnect();
+    // Best effort: a group left behind is clutter, not an error of the read.
+    await deleteConsumerGroup(kafka, groupId).catch(() => undefined);
   }
   return count;
 }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import type { KafkaClient } from '../kafka/client.ts';
 import type { Serde } from '../serde/serde.ts';
+import { deleteConsumerGroup } from '../kafka/consumer-groups.ts';
 
 export interface FeedRecord {
   readonly topic: string;
@@ -22,20 +23,6 @@ export interface OutputFeed {
   readonly groupId: string;
   /** Stops following, leaves the group and deletes it; calling it again waits for the same stop. */
   stop(): Promise<void>;
-}
-
-/** Deletes a consumer group; one that is already gone is not an error. */
-async function deleteGroup(kafka: KafkaClient, groupId: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.deleteGroups([groupId]);
-  } catch (err) {
-    const groups = (err as { groups?: { error?: { type?: string } }[] }).groups;
-    if (!groups || groups.some((g) => g.error?.type !== 'GROUP_ID_NOT_FOUND')) throw err;
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /**
@@ -72,5 +59,5 @@ export async function followOutputs(
   let stopped: Promise<void> | undefined;
   // Each feed has a fresh group, so without the delete every demo run or test would leave one behind
   // on the broker; it can only be deleted once the consumer has left it (disconnect awaits the leave).
-  return { groupId, stop: () => (stopped ??= consumer.disconnect().then(() => deleteGroup(kafka, groupId))) };
+  return { groupId, stop: () => (stopped ??= consumer.disconnect().then(() => deleteConsumerGroup(kafka, groupId))) };
 }

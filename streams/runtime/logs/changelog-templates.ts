@@ -16,6 +16,7 @@ import { parseJsonWithBytes } from '../serde/json-bytes.ts';
 import type { RuntimeMetrics } from '../observability/metrics.ts';
 import { logger } from '../observability/logger.ts';
 import type { EmbeddingTrainer } from './embedding-trainer.ts';
+import { deleteConsumerGroup } from '../kafka/consumer-groups.ts';
 
 const log = logger('log-clusters-changelog');
 const TEMPLATE_PREFIX = StoreKeys.template(0).slice(0, -1);
@@ -73,7 +74,8 @@ export async function followLogClusterChangelog(kafka: KafkaClient, changelog: s
   };
   trainer?.holdUntilRestored();
   // A private group that never commits: every start re-reads the (compacted) changelog.
-  const consumer: Consumer = kafka.consumer({ groupId: `fmeaflow-log-clusters-observer-${randomBytes(6).toString('hex')}`, readUncommitted: false, maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+  const groupId = `fmeaflow-log-clusters-observer-${randomBytes(6).toString('hex')}`;
+  const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
     const { partition, lastOffset } = e.payload as { partition: number; lastOffset: string };
     const end = behind.get(partition);
@@ -95,5 +97,5 @@ export async function followLogClusterChangelog(kafka: KafkaClient, changelog: s
       }
     },
   });
-  return () => consumer.disconnect();
+  return () => consumer.disconnect().then(() => deleteConsumerGroup(kafka, groupId).catch(() => undefined));
 }

@@ -146,6 +146,9 @@ test('scale-out: two workers share partitions; when one stops the other restores
   await waitForGroupCaughtUp(admin, `${s.app}-${p.name}`, s.input);
   await waitFor(() => restored.some((r) => r.partitions.some((x) => seenBy.a.has(x))), { what: 'b to restore a partition a had' });
   await b.stop();
+  // The restore readers' throwaway groups are gone: only the processor's own group stays on the broker.
+  const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(s.app));
+  assert.deepEqual(groups, [`${s.app}-${p.name}`], 'no restore group is left behind');
 
   const out = plainValues(await readAll(s.output));
   for (const k of keys) {
