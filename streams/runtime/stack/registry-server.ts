@@ -1,7 +1,10 @@
 /**
- * Apicurio Registry 3.x with in-memory storage, serving the Confluent-compatible API that
- * @kafkajs/confluent-schema-registry talks to unchanged.
+ * Apicurio Registry 3.x, serving the Confluent-compatible API that @kafkajs/confluent-schema-registry
+ * talks to unchanged. Its schemas are kept in an H2 file database: the broker keeps its topics across
+ * `stack down`/`stack up`, and a registry that forgot the schema ids their records carry would make
+ * every earlier record undecodable (SERDE_UNKNOWN_SCHEMA_ID in the DLQ and the global-table logs).
  */
+import path from 'node:path';
 import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 import { registryRunnerJar } from './install.ts';
 import { runningPid, startDetached, stopRecorded, waitUntil, type ManagedProcess } from './managed-process.ts';
@@ -28,9 +31,9 @@ export async function startRegistry(r: RegistryInstanceConfig, paths: StackPaths
     `-Xmx${r.heapMb}m`,
     `-Dquarkus.http.port=${r.port}`,
     `-Dquarkus.http.host=${r.host}`,
-    // In-memory storage: schemas live as long as the process; `fmeaflow topics` re-registers them.
     '-Dapicurio.storage.kind=sql',
     '-Dapicurio.storage.sql.kind=h2',
+    `-Dapicurio.datasource.url=jdbc:h2:file:${path.join(r.dataDir, 'registry')};DB_CLOSE_ON_EXIT=FALSE`,
     '-Dquarkus.log.level=WARN',
     '-jar',
     jar,

@@ -23,6 +23,8 @@ export interface RegistryInstanceConfig {
   readonly host: string;
   readonly port: number;
   readonly runDir: string;
+  /** Where the registry keeps its schemas (an H2 file database), so they live as long as the broker's topics. */
+  readonly dataDir: string;
   readonly heapMb: number;
 }
 
@@ -71,7 +73,8 @@ export function defaultKafkaInstance(env: NodeJS.ProcessEnv = process.env): Kafk
 /** Default local registry: http://127.0.0.1:18081 (Confluent API under /apis/ccompat/v7). */
 export function defaultRegistryInstance(env: NodeJS.ProcessEnv = process.env): RegistryInstanceConfig {
   const { cacheDir } = stackPaths(env);
-  return { host: '127.0.0.1', port: intEnv(env, 'FMEAFLOW_REGISTRY_PORT', 18081), runDir: path.join(cacheDir, 'stack', 'registry'), heapMb: 512 };
+  const runDir = path.join(cacheDir, 'stack', 'registry');
+  return { host: '127.0.0.1', port: intEnv(env, 'FMEAFLOW_REGISTRY_PORT', 18081), runDir, dataDir: path.resolve(env.FMEAFLOW_REGISTRY_DATA_DIR ?? path.join(runDir, 'data')), heapMb: 512 };
 }
 
 /** Confluent-compatible base URL of a registry instance. */
