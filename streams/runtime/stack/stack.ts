@@ -58,7 +58,7 @@ export async function stackUp(log: (m: string) => void = () => {}, env: NodeJS.P
     const r = defaultRegistryInstance(env);
     log(`Registry: ensuring ${registryUrlOf(r)} …`);
     startedRegistry = (await startRegistry(r, stackPaths(env))).started;
-    log(startedRegistry ? 'Registry: started (Apicurio, in-memory storage)' : 'Registry: already running, reused');
+    log(startedRegistry ? `Registry: started (Apicurio, schemas in ${r.dataDir})` : 'Registry: already running, reused');
   }
   return { ...ep, startedKafka, startedRegistry };
 }
