@@ -1,18 +1,20 @@
 /**
  * The FMEA evaluation core: evidence in, activated actions out. For each evidence item it
- * finds the rule leaves it satisfies, remembers the latest match per leaf and scope
- * (vehicle, model, fleet), then re-evaluates the all/any trees of the touched entries within
- * their time windows. An activated entry becomes an action keyed by entry + scope; repeated
- * evidence updates that action (last seen, evidence lists, observed occurrence) instead of
- * adding another. State lives in a KeyValue so the processor, `rules test` and benchmarks
- * share this code unchanged.
+ * finds the rule leaves it satisfies, adds the match to a short history per leaf and scope
+ * (vehicle, model, fleet), then re-evaluates the all/any trees of the touched entries: an entry
+ * is active when some choice of remembered matches fits its time windows (leaf-window.ts), so
+ * the outcome does not depend on which topic's evidence arrived first. An activated entry
+ * becomes an action keyed by entry + scope; repeated evidence updates that action (last seen,
+ * evidence lists, observed occurrence) instead of adding another. State lives in a KeyValue so
+ * the processor, `rules test` and benchmarks share this code unchanged.
  */
 import { actionPriority, apWeight } from './action-priority.ts';
 import { emptyEvidence, type ActionEvidence, type FmeaAction } from './action.ts';
 import type { Evidence } from './evidence/evidence.ts';
 import { leafMatches } from './leaf-match.ts';
+import { addMatch, collectEvidence, DEFAULT_MATCHES_PER_LEAF, support, trackOf, type LeafMatch, type LeafTrack, type Support } from './leaf-window.ts';
 import { occurrenceFromShare, type OccurrenceTable } from './occurrence.ts';
-import type { Condition, FmeaEntry, ScopeKind } from './rule-model.ts';
+import type { Condition, FmeaEntry, LeafCondition, ScopeKind } from './rule-model.ts';
 import type { IndexedLeaf, RuleSet } from './rule-set.ts';
 import { riskPriorityNumber } from './rpn.ts';
 import type { KeyValue } from './store-overlay.ts';
@@ -31,11 +33,16 @@ export interface EvaluatorConfig {
   readonly resolveAfterMs?: number;
   /** Cap on vehicles remembered per entry for the observed occurrence (default 200 000). */
   readonly maxAffectedTracked?: number;
+  /**
+   * Matches remembered per (scope, leaf) inside the entry's window (default 16). Up to this many the outcome is
+   * the same for every arrival order; above it the history is thinned evenly over the window.
+   */
+  readonly maxMatchesPerLeaf?: number;
 }
 
-interface LeafMatch { readonly t: number; readonly s: Partial<ActionEvidence> }
-/** Latest match of a leaf in the scope being evaluated, by leaf id. */
-type LeafLookup = (leafId: string) => LeafMatch | undefined;
+/** A stored leaf history; a single match is the layout before histories (read from older changelogs). */
+type StoredMatches = { readonly m: readonly LeafMatch[] } | LeafMatch;
+const historyOf = (v: StoredMatches | undefined): readonly LeafMatch[] => (v === undefined ? [] : 'm' in v ? v.m : [v]);
 
 export interface EvaluationResult {
   readonly actions: FmeaAction[];
@@ -43,7 +50,7 @@ export interface EvaluationResult {
   readonly timers: { key: string; atMs: number }[];
 }
 
-// Leaf matches live under `lm:<scope>|<leafId>`, one key each: an event rewrites only the leaves it matched (a
+// Leaf match histories live under `lm:<scope>|<leafId>`, one key each: an event rewrites only the leaves it matched (a
 // whole-scope object would put every leaf's summary into the changelog on every event; measured 72 kB per event with
 // 2,000 leaves, see bench/RESULTS.md).
 const K = { vehicle: 'veh:', fleetCount: 'fleet:count', leafMatch: 'lm:', action: 'act:', affected: 'aff:', affectedOfModel: 'affm:', rankHist: 'rank:hist' } as const;
@@ -141,34 +148,16 @@ function scopesOf(ev: Evidence, cfg: EvaluatorConfig): { kind: ScopeKind; id: st
   return out;
 }
 
-/**
- * When a satisfied condition holds, by event time: `since` is when it became true (the latest of
- * the parts an `all` needs, the earliest satisfying part of an `any`), `latest` its newest support.
- * Both come from the parts' event times, so they do not depend on which part arrived last.
- */
-interface Holds { readonly since: number; readonly latest: number }
-
-function satisfied(c: Condition, rs: RuleSet, match: LeafLookup, now: number, windowMs: number, acc: Partial<ActionEvidence>[]): Holds | undefined {
-  if (c.type === 'group') {
-    const w = c.withinMs ?? windowMs;
-    const local: Partial<ActionEvidence>[] = [];
-    const results = c.children.map((ch) => satisfied(ch, rs, match, now, w, local));
-    const held = results.filter((r): r is Holds => r !== undefined);
-    if (held.length === 0 || (c.op === 'all' && held.length < results.length)) return undefined;
-    acc.push(...local);
-    const since = c.op === 'all' ? Math.max(...held.map((h) => h.since)) : Math.min(...held.map((h) => h.since));
-    return { since, latest: Math.max(...held.map((h) => h.latest)) };
-  }
-  const m = match(rs.leafIds.get(c)!);
-  if (!m || Math.abs(now - m.t) > windowMs) return undefined;
-  acc.push(m.s);
-  return { since: m.t, latest: m.t };
+function leavesOf(c: Condition, out: LeafCondition[] = []): LeafCondition[] {
+  if (c.type === 'group') for (const ch of c.children) leavesOf(ch, out);
+  else out.push(c);
+  return out;
 }
 
 /** Deletes remembered leaf matches of leaves the rule set no longer has (after a rules change; one pass over the store). */
 export function dropStaleLeafMatches(rs: RuleSet, kv: KeyValue): number {
   let dropped = 0;
-  for (const [key] of [...kv.entries<LeafMatch>(K.leafMatch)]) {
+  for (const [key] of [...kv.entries<StoredMatches>(K.leafMatch)]) {
     // Leaf ids (entry id + position) never contain '|'; scope ids might.
     if (!rs.leafIdSet.has(key.slice(key.lastIndexOf('|') + 1))) {
       kv.set(key, null);
@@ -183,9 +172,14 @@ export function fleetSizeOf(kv: KeyValue, cfg: EvaluatorConfig): number {
   return cfg.fleetSize ?? kv.get<number>(K.fleetCount) ?? 0;
 }
 
-/** Feeds one evidence item through the rule set; returns the actions it created or updated. */
-export function ingestEvidence(rs: RuleSet, ev: Evidence, kv: KeyValue, cfg: EvaluatorConfig): EvaluationResult {
+/**
+ * Feeds one evidence item through the rule set; returns the actions it created or updated. `watermarkMs` is
+ * the input's event-time watermark: evidence older than it is routed as late and never evaluated, so matches
+ * more than a window behind it can no longer complete anything and are dropped.
+ */
+export function ingestEvidence(rs: RuleSet, ev: Evidence, kv: KeyValue, cfg: EvaluatorConfig, watermarkMs = Number.NEGATIVE_INFINITY): EvaluationResult {
   const max = cfg.maxListItems ?? 20;
+  const perLeaf = cfg.maxMatchesPerLeaf ?? DEFAULT_MATCHES_PER_LEAF;
   for (const v of ev.vehicles) {
     if (kv.get(K.vehicle + v) === undefined) {
       kv.set(K.vehicle + v, 1);
@@ -208,16 +202,27 @@ export function ingestEvidence(rs: RuleSet, ev: Evidence, kv: KeyValue, cfg: Eva
     // One key per (scope, leaf): bounded by the leaves a scope ever matched. Keys of leaves whose entry was
     // removed from the rules are never read again (ids are entry id + position); they stay until the app is reset.
     const prefix = `${K.leafMatch}${scope.kind}:${scope.id}|`;
-    const match: LeafLookup = (leafId) => kv.get<LeafMatch>(prefix + leafId);
+    const fresh = new Set<string>();
     for (const m of relevant) {
-      const old = match(m.leafId);
-      if (!old || old.t <= ev.timeMs) kv.set(prefix + m.leafId, { t: ev.timeMs, s: summary });
+      const windowMs = m.entry.evidence.withinMs ?? rs.maxWindowMs;
+      const history = addMatch(historyOf(kv.get<StoredMatches>(prefix + m.leafId)), { t: ev.timeMs, s: summary }, watermarkMs - windowMs, perLeaf);
+      kv.set(prefix + m.leafId, { m: history });
+      fresh.add(m.leafId);
     }
     for (const entry of entries) {
       if (!entry.scopes.includes(scope.kind)) continue;
+      const tracks = new Map<LeafCondition, LeafTrack>();
+      for (const leaf of leavesOf(entry.evidence)) {
+        const leafId = rs.leafIds.get(leaf)!;
+        tracks.set(leaf, trackOf(historyOf(kv.get<StoredMatches>(prefix + leafId)), fresh.has(leafId) ? ev.timeMs : undefined));
+      }
+      const track = (leaf: LeafCondition) => tracks.get(leaf)!;
+      const windowMs = entry.evidence.withinMs ?? rs.maxWindowMs;
+      const holds = support(entry.evidence, track, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, windowMs);
+      // Only evidence that takes part in a valid choice updates the action; a late part that completes nothing is not news.
+      if (!holds?.withFresh) continue;
       const acc: Partial<ActionEvidence>[] = [];
-      const holds = satisfied(entry.evidence, rs, match, ev.timeMs, entry.evidence.withinMs ?? rs.maxWindowMs, acc);
-      if (!holds) continue;
+      collectEvidence(entry.evidence, track, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, windowMs, acc);
       const action = upsertAction(entry, scope, holds, acc, kv, cfg, max, ranks, ev.model);
       actions.push(action);
       timers.push({ key: action.key, atMs: action.lastSeenMs + (cfg.resolveAfterMs ?? 86_400_000) });
@@ -227,7 +232,7 @@ export function ingestEvidence(rs: RuleSet, ev: Evidence, kv: KeyValue, cfg: Eva
   return { actions, timers };
 }
 
-function upsertAction(entry: FmeaEntry, scope: { kind: ScopeKind; id: string }, holds: Holds, acc: Partial<ActionEvidence>[], kv: KeyValue, cfg: EvaluatorConfig, max: number, ranks: RankIndex, evidenceModel?: string): FmeaAction {
+function upsertAction(entry: FmeaEntry, scope: { kind: ScopeKind; id: string }, holds: Support, acc: Partial<ActionEvidence>[], kv: KeyValue, cfg: EvaluatorConfig, max: number, ranks: RankIndex, evidenceModel?: string): FmeaAction {
   const key = `${entry.id}|${scope.kind}:${scope.id}`;
   const prev = kv.get<FmeaAction>(K.action + key);
   // One key per (entry, vehicle) plus a counter: O(1) per update however many vehicles are affected.

@@ -114,7 +114,7 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
       if (ruleSet) {
         const evalCfg = registryOf(ctx);
         for (const ev of evidence) {
-          const r = ingestEvidence(ruleSet, ev, kv, evalCfg);
+          const r = ingestEvidence(ruleSet, ev, kv, evalCfg, ctx.watermarkMs);
           actions.push(...r.actions);
           timers.push(...r.timers);
         }
