@@ -200,7 +200,7 @@ export function ingestEvidence(rs: RuleSet, ev: Evidence, kv: KeyValue, cfg: Eva
     const relevant = matched.filter((m) => m.entry.scopes.includes(scope.kind));
     if (relevant.length === 0) continue;
     // One key per (scope, leaf): bounded by the leaves a scope ever matched. Keys of leaves whose entry was
-    // removed from the rules are never read again (ids are entry id + position); they stay until the app is reset.
+    // removed from the rules are deleted by dropStaleLeafMatches when the rule set changes.
     const prefix = `${K.leafMatch}${scope.kind}:${scope.id}|`;
     const fresh = new Set<string>();
     for (const m of relevant) {
