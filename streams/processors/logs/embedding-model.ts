@@ -37,6 +37,20 @@ export interface EmbeddingModel {
   readonly maxTemplateId?: number;
 }
 
+/**
+ * Largest stored model record (see modelRecordBytes) a processor adopts and a trainer offers: the runtime's changelog
+ * record limit (CHANGELOG_MAX_MESSAGE_BYTES, 4 MiB, streams/runtime/kafka/send-chunks.ts) minus 64 KiB for the key,
+ * framing and the estimate's slack. A larger record would be dead-lettered from the changelog while the in-memory
+ * store kept the model, so a restart would change every code. Written out here because processors never import the
+ * runtime; test/unit/logs/embedding-model-bound.test.ts keeps it below the runtime's limit.
+ */
+export const MAX_EMBEDDING_MODEL_BYTES = 4 * 1024 * 1024 - 64 * 1024;
+
+/** Bytes of the changelog value that carries `model` (the log-cluster store's `emb` record, JSON as the runtime writes it). */
+export function modelRecordBytes(model: EmbeddingModel): number {
+  return Buffer.byteLength(JSON.stringify({ kind: 'embedding', model }));
+}
+
 /** Where the processor learns of newly trained models (the runtime's trainer); undefined = nothing offered. */
 export interface EmbeddingModelSource {
   latest(partition: number): EmbeddingModel | undefined;

@@ -28,7 +28,7 @@ import { sanitizeLine } from './line-sanitizer.ts';
 import { DEFAULT_MASKING, maskLine, type MaskingOptions } from './masking.ts';
 import { DEFAULT_TFIDF_OPTIONS, type SlidingTfidfOptions } from './sliding-tfidf.ts';
 import { DEFAULT_CLUSTERING, groupVectors, matchClusterIds, type ClusteringOptions } from './template-clustering.ts';
-import { isEmbeddingModel, LstmCodeEncoder, type EmbeddingModel, type EmbeddingModelSource } from './embedding-model.ts';
+import { isEmbeddingModel, LstmCodeEncoder, MAX_EMBEDDING_MODEL_BYTES, modelRecordBytes, type EmbeddingModel, type EmbeddingModelSource } from './embedding-model.ts';
 import type { TemplateEncoder } from './template-encoder.ts';
 import { DEFAULT_MINER_OPTIONS, type TemplateMinerOptions } from './template-miner.ts';
 import { TemplateVectorizer, type VectorizerOptions } from './template-vectorizer.ts';
@@ -73,6 +73,12 @@ export interface LogClusterConfig {
    * vectors are the TF-IDF projection alone, even if the store holds a model from an earlier run.
    */
   readonly embeddings: EmbeddingModelSource | null;
+  /**
+   * Largest model record (modelRecordBytes) the processor adopts. The model goes to the changelog as one record, and
+   * one the changelog refuses would leave the store holding weights a restart cannot restore; a larger model is
+   * rejected (embeddingModelsRejected) and the partition keeps its current encoder.
+   */
+  readonly maxEmbeddingModelBytes: number;
   /** Turns a model into an encoder (default: the plain-JS LSTM forward pass); tests substitute instrumented ones. */
   readonly encoderOf: (model: EmbeddingModel) => TemplateEncoder;
 }
@@ -97,6 +103,7 @@ export const DEFAULT_LOG_CLUSTER_CONFIG: LogClusterConfig = {
   maxDriftPerVehicle: 100,
   driftSource: 'global',
   embeddings: null,
+  maxEmbeddingModelBytes: MAX_EMBEDDING_MODEL_BYTES,
   encoderOf: (model) => new LstmCodeEncoder(model),
 };
 
@@ -153,6 +160,8 @@ export function createLogClusterProcessor(config: Partial<LogClusterConfig> = {}
   const codes = new Map<string, number[]>();
   // Decoded weights per model sha (one per partition in use, plus the one being replaced).
   const encoders = new Map<string, TemplateEncoder>();
+  // Sha of the offered model last refused per partition: counted once, and a multi-MB model is not re-measured every window.
+  const refused = new Map<number, string>();
   const clusteringLabel =
     cfg.clustering.method === 'dbscan' ? `dbscan(eps=${cfg.clustering.epsilon},minPts=${cfg.clustering.minPoints})` : `kmeans(k=${cfg.clustering.k},seed=${cfg.clustering.seed})`;
 
@@ -402,13 +411,15 @@ export function createLogClusterProcessor(config: Partial<LogClusterConfig> = {}
     const stored = store.get(StoreKeys.embedding);
     const current = stored?.kind === 'embedding' && isEmbeddingModel(stored.model) ? stored.model : undefined;
     const offered = cfg.embeddings.latest(partition);
-    if (offered !== undefined && (current === undefined || offered.version > current.version)) {
-      const enc = isEmbeddingModel(offered) ? encoderOf(offered) : undefined;
+    if (offered !== undefined && (current === undefined || offered.version > current.version) && refused.get(partition) !== offered.sha) {
+      // Too large for one changelog record, or weights that do not decode: not adopted, the partition keeps the vectors it has.
+      const enc = isEmbeddingModel(offered) && modelRecordBytes(offered) <= cfg.maxEmbeddingModelBytes ? encoderOf(offered) : undefined;
       if (enc !== undefined) {
+        refused.delete(partition);
         updates.push({ key: StoreKeys.embedding, value: { kind: 'embedding', model: offered } });
         return enc;
       }
-      // Weights that do not decode are not adopted: the partition keeps the vectors it has.
+      refused.set(partition, offered.sha);
       ws.counters.embeddingModelsRejected++;
     }
     return current === undefined ? null : (encoderOf(current) ?? null);

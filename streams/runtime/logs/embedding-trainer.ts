@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import client from 'prom-client';
 import type { EmbeddingModel, EmbeddingModelSource } from '../../processors/logs/embedding-model.ts';
-import { embeddingVersionOf } from '../../processors/logs/embedding-model.ts';
+import { embeddingVersionOf, MAX_EMBEDDING_MODEL_BYTES, modelRecordBytes } from '../../processors/logs/embedding-model.ts';
 import { logger, type Logger } from '../observability/logger.ts';
 import type { LstmTrainingOptions, TrainedWeights } from './lstm-training.ts';
 import { describeBackend } from './tf-backend.ts';
@@ -32,8 +32,9 @@ export interface EmbeddingTrainerOptions {
   /**
    * Largest model record (the JSON the processor's store writes to the changelog as one message) that is offered.
    * ~16/3 bytes per weight plus the vocabulary: 140 KB for 8 templates, 313 KB at the default 1000-token
-   * vocabulary, 620 KB with 128 hidden units; long tokens or wider layers pass the broker's default
-   * 1 MiB (1,048,588 B) message limit, and a record the changelog refuses would leave a restart without the model.
+   * vocabulary, 620 KB with 128 hidden units; long tokens or wider layers can pass the changelog's record limit, and
+   * a record the changelog refuses would leave a restart without the model. Default MAX_EMBEDDING_MODEL_BYTES, the
+   * bound the processor adopts up to: a larger default would train models the processor refuses.
    */
   readonly maxModelBytes: number;
 }
@@ -42,12 +43,9 @@ export interface EmbeddingTrainerOptions {
  * Sized for 2 shared cores: on the pure-JS backend 200 templates × 4 epochs took ~95 s of one core
  * (bench/RESULTS.md, logs §3), so a check every 5 minutes, 200 templates, 2 epochs (~45 s a training).
  */
-export const DEFAULT_TRAINER_OPTIONS: EmbeddingTrainerOptions = { intervalMs: 300_000, minNewTemplates: 20, minTemplates: 8, maxTemplates: 200, training: { epochs: 2 }, maxModelBytes: 1_000_000 };
+export const DEFAULT_TRAINER_OPTIONS: EmbeddingTrainerOptions = { intervalMs: 300_000, minNewTemplates: 20, minTemplates: 8, maxTemplates: 200, training: { epochs: 2 }, maxModelBytes: MAX_EMBEDDING_MODEL_BYTES };
 
-/** Bytes of the changelog value that carries `model` (the log-cluster store's `emb` record). */
-export function modelRecordBytes(model: EmbeddingModel): number {
-  return Buffer.byteLength(JSON.stringify({ kind: 'embedding', model }));
-}
+export { modelRecordBytes };
 
 /** Emitted as 'trained' when a partition has a new model; 'restored' (no payload) when a held trainer is released. */
 export interface TrainedEvent {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogClusterProcessor, type LogClusterConfig } from '../../../streams/processors/logs/log-cluster-processor.ts';
 import { DEFAULT_TREND_OPTIONS } from '../../../streams/processors/logs/cluster-trends.ts';
-import { embeddingVersionOf, type EmbeddingModel } from '../../../streams/processors/logs/embedding-model.ts';
+import { embeddingVersionOf, modelRecordBytes, type EmbeddingModel } from '../../../streams/processors/logs/embedding-model.ts';
 import { maskLine } from '../../../streams/processors/logs/masking.ts';
 import { trainLstmWeights } from '../../../streams/runtime/logs/lstm-training.ts';
 import { LogTask } from './log-task-harness.ts';
@@ -85,4 +85,32 @@ test('an older or undecodable model is not adopted', async () => {
   window(t, 4, { volt: 1 });
   assert.deepEqual([...new Set(t.events.map((e) => e.embeddingVersion))], [embeddingVersionOf({ version: 2, sha: weights.sha })]);
   assert.equal((t.changelog.get('meta') as { counters: { embeddingModelsRejected: number } }).counters.embeddingModelsRejected >= 1, true);
+});
+
+test('a model whose stored record would exceed maxEmbeddingModelBytes is rejected once and the partition keeps its encoder', async () => {
+  const weights = await trainLstmWeights(Object.values(BODIES).map((b) => maskLine(b(1))), { epochs: 1, maxSequenceLength: 8, seed: 7 });
+  const small: EmbeddingModel = { ...weights, version: 1, partition: 0 };
+  // Decodable weights with a longer provenance string: only the record's size differs.
+  const large: EmbeddingModel = { ...weights, version: 2, partition: 0, sha: 'f'.repeat(64), backend: `cpu${' '.repeat(2000)}` };
+  const bound = modelRecordBytes(small) + 100;
+  assert.ok(modelRecordBytes(large) > bound);
+  const src = source();
+  const t = new LogTask(createLogClusterProcessor({ ...config, embeddings: src, maxEmbeddingModelBytes: bound }));
+  src.offer(small);
+  window(t, 0, { volt: 5, hb: 5 });
+  window(t, 1, { volt: 5, hb: 5 });
+  src.offer(large);
+  for (let w = 2; w < 6; w++) window(t, w, { volt: 5, hb: 5, to: 5 });
+  assert.deepEqual([...new Set(t.events.map((e) => e.embeddingVersion))], [embeddingVersionOf(small)], 'every window keeps the adopted encoder');
+  assert.equal((t.changelog.get('emb') as { model: EmbeddingModel }).model.sha, small.sha, 'the store (changelog) keeps the model it can restore');
+  const counters = (t.changelog.get('meta') as { counters: { embeddingModelsRejected: number } }).counters;
+  assert.equal(counters.embeddingModelsRejected, 1, 'counted once, not at every window close');
+
+  // With no model adopted yet, an oversized one leaves the partition on TF-IDF vectors.
+  const fresh = source();
+  const f = new LogTask(createLogClusterProcessor({ ...config, embeddings: fresh, maxEmbeddingModelBytes: bound }));
+  fresh.offer(large);
+  for (let w = 0; w < 3; w++) window(f, w, { volt: 5, hb: 5 });
+  assert.ok(f.events.length > 0 && f.events.every((e) => e.embeddingVersion === 'tfidf'));
+  assert.equal(f.changelog.has('emb'), false);
 });
