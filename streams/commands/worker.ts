@@ -97,9 +97,9 @@ export function register(program: Command): void {
       };
       const w = await runWorker({ app: opts.app, processors, mode: opts.mode, instanceId: opts.instanceId, metricsPort, metricsRegistry: registry, tracing: opts.tracing ?? false, handleSignals: true, beforeSignalStop });
       if (processors.some((p) => p.name === 'log-clusters')) {
-        const { startLogClusterSidecar } = await import('../runtime/logs/log-embeddings.ts');
+        const { logClusterOwnership, startLogClusterSidecar } = await import('../runtime/logs/log-embeddings.ts');
         // Closed on a signal too: the trainer's thread and the changelog follower's group must not outlive the worker.
-        closers.push(await startLogClusterSidecar({ app: opts.app, metrics: w.metrics, ...(embeddings ? { trainer: embeddings } : {}) }));
+        closers.push(await startLogClusterSidecar({ app: opts.app, metrics: w.metrics, ownership: logClusterOwnership(w, opts.app), ...(embeddings ? { trainer: embeddings } : {}) }));
       }
       if (w.metricsPort !== undefined) process.stderr.write(`fmeaflow worker: metrics on http://127.0.0.1:${w.metricsPort}/metrics\n`);
       if (opts.livePort !== undefined) {

@@ -128,6 +128,11 @@ export class ProcessorRunner extends EventEmitter {
     return run;
   }
 
+  /** Input partitions the group currently assigns to this runner, ascending (updated before each 'assigned' event). */
+  get assignedPartitions(): number[] {
+    return [...this.assigned].sort((a, b) => a - b);
+  }
+
   /** Transactional id of the producer that commits `partition`'s work. */
   transactionalIdOf(partition: number): string {
     return `${this.cfg.app}-${this.cfg.processor.name}-p${partition}`;
@@ -193,6 +198,8 @@ export class ProcessorRunner extends EventEmitter {
       for (const p of [...this.producers.keys()]) if (!next.has(p)) this.closeProducer(p);
       this.assigned = next;
       this.log.info('partitions assigned', { partitions: [...next].sort((a, b) => a - b) });
+      // For what runs beside the worker per owned partition (the log-cluster embedding trainer).
+      this.emit('assigned', { processor: this.name, partitions: this.assignedPartitions });
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [...processor.inputTopics], fromBeginning: (this.cfg.startFrom ?? 'earliest') === 'earliest' });

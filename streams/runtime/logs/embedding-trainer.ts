@@ -8,6 +8,12 @@
  *
  * Jobs run one at a time: on a small machine a second concurrent training would only
  * take the core the stream loop needs.
+ *
+ * Every worker follows the whole changelog, but trains only the partitions whose log-cluster
+ * task it owns (setOwnedPartitions, fed by the runner's assignments): a model for another
+ * worker's partition would never be adopted, and N workers would spend N times the CPU. When a
+ * partition moves, the new owner already knows its templates and adopted model version from the
+ * changelog, so it trains only once the partition is due.
  */
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
@@ -83,6 +89,10 @@ export class EmbeddingTrainer extends EventEmitter implements EmbeddingModelSour
   private ticker: NodeJS.Timeout | undefined;
   private stopped = false;
   private held = false;
+  /** Partitions this worker owns; undefined until an ownership source reports (a lone trainer trains every partition). */
+  private owned: ReadonlySet<number> | undefined;
+  /** Partitions trainDue has queued and not yet trained. */
+  private readonly queued = new Set<number>();
   private readonly metrics: {
     backend: client.Gauge<'backend'>;
     trainings: client.Counter<'backend' | 'outcome'>;
@@ -156,6 +166,24 @@ export class EmbeddingTrainer extends EventEmitter implements EmbeddingModelSour
     this.emit('restored');
   }
 
+  /**
+   * The partitions whose log-cluster task this worker owns now; only these are trained. A partition given up loses the
+   * model offered for it (its new owner trains and adopts its own), and a training in flight for it is discarded.
+   */
+  setOwnedPartitions(partitions: Iterable<number>): void {
+    const next = new Set(partitions);
+    const prev = this.owned;
+    if (prev !== undefined && prev.size === next.size && [...next].every((n) => prev.has(n))) return;
+    for (const [n, p] of this.partitions) if (!next.has(n)) p.offered = undefined;
+    this.owned = next;
+    this.log.info('embedding trainer trains owned partitions', { partitions: [...next].sort((a, b) => a - b) });
+  }
+
+  /** True when this worker trains `partition` (it owns it, or no ownership was reported). */
+  owns(partition: number): boolean {
+    return this.owned === undefined || this.owned.has(partition);
+  }
+
   /** A template of a partition as the processor stored it (changelog `tpl:<id>`). */
   observeTemplate(partition: number, id: number, tokens: readonly string[], lastSeenMs: number): void {
     this.partition(partition).templates.set(id, { tokens, lastSeenMs });
@@ -180,13 +208,16 @@ export class EmbeddingTrainer extends EventEmitter implements EmbeddingModelSour
     return this.partitions.get(partition)?.offered;
   }
 
-  /** Trains every partition that has enough new templates (what the timer calls). */
+  /** Trains every owned partition that has enough new templates (what the timer calls). */
   trainDue(): Promise<void> {
-    const due = [...this.partitions.entries()].filter(([, p]) => this.isDue(p)).map(([n]) => n).sort((a, b) => a - b);
-    return due.reduce<Promise<void>>((prev, n) => prev.then(() => this.train(n).then(() => undefined)), Promise.resolve());
+    // A partition still queued from an earlier tick is not queued again: a training longer than intervalMs would
+    // otherwise repeat, on the same templates, once per tick it spanned.
+    const due = [...this.partitions.entries()].filter(([n, p]) => !this.queued.has(n) && this.owns(n) && this.isDue(p)).map(([n]) => n).sort((a, b) => a - b);
+    for (const n of due) this.queued.add(n);
+    return due.reduce<Promise<void>>((prev, n) => prev.then(() => this.train(n).finally(() => this.queued.delete(n)).then(() => undefined)), Promise.resolve());
   }
 
-  /** Trains `partition` now (if it has templates); resolves with the new model, undefined if skipped or failed. */
+  /** Trains `partition` now (if owned and it has templates); resolves with the new model, undefined if skipped or failed. */
   train(partition: number): Promise<EmbeddingModel | undefined> {
     const run = this.chain.then(() => this.trainNow(partition));
     this.chain = run.catch(() => undefined);
@@ -216,7 +247,7 @@ export class EmbeddingTrainer extends EventEmitter implements EmbeddingModelSour
 
   private async trainNow(partition: number): Promise<EmbeddingModel | undefined> {
     const p = this.partitions.get(partition);
-    if (this.stopped || this.worker === undefined || p === undefined || p.templates.size === 0) return undefined;
+    if (this.stopped || this.worker === undefined || p === undefined || p.templates.size === 0 || !this.owns(partition)) return undefined;
     // The most recently seen templates, ids breaking ties, so two trainers on the same changelog train on the same set.
     const recent = [...p.templates.entries()]
       .sort((a, b) => b[1].lastSeenMs - a[1].lastSeenMs || a[0] - b[0])
@@ -230,6 +261,11 @@ export class EmbeddingTrainer extends EventEmitter implements EmbeddingModelSour
     const backend = this.backendName ?? 'unknown';
     // stop() ended the thread mid-job: a shutdown, not a failed training.
     if (this.stopped) return undefined;
+    // Given up while training: the new owner trains it; offering here would only bump a version nobody adopts.
+    if (!this.owns(partition)) {
+      this.log.info('encoder training discarded: partition no longer owned', { partition });
+      return undefined;
+    }
     if (reply.type !== 'trained') {
       this.metrics?.trainings.inc({ backend, outcome: 'failed' });
       this.log.error('encoder training failed; the processor keeps its current vectors', { partition, err: reply.type === 'failed' ? reply.message : reply.type });

@@ -3,7 +3,8 @@
  * wires it (trainer created before the topology, changelog sidecar started after runWorker): it
  * follows the log-cluster processor's live changelog, trains a partition's encoder in a worker
  * thread once enough templates are there, the processor adopts it at the next window close, and a
- * restarted worker continues with the same weights from its changelog.
+ * restarted worker continues with the same weights from its changelog. With two workers in the
+ * group, a due partition is trained by the worker that owns it only.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +26,7 @@ import { changelogTopic } from '../../../streams/runtime/kafka/internal-topics.t
 import { runWorker, type Worker } from '../../../streams/runtime/kafka/worker.ts';
 import { followOutputs } from '../../../streams/runtime/live/output-feed.ts';
 import type { EmbeddingTrainer, TrainedEvent } from '../../../streams/runtime/logs/embedding-trainer.ts';
-import { createEmbeddingTrainer, startLogClusterSidecar } from '../../../streams/runtime/logs/log-embeddings.ts';
+import { createEmbeddingTrainer, logClusterOwnership, startLogClusterSidecar } from '../../../streams/runtime/logs/log-embeddings.ts';
 import { createSerde } from '../../../streams/runtime/serde/serde.ts';
 import { PROJECT_ROOT } from '../../../streams/runtime/stack/stack-config.ts';
 import { stackEndpoints } from '../../../streams/runtime/stack/stack.ts';
@@ -80,7 +81,7 @@ test('the trainer follows the live changelog, trains in a worker thread, the pro
   const serde = createSerde({ registryUrl, schemasDir });
 
   /** The worker command's wiring with injected trainer options: trainer, topology reading it, worker, changelog sidecar. */
-  async function startWorker(instanceId: string): Promise<{ trainer: EmbeddingTrainer; registry: client.Registry; trained: TrainedEvent[]; restored: Promise<unknown>; stop: () => Promise<void> }> {
+  async function startWorker(instanceId: string): Promise<{ trainer: EmbeddingTrainer; registry: client.Registry; trained: TrainedEvent[]; restored: Promise<unknown>; worker: Worker; stop: () => Promise<void> }> {
     const registry = new client.Registry();
     const trainer = createEmbeddingTrainer(TRAINER, registry);
     const trained: TrainedEvent[] = [];
@@ -96,9 +97,9 @@ test('the trainer follows the live changelog, trains in a worker thread, the pro
       sessionTimeoutMs: 6000, lateTopic: n.out(Topics.late), dlqTopic: n.out(Topics.dlq),
     });
     running.push(worker);
-    const stopSidecar = await startLogClusterSidecar({ app: ns, metrics: worker.metrics, trainer, brokers });
+    const stopSidecar = await startLogClusterSidecar({ app: ns, metrics: worker.metrics, trainer, ownership: logClusterOwnership(worker, ns), brokers });
     sidecars.push(stopSidecar);
-    return { trainer, registry, trained, restored, stop: async () => {
+    return { trainer, registry, trained, restored, worker, stop: async () => {
       await stopSidecar();
       sidecars.splice(sidecars.indexOf(stopSidecar), 1);
       await worker.stop();
@@ -139,8 +140,8 @@ test('the trainer follows the live changelog, trains in a worker thread, the pro
   feed = await followOutputs(kafka, serde, [n.out(Topics.logClusters)], (r) => events.push(r.value as LogClusterEvent), { fromBeginning: true });
   const producer = await testProducer(t, kafka);
   const logs = n.out(Topics.logs);
-  const line = (body: string, timestampMs: number) => ({
-    key: VEHICLE, partition: PARTITION,
+  const line = (body: string, timestampMs: number, partition = PARTITION) => ({
+    key: VEHICLE, partition,
     value: serde.encodeSync(logs, { vehicleId: VEHICLE, service: 'ecu', serviceVersion: null, level: 'INFO', body, timestampMs, traceId: null, spanId: null, attributes: {}, samplingRate: 1 }),
   });
   const windowStart = (w: number) => T0 + w * WINDOW_MS;
@@ -196,5 +197,31 @@ test('the trainer follows the live changelog, trains in a worker thread, the pro
   await second.trainer.trainDue();
   assert.deepEqual(second.trained, [], 'no training after the restart');
   assert.doesNotMatch(await second.registry.metrics(), /fmeaflow_log_embedding_trainings_total\{/);
+
+  // 5. A second worker joins the group: each trainer trains only the partitions its runner is assigned. Eight new
+  // templates make another partition due; both workers follow its changelog, only its owner trains it.
+  const third = await startWorker('emb-w3');
+  const assigned = (w: { worker: Worker }) => w.worker.runners[0]!.assignedPartitions;
+  const partitions = specs.find((s) => s.name === logs)!.partitions;
+  await waitFor(() => {
+    const a = assigned(second);
+    const b = assigned(third);
+    return a.length > 0 && b.length > 0 && new Set([...a, ...b]).size === partitions && a.length + b.length === partitions;
+  }, { timeoutMs: 60_000, what: 'the two workers to split the partitions' });
+  for (const w of [second, third]) {
+    for (let p = 0; p < partitions; p++) assert.equal(w.trainer.owns(p), assigned(w).includes(p), `trainer ownership of partition ${p} follows the runner's assignment`);
+  }
+  await within(third.restored, 60_000, 'the joining trainer to read the changelog');
+  const other = (PARTITION + 1) % partitions;
+  const [owner, bystander] = assigned(second).includes(other) ? [second, third] : [third, second];
+  const ownerTrained = owner.trained.length;
+  // The empty line last: the bystander's gauge of empty lines shows it has followed the partition's templates.
+  await produceAll(producer, logs, [...FIRST_TEMPLATES.map((b, i) => line(b, windowStart(3) + 1500 + i * 50, other)), line('', windowStart(3) + 2000, other)]);
+  await waitFor(() => owner.trained.slice(ownerTrained).some((e) => e.partition === other), { timeoutMs: 60_000, what: `partition ${other}'s owner to train it` });
+  const emptySeen = new RegExp(`fmeaflow_log_input_lines\\{partition="${other}",kind="empty"\\} 1`);
+  await waitFor(async () => emptySeen.test(await bystander.registry.metrics()), { timeoutMs: 30_000, what: `the other worker to follow partition ${other}'s changelog` });
+  await Promise.all([bystander.trainer.trainDue(), owner.trainer.trainDue()]);
+  assert.deepEqual(bystander.trained.map((e) => e.partition), [], 'the worker that does not own a due partition does not train it');
+  assert.deepEqual(owner.trained.slice(ownerTrained).map((e) => e.partition), [other], 'its owner trains it once');
   process.stderr.write(`embedding trainer broker test: ${Date.now() - started} ms from first worker start\n`);
 });

@@ -103,3 +103,34 @@ test('a trainer held by the changelog follower trains nothing until released; a 
   assert.equal(small.latest(0), undefined);
   assert.match(await smallRegistry.metrics(), /fmeaflow_log_embedding_trainings_total\{backend="\w+",outcome="too_large"\} 1\n/, 'counted once: not retried on the same templates');
 });
+
+test('the trainer trains only the partitions the worker owns; a partition given up loses its offer and its training in flight, its new owner trains it when due', async (ctx) => {
+  const trainer = new EmbeddingTrainer({ intervalMs: 60_000, minNewTemplates: 4, minTemplates: 4, training });
+  ctx.after(() => trainer.stop());
+  const templates = LINES.slice(0, 4).map((l) => l.split(' '));
+  for (const p of [0, 1, 2]) templates.forEach((tokens, i) => trainer.observeTemplate(p, i + 1, tokens, T0 + i));
+  await trainer.start();
+  trainer.setOwnedPartitions([1]);
+  // Two ticks while the training runs: one training.
+  await Promise.all([trainer.trainDue(), trainer.trainDue()]);
+  assert.equal(trainer.latest(0), undefined, 'partition 0 belongs to another worker');
+  assert.equal(trainer.latest(2), undefined);
+  assert.equal(trainer.latest(1)?.version, 1);
+  assert.equal(await trainer.train(0), undefined, 'not even on request');
+
+  // Partition 1 moves away while partition 2 trains; partition 2 moves away before its training ends.
+  trainer.setOwnedPartitions([1, 2]);
+  const inFlight = trainer.train(2);
+  trainer.setOwnedPartitions([0]);
+  assert.equal(await inFlight, undefined, 'a training finished after the partition left is not offered');
+  assert.equal(trainer.latest(2), undefined);
+  assert.equal(trainer.latest(1), undefined, 'the offer for a partition given up is withdrawn');
+
+  // Partition 0 arrives with the model its previous owner trained in the changelog: not due until new templates come.
+  trainer.observeModel(0, { version: 3, sha: 'a'.repeat(64), partition: 0, hiddenUnits: 1, tokenEmbeddingSize: 1, maxSequenceLength: 1, vocabulary: [], embeddings: '', kernel: '', recurrentKernel: '', bias: '', trainedOnTemplates: 4, finalLoss: 0, backend: 'cpu', maxTemplateId: 4 });
+  await trainer.trainDue();
+  assert.equal(trainer.latest(0), undefined, 'nothing new since the previous owner\'s model');
+  LINES.concat(['brake pressure sensor 2 out of range', 'coolant pump duty 80 percent', 'seat heater relay open', 'tire pressure low front left']).slice(4).forEach((l, i) => trainer.observeTemplate(0, 5 + i, l.split(' '), T0 + 10 + i));
+  await trainer.trainDue();
+  assert.equal(trainer.latest(0)?.version, 4, 'the new owner continues the partition\'s versions');
+});
