@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { ErrorCodes, FmeaflowError } from '../errors.ts';
 import type { Processor } from '../processors/processor.ts';
+import { parseDurationMs } from '../processors/fmea/duration.ts';
 
 type ProcessorList = readonly Processor<any, any>[];
 
@@ -47,6 +48,17 @@ export async function loadProcessors(file: string, app: string, timing: TimingNa
   throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `${file} exports no processors: export \`processors\` (an array, or a function ({ app }) => Processor[])`);
 }
 
+/** The trainer's knobs from the worker's options; a bad value is a CLI error saying what to give instead. */
+export function embeddingTrainerOptions(opts: { embeddingEvery: string; embeddingEpochs: string; embeddingTemplates: string }): { intervalMs: number; maxTemplates: number; training: { epochs: number } } {
+  const intervalMs = parseDurationMs(opts.embeddingEvery);
+  if (intervalMs === undefined || intervalMs < 1000) throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--embedding-every ${opts.embeddingEvery}: give a duration of at least 1s (e.g. --embedding-every 5m)`);
+  const epochs = Number(opts.embeddingEpochs);
+  if (!Number.isInteger(epochs) || epochs < 1 || epochs > 100) throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--embedding-epochs ${opts.embeddingEpochs}: give a whole number 1-100 (e.g. --embedding-epochs 2)`);
+  const maxTemplates = Number(opts.embeddingTemplates);
+  if (!Number.isInteger(maxTemplates) || maxTemplates < 8 || maxTemplates > 5000) throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--embedding-templates ${opts.embeddingTemplates}: give a whole number 8-5000 (e.g. --embedding-templates 200)`);
+  return { intervalMs, maxTemplates, training: { epochs } };
+}
+
 /** Registers the `worker` command. */
 export function register(program: Command): void {
   program
@@ -66,7 +78,10 @@ export function register(program: Command): void {
     .option('--live-port <port>', 'serve the live web view (ranked actions, clusters, drift, releases) on this port')
     .option('--live-host <host>', 'address the live view binds to (0.0.0.0 inside a container)', '127.0.0.1')
     .option('--no-log-embeddings', 'do not train the LSTM log-template encoder in the background (log vectors stay TF-IDF only)')
-    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; topology: string; timing: string; policies?: string; metricGrouping: string; spanGrouping: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string; logEmbeddings: boolean }) => {
+    .option('--embedding-every <duration>', 'how often owned log-cluster partitions are checked for retraining (e.g. 5m, 30s)', '5m')
+    .option('--embedding-epochs <n>', 'training epochs per model (more = better codes, more CPU in the trainer thread)', '2')
+    .option('--embedding-templates <n>', 'most recently seen templates a training uses', '200')
+    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; topology: string; timing: string; policies?: string; metricGrouping: string; spanGrouping: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string; logEmbeddings: boolean; embeddingEvery: string; embeddingEpochs: string; embeddingTemplates: string }) => {
       if (opts.mode !== 'exactly-once' && opts.mode !== 'at-least-once') {
         throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--mode ${opts.mode}: use exactly-once (default) or at-least-once`);
       }
@@ -81,7 +96,8 @@ export function register(program: Command): void {
       // The trainer exists before the topology (the log-cluster processor reads its models) and starts after the worker.
       const { Registry } = await import('prom-client');
       const registry = new Registry();
-      const embeddings = opts.logEmbeddings ? (await import('../runtime/logs/log-embeddings.ts')).createEmbeddingTrainer({}, registry) : undefined;
+      const trainerOptions = embeddingTrainerOptions(opts);
+      const embeddings = opts.logEmbeddings ? (await import('../runtime/logs/log-embeddings.ts')).createEmbeddingTrainer(trainerOptions, registry) : undefined;
       let processors = await loadProcessors(opts.topology, opts.app, opts.timing as TimingName, { ...topologyOptionsOf(opts), ...(embeddings ? { logEmbeddings: embeddings } : {}) });
       if (opts.only) {
         const want = opts.only.split(',').map((s) => s.trim()).filter(Boolean);
