@@ -77,9 +77,13 @@ export function evaluateTrend(
     // A cluster split off by re-clustering without lines of its own this window is not news.
     if (count > 0 && flags.windowsClosed >= o.warmupWindows) events.push({ type: 'NEW', baseline: null, ratio: null });
   } else {
-    // A GONE cluster coming back is compared with its decayed baseline; that is a return, not a spike.
-    if (!state.gone && ratio !== null && state.windows >= o.minBaselineWindows && count >= o.minCount && ratio >= o.rateUpRatio) {
-      events.push({ type: 'RATE_UP', baseline: before, ratio });
+    // A GONE cluster coming back is judged against the rate it ran at when it was last active, not its decayed
+    // baseline: returning at its old rate is a return, returning at ×N of it is a rise (a sparse cluster that
+    // went quiet and comes back as a flood).
+    const reference = state.gone ? state.lastActiveBaseline : before;
+    const vsReference = reference === null ? null : count / Math.max(reference, o.minBaselineRate);
+    if (vsReference !== null && state.windows >= o.minBaselineWindows && count >= o.minCount && vsReference >= o.rateUpRatio) {
+      events.push({ type: 'RATE_UP', baseline: reference, ratio: vsReference });
     }
     if (flags.compositionChanged) events.push({ type: 'UPDATE', baseline: before, ratio });
   }

@@ -38,6 +38,14 @@ test('GONE after goneAfterWindows empty windows, once; back to normal when lines
   assert.deepEqual(r.events.map((e) => [e.i, e.type]), [[3, 'GONE'], [7, 'GONE']]);
 });
 
+test('a GONE cluster that returns at ×N of the rate it had when last active is RATE_UP against that rate; at its old rate it is not', () => {
+  // alpha 0.5: baseline 4, 4; GONE after two empty windows (lastActiveBaseline 4); back with 20 = 5× of 4.
+  const flood = run([4, 4, 0, 0, 20]);
+  assert.deepEqual(flood.events, [{ i: 3, type: 'GONE', baseline: 2, ratio: 0 }, { i: 4, type: 'RATE_UP', baseline: 4, ratio: 5 }]);
+  // Back with 8 = 2× of 4: a return, not a rise (the decayed baseline 1 would have made it 8×).
+  assert.deepEqual(run([4, 4, 0, 0, 8]).events.map((e) => e.type), ['GONE']);
+});
+
 test('NEW for a new cluster after warm-up only, and only with lines', () => {
   assert.deepEqual(evaluateTrend(INITIAL_TREND, 3, { isNew: true, compositionChanged: false, windowsClosed: 0 }, o).events, []);
   assert.deepEqual(evaluateTrend(INITIAL_TREND, 3, { isNew: true, compositionChanged: false, windowsClosed: 1 }, o).events, [{ type: 'NEW', baseline: null, ratio: null }]);
