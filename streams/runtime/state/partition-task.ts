@@ -247,9 +247,13 @@ export class PartitionTask<S = unknown> {
     this.fire('event-time', () => this.clock.watermarkMs, nowMs);
   }
 
-  /** Fires wall-clock timers due at `nowMs` (idle partitions still make progress). */
+  /** Fires wall-clock timers due at `nowMs` (idle partitions still make progress), and the event-time ones that upstreams going quiet released. */
   fireWallClock(nowMs: number): void {
     this.fire('wall-clock', () => nowMs, nowMs);
+    if (this.clock.advance(nowMs)) {
+      this.dirty.set(CLOCK_KEY, this.clock.snapshot());
+      this.fireEventTimers(nowMs);
+    }
   }
 
   /** True when there is something to commit. */

@@ -31,8 +31,11 @@ test('two upstream sources at different speeds: nothing within lateness of the s
   }
   assert.equal(c.watermarkMs, 39_000);
   assert.equal(c.isLate(38_000), true, 'a record further behind its own upstream than the lateness is still late');
-  // The slow upstream catches up: it holds nothing any more, the watermark follows the largest event time.
+  // The slow upstream catches up: it holds only for the caught-up bound, then the watermark follows the largest event time.
   c.observe(40_500, (now += 10), up('route/1', 40_500, false));
+  assert.equal(c.watermarkMs, 39_500);
+  c.observe(100_000, (now += 10), up('route/0', 100_000, false));
+  assert.equal(c.advance(now + c.caughtUpIdleMs + 1), true);
   assert.equal(c.watermarkMs, 99_000);
   // The old rule (one clock for the partition) would have dropped the slow upstream's records.
   const old = new PartitionClock(LATENESS);
@@ -68,7 +71,7 @@ test('held upstreams and the watermark survive a snapshot; restored ones count a
   c.observe(10_000, 0, up('route/0', 10_000));
   c.observe(80_000, 0, up('route/1', 80_000));
   const snap = JSON.parse(JSON.stringify(c.snapshot()));
-  assert.deepEqual(snap, { maxEventTimeMs: 80_000, watermarkMs: 9_000, held: { 'route/0': 10_000, 'route/1': 80_000 } });
+  assert.deepEqual(snap, { maxEventTimeMs: 80_000, watermarkMs: 9_000, held: { 'route/0': 10_000, 'route/1': 80_000 }, caughtUp: {} });
   const r = new PartitionClock(LATENESS, 5_000);
   r.restore(snap);
   assert.equal(r.watermarkMs, 9_000);
@@ -134,4 +137,62 @@ test('router and repartitioned task: partition 0 routed far ahead with a backlog
   assert.equal(o.headers?.[UPSTREAM_SOURCE_HEADER], 'route/1');
   assert.equal(o.headers?.[UPSTREAM_TIME_HEADER], '100000');
   assert.equal(o.headers?.[UPSTREAM_BEHIND_HEADER], undefined);
+});
+
+test('a router serving its partitions one batch after the other, each caught up at its end (unpaced replay): nothing is late', () => {
+  // What bench/fmea-onset-latency.ts --speeds max showed: each partition's batch spans more event time than the
+  // lateness and ends caught up, while the producer keeps writing the others; released at once, the batch just read
+  // pushed the watermark past the start of the next partition's batch (hundreds of late spans per run).
+  const side = { late: 'late', dlq: 'dlq' };
+  const globals = { table: () => new Map() } as never;
+  const rep = 'app-by-key-repartition';
+  const router = createRouter<{ ts: number; k: string }>({ name: 'route', inputTopics: ['in'], outputTopic: rep, keyOf: () => 'fleet', eventTimeMs: (v) => v.ts });
+  const fleet = readRepartitioned(windowedCount({ input: 'in', output: 'out', windowMs: 10_000, allowedLatenessMs: LATENESS, timeField: 'ts' }), rep, 'fleet-count');
+  const routers = [0, 1, 2].map((p) => new PartitionTask(router, p, side, globals));
+  const down = new PartitionTask(fleet, 0, side, globals);
+  let off = 0;
+  let now = 0;
+  let late = 0;
+  const out: { key: string; startMs: number; count: number }[] = [];
+  const BATCH_MS = 5_000;
+  const deliver = (p: number, ts: number, behind: boolean): void => {
+    const input: TaskInput = { topic: 'in', partition: p, offset: String(ts), key: `v${p}`, headers: {}, rawKey: null, rawValue: null, ...(behind ? { behind: true } : {}) };
+    routers[p]!.handle(input, { ts, k: `v${p}` }, now);
+    const o = routers[p]!.drain().outputs[0]!;
+    down.handle({ topic: rep, partition: 0, offset: String(off++), key: o.key, headers: o.headers ?? {}, rawKey: null, rawValue: null }, o.value, now);
+  };
+  // Every upstream is heard of before the others move on (an upstream first heard of later is not covered).
+  for (const p of [0, 1, 2]) deliver(p, 0, true);
+  for (let round = 0; round < 20; round++) {
+    for (const p of [0, 1, 2]) {
+      now += 300;
+      const from = round * BATCH_MS;
+      for (let ts = from === 0 ? 100 : from; ts < from + BATCH_MS; ts += 100) deliver(p, ts, ts + 100 < from + BATCH_MS);
+      const d = down.drain();
+      late += d.late;
+      out.push(...d.outputs.filter((o) => o.topic === 'out').map((o) => o.value as { key: string; startMs: number; count: number }));
+    }
+  }
+  assert.equal(late, 0, 'no record late');
+  const w = out.filter((x) => x.startMs === 50_000);
+  assert.deepEqual(w.map((x) => [x.key, x.count]), [['fleet', 300]], 'the fleet window counts every partition\'s records, once');
+});
+
+test('a caught-up upstream that goes quiet stops holding after the caught-up bound, released by a wall-clock tick', () => {
+  const c = new PartitionClock(LATENESS, 60_000, 5_000);
+  c.observe(10_000, 0, up('route/0', 10_000));
+  c.observe(10_000, 0, up('route/1', 10_000, false));
+  c.observe(50_000, 1_000, up('route/0', 50_000, false));
+  assert.equal(c.watermarkMs, 9_000, 'route/1 caught up at 10 s, heard of 1 s ago: holds');
+  assert.equal(c.advance(5_000), false, 'still within the bound');
+  assert.equal(c.advance(5_001), true, 'route/1 quiet for more than 5 s');
+  assert.equal(c.watermarkMs, 49_000);
+  assert.deepEqual(c.heldAt(5_001).map((h) => h.source), ['route/0'], 'the quiet caught-up upstream is forgotten');
+  const snap = JSON.parse(JSON.stringify(c.snapshot()));
+  assert.deepEqual(snap, { maxEventTimeMs: 50_000, watermarkMs: 49_000, held: {}, caughtUp: { 'route/0': 50_000 } });
+  const r = new PartitionClock(LATENESS, 60_000, 5_000);
+  r.restore(snap);
+  assert.equal(r.watermarkMs, 49_000);
+  r.observe(70_000, 100_000, up('route/1', 70_000, false));
+  assert.equal(r.watermarkMs, 49_000, 'restored caught-up upstream counts as just heard of');
 });
