@@ -68,14 +68,17 @@ interface Undo {
   readonly maxEventMs: number;
   readonly wmMs: number;
   readonly tracking: boolean;
-  readonly held: Map<string, Held> | undefined;
+  readonly source: string | undefined;
+  readonly prev: Held | undefined;
+  /** Quiet caught-up upstreams the record's recompute forgot. */
+  readonly dropped: [string, Held][];
 }
 
 /** Watermark tracker for one partition of one processor. */
 export class PartitionClock {
   private maxEventMs = Number.NEGATIVE_INFINITY;
   private wmMs = Number.NEGATIVE_INFINITY;
-  private held = new Map<string, Held>();
+  private readonly held = new Map<string, Held>();
   /** Set by the first upstream with a backlog; until then the plain rule. */
   private tracking = false;
   private undo: Undo | undefined;
@@ -107,32 +110,37 @@ export class PartitionClock {
   /** Advances the clock with an on-time record (from `upstream` when it came through a repartition topic); true when anything the changelog holds moved. */
   observe(eventTimeMs: number, nowMs = 0, upstream?: Upstream): boolean {
     let heldMoved = false;
-    this.undo = { maxEventMs: this.maxEventMs, wmMs: this.wmMs, tracking: this.tracking, held: upstream ? new Map([...this.held].map(([k, h]) => [k, { ...h }])) : undefined };
-    if (upstream?.behind) this.tracking = true;
-    if (upstream && this.tracking) {
+    const before = upstream ? this.held.get(upstream.source) : undefined;
+    const dropped: [string, Held][] = [];
+    this.undo = { maxEventMs: this.maxEventMs, wmMs: this.wmMs, tracking: this.tracking, source: upstream?.source, prev: before && { ...before }, dropped };
+    const startsTracking = upstream?.behind === true && !this.tracking;
+    if (startsTracking) this.tracking = true;
+    if (upstream) {
+      // Listed before tracking starts too, so upstreams heard of before the first backlog are waited for from then on.
       const prev = this.held.get(upstream.source);
       const progressMs = Math.max(upstream.progressMs, eventTimeMs, prev?.progressMs ?? Number.NEGATIVE_INFINITY);
-      heldMoved = prev === undefined || progressMs > prev.progressMs || prev.behind !== upstream.behind;
+      heldMoved = this.tracking && (startsTracking || prev === undefined || progressMs > prev.progressMs || prev.behind !== upstream.behind);
       this.held.set(upstream.source, { progressMs, behind: upstream.behind, lastSeenMs: nowMs });
     }
     const maxMoved = eventTimeMs > this.maxEventMs;
     if (maxMoved) this.maxEventMs = eventTimeMs;
-    const { wmMoved, dropped } = this.recompute(nowMs);
-    return maxMoved || wmMoved || heldMoved || dropped;
+    const wmMoved = this.recompute(nowMs, dropped);
+    return maxMoved || wmMoved || heldMoved || dropped.length > 0;
   }
 
   /** Lets upstreams that went quiet stop holding at `nowMs` without a record (wall-clock ticks); true when the watermark or the changelog's upstreams moved. */
   advance(nowMs: number): boolean {
-    if (this.held.size === 0) return false;
+    if (!this.tracking || this.held.size === 0) return false;
     this.undo = undefined;
-    const { wmMoved, dropped } = this.recompute(nowMs);
-    return wmMoved || dropped;
+    const dropped: [string, Held][] = [];
+    const wmMoved = this.recompute(nowMs, dropped);
+    return wmMoved || dropped.length > 0;
   }
 
-  private recompute(nowMs: number): { wmMoved: boolean; dropped: boolean } {
+  /** Moves the watermark to the min over holding upstreams; quiet caught-up ones are forgotten (into `dropped`). */
+  private recompute(nowMs: number, dropped: [string, Held][]): boolean {
     let upTo = this.maxEventMs;
-    let dropped = false;
-    for (const [k, h] of this.held) {
+    if (this.tracking) for (const [k, h] of this.held) {
       if (Number.isNaN(h.lastSeenMs)) h.lastSeenMs = nowMs;
       const quietMs = nowMs - h.lastSeenMs;
       if (quietMs <= (h.behind ? this.idleMs : this.caughtUpIdleMs)) {
@@ -140,13 +148,13 @@ export class PartitionClock {
       } else if (!h.behind) {
         // A quiet caught-up upstream is forgotten (its next record tracks it again); a quiet held one stays listed until it is heard of.
         this.held.delete(k);
-        dropped = true;
+        dropped.push([k, h]);
       }
     }
     const wm = upTo - this.allowedLatenessMs;
     const wmMoved = wm > this.wmMs;
     if (wmMoved) this.wmMs = wm;
-    return { wmMoved, dropped };
+    return wmMoved;
   }
 
   /** Takes back the last `observe` (the record was rejected, so it must not move event time for the rest). */
@@ -157,7 +165,10 @@ export class PartitionClock {
     this.maxEventMs = u.maxEventMs;
     this.wmMs = u.wmMs;
     this.tracking = u.tracking;
-    if (u.held) this.held = u.held;
+    for (const [k, h] of u.dropped) this.held.set(k, h);
+    if (u.source === undefined) return;
+    if (u.prev) this.held.set(u.source, u.prev);
+    else this.held.delete(u.source);
   }
 
   /** Serialisable snapshot for the changelog; with no upstream holding it is the one-field form of the plain clock. */

@@ -196,3 +196,20 @@ test('a caught-up upstream that goes quiet stops holding after the caught-up bou
   r.observe(70_000, 100_000, up('route/1', 70_000, false));
   assert.equal(r.watermarkMs, 49_000, 'restored caught-up upstream counts as just heard of');
 });
+
+test('an upstream heard of (caught up) before any backlog was reported is waited for once one is', () => {
+  const c = new PartitionClock(LATENESS, 60_000, 5_000);
+  c.observe(10_000, 0, up('route/1', 10_000, false));
+  assert.deepEqual(c.snapshot(), { maxEventTimeMs: 10_000 }, 'no backlog yet: the plain clock and its one-field form');
+  c.observe(10_000, 100, up('route/0', 10_000));
+  c.observe(50_000, 200, up('route/0', 50_000));
+  assert.equal(c.watermarkMs, 9_000, 'route/1 caught up at 10 s holds while route/0 works through its backlog');
+  assert.equal(c.isLate(9_500), false);
+  // A rejected record is taken back with the upstream it listed and the quiet ones it made the clock forget.
+  c.observe(60_000, 20_000, up('route/2', 60_000, false));
+  assert.deepEqual(c.heldAt(20_000).map((h) => h.source), ['route/0', 'route/2'], 'route/1 (caught up, quiet for 20 s) is forgotten');
+  c.undoLast();
+  assert.deepEqual(c.heldAt(200).map((h) => h.source).sort(), ['route/0', 'route/1']);
+  assert.equal(c.watermarkMs, 9_000);
+  assert.equal(c.maxEventTimeMs, 50_000);
+});
