@@ -119,9 +119,6 @@ test('the trainer follows the live changelog, trains in a worker thread, the pro
     const a = kafka.admin();
     await a.connect();
     await deleteAppResources(a, appResources(ns, processors.slice(0, 1))).catch(() => undefined);
-    // The runtime's changelog-restore readers leave one group per restore (`<app>-log-clusters-restore-<random>`).
-    const restoreGroups = (await a.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${ns}-`));
-    if (restoreGroups.length > 0) await a.deleteGroups(restoreGroups).catch(() => undefined);
     await a.deleteTopics({ topics: specs.map((s) => s.name) }).catch(() => undefined);
     await a.disconnect();
     for (const s of specs) await fetch(`${registryUrl}/subjects/${encodeURIComponent(`${s.name}-value`)}`, { method: 'DELETE' }).catch(() => undefined);

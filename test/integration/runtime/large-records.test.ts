@@ -8,11 +8,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import { runWorker, type Worker } from '../../../streams/runtime/kafka/worker.ts';
-import { createSerde } from '../../../streams/runtime/serde/serde.ts';
 import { changelogTopic } from '../../../streams/runtime/kafka/internal-topics.ts';
 import type { Processor } from '../../../streams/processors/processor.ts';
 import { ErrorCodes } from '../../../streams/errors.ts';
-import { freshTopics, produceAll, readAll, testAdmin, testProducer, uniqueName, waitFor, waitForGroupCaughtUp } from '../../helpers/kafka.ts';
+import { produceAll, readAll, testAdmin, testProducer, waitFor, waitForGroupCaughtUp } from '../../helpers/kafka.ts';
+import { runtimeApp } from '../../helpers/runtime-app.ts';
 
 process.env.FMEAFLOW_LOG_LEVEL ??= 'warn';
 const { ConfigResourceTypes } = kafkajs;
@@ -46,30 +46,26 @@ function sizedOutputs(input: string, output: string): Processor<string, Record<s
 const metric = (vehicleId: string, timestampMs: number) => ({ vehicleId, name: 'speed', labels: {}, kind: 'GAUGE', timestampMs, value: 1, histogram: null, unit: null });
 
 test('multi-MiB batches commit, an oversized output is dead-lettered as RECORD_TOO_LARGE, a 1.5 MB state value survives a restart', { timeout: 180_000 }, async (t) => {
-  const [input, output, late, dlq] = await freshTopics(t, [{ prefix: 'big-in' }, { prefix: 'big-out' }, { prefix: 'big-late' }, { prefix: 'big-dlq' }]);
-  const catalog = [{ name: input!, schema: 'metric.avsc' }, { name: late!, schema: 'late-record.avsc' }, { name: dlq!, schema: 'dead-letter.avsc' }];
-  const serde = createSerde();
-  await serde.registerAll(catalog);
-  const app = uniqueName('bigapp');
-  const p = sizedOutputs(input!, output!);
+  const { input, output, late, dlq, catalog, serde, app } = await runtimeApp(t, 'big');
+  const p = sizedOutputs(input, output);
   const keys = Array.from({ length: 600 }, (_, i) => (i === 300 ? 'huge' : i === 450 ? 'big-state' : `veh-${i % 30}`));
   const producer = await testProducer(t);
   // Produced before the worker starts, so its first fetch holds them all in one batch.
-  await produceAll(producer, input!, keys.map((k, i) => ({ key: k, value: serde.encodeSync(input!, metric(k, 1_700_000_000_000 + i)) })));
+  await produceAll(producer, input, keys.map((k, i) => ({ key: k, value: serde.encodeSync(input, metric(k, 1_700_000_000_000 + i)) })));
   const admin = await testAdmin(t);
   const start = async (id: string): Promise<Worker> => {
-    const w = await runWorker({ app, processors: [p], catalog, lateTopic: late!, dlqTopic: dlq!, instanceId: id, handleSignals: false, sessionTimeoutMs: 6000 });
+    const w = await runWorker({ app, processors: [p], catalog, lateTopic: late, dlqTopic: dlq, instanceId: id, handleSignals: false, sessionTimeoutMs: 6000 });
     t.after(() => w.stop());
     return w;
   };
   const first = await start('w1');
-  await waitForGroupCaughtUp(admin, `${app}-${p.name}`, input!);
+  await waitForGroupCaughtUp(admin, `${app}-${p.name}`, input);
   await first.stop();
 
-  const out = (await readAll(output!)).map((r) => JSON.parse(r.value!.toString()) as { key: string; pad: string });
+  const out = (await readAll(output)).map((r) => JSON.parse(r.value!.toString()) as { key: string; pad: string });
   assert.equal(out.length, keys.length - 2, 'every ordinary output arrived (all but the huge one and the state-only record)');
   assert.ok(out.every((o) => o.key !== 'huge' && o.pad.length === RECORD_PADDING));
-  const dead = await Promise.all((await readAll(dlq!)).map(async (d) => (await serde.decode(dlq!, d.value!)) as Record<string, unknown>));
+  const dead = await Promise.all((await readAll(dlq)).map(async (d) => (await serde.decode(dlq, d.value!)) as Record<string, unknown>));
   assert.equal(dead.length, 1, `one dead letter: ${dead.map((d) => d.errorCode)}`);
   assert.equal(dead[0]!.errorCode, ErrorCodes.RECORD_TOO_LARGE);
   assert.equal(dead[0]!.sourceTopic, output);
@@ -83,8 +79,8 @@ test('multi-MiB batches commit, an oversized output is dead-lettered as RECORD_T
 
   // A new owner restores the partition from the changelog, so the probe sees the stored value.
   const second = await start('w2');
-  await produceAll(producer, input!, [{ key: 'probe', value: serde.encodeSync(input!, metric('probe', 1_700_000_001_000)) }]);
-  const probe = await waitFor(async () => (await readAll(output!)).map((r) => JSON.parse(r.value!.toString()) as { key: string; stored?: number }).find((o) => o.key === 'probe'), { timeoutMs: 60_000, intervalMs: 500, what: 'the probe output' });
+  await produceAll(producer, input, [{ key: 'probe', value: serde.encodeSync(input, metric('probe', 1_700_000_001_000)) }]);
+  const probe = await waitFor(async () => (await readAll(output)).map((r) => JSON.parse(r.value!.toString()) as { key: string; stored?: number }).find((o) => o.key === 'probe'), { timeoutMs: 60_000, intervalMs: 500, what: 'the probe output' });
   assert.equal(probe.stored, BIG_STATE);
   await second.stop();
 });

@@ -14,7 +14,6 @@ import { registryUrl } from '../../../streams/runtime/kafka/connection.ts';
 import { PROJECT_ROOT } from '../../../streams/runtime/stack/stack-config.ts';
 import assert from 'node:assert/strict';
 import { runWorker, type Worker } from '../../../streams/runtime/kafka/worker.ts';
-import { createSerde } from '../../../streams/runtime/serde/serde.ts';
 import { replay, type ReplayRecord } from '../../../streams/runtime/replay/replay.ts';
 import { countPerKey } from '../../../streams/processors/testing/count-per-key.ts';
 import { windowedCount } from '../../../streams/processors/testing/windowed-count.ts';
@@ -22,22 +21,13 @@ import { changelogTopic, repartitionTopic } from '../../../streams/runtime/kafka
 import type { Processor } from '../../../streams/processors/processor.ts';
 import { ErrorCodes } from '../../../streams/errors.ts';
 import { freshTopics, produceAll, readAll, testAdmin, testProducer, uniqueName, waitFor, waitForGroupCaughtUp } from '../../helpers/kafka.ts';
+import { runtimeApp } from '../../helpers/runtime-app.ts';
 
 process.env.FMEAFLOW_LOG_LEVEL ??= 'warn';
 
 const metric = (vehicleId: string, timestampMs: number) => ({ vehicleId, name: 'speed', labels: {}, kind: 'GAUGE', timestampMs, value: 1, histogram: null, unit: null });
 
-async function setup(t: import('node:test').TestContext, partitions: number) {
-  const [input, output, late, dlq] = await freshTopics(t, [{ prefix: 'rt-in', partitions }, { prefix: 'rt-out', partitions }, { prefix: 'rt-late' }, { prefix: 'rt-dlq' }]);
-  const catalog = [
-    { name: input!, schema: 'metric.avsc' },
-    { name: late!, schema: 'late-record.avsc' },
-    { name: dlq!, schema: 'dead-letter.avsc' },
-  ];
-  const serde = createSerde();
-  await serde.registerAll(catalog);
-  return { input: input!, output: output!, late: late!, dlq: dlq!, catalog, serde, app: uniqueName('rtapp') };
-}
+const setup = (t: import('node:test').TestContext, partitions: number) => runtimeApp(t, 'rt', { input: partitions, output: partitions });
 
 function startWorker(t: import('node:test').TestContext, opts: Parameters<typeof runWorker>[0]): Promise<Worker> {
   return runWorker({ handleSignals: false, sessionTimeoutMs: 6000, ...opts }).then((w) => {
