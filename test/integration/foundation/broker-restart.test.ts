@@ -6,16 +6,16 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startKafka, stopKafka } from '../../../streams/runtime/stack/kafka-server.ts';
 import type { KafkaInstanceConfig } from '../../../streams/runtime/stack/stack-config.ts';
+import { freePort } from '../../helpers/ports.ts';
 
 // A private broker on its own ports, so restarting it cannot disturb other tests.
-function privateBroker(): KafkaInstanceConfig {
+async function privateBroker(): Promise<KafkaInstanceConfig> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fmeaflow-restart-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  return { host: '127.0.0.1', port, controllerPort: port + 1, dataDir: path.join(dir, 'data'), runDir: dir, heapMb: 512 };
+  return { host: '127.0.0.1', port: await freePort(), controllerPort: await freePort(), dataDir: path.join(dir, 'data'), runDir: dir, heapMb: 512 };
 }
 
 test('an idempotent producer with acks=-1 loses and duplicates nothing across a broker restart', { timeout: 240_000 }, async (t) => {
-  const k = privateBroker();
+  const k = await privateBroker();
   await startKafka(k);
   const cleanup: (() => Promise<unknown>)[] = [];
   // Clients must close before the broker stops, or their reconnect loops keep the process alive.

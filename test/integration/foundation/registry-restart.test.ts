@@ -10,15 +10,16 @@ import path from 'node:path';
 import { startRegistry, stopRegistry } from '../../../streams/runtime/stack/registry-server.ts';
 import { registryUrlOf, type RegistryInstanceConfig } from '../../../streams/runtime/stack/stack-config.ts';
 import { createSerde } from '../../../streams/runtime/serde/serde.ts';
+import { freePort } from '../../helpers/ports.ts';
 
 // A private registry on its own port and data directory, so restarting it cannot disturb other tests.
-function privateRegistry(): RegistryInstanceConfig {
+async function privateRegistry(): Promise<RegistryInstanceConfig> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fmeaflow-registry-'));
-  return { host: '127.0.0.1', port: 40000 + Math.floor(Math.random() * 20000), runDir: dir, dataDir: path.join(dir, 'data'), heapMb: 384 };
+  return { host: '127.0.0.1', port: await freePort(), runDir: dir, dataDir: path.join(dir, 'data'), heapMb: 384 };
 }
 
 test('schemas registered before a registry restart still resolve after it: old records decode', { timeout: 240_000 }, async (t) => {
-  const r = privateRegistry();
+  const r = await privateRegistry();
   t.after(async () => {
     await stopRegistry(r);
     fs.rmSync(r.runDir, { recursive: true, force: true });

@@ -19,6 +19,7 @@ import { startKafka, stopKafka } from '../../../streams/runtime/stack/kafka-serv
 import { PROJECT_ROOT, type KafkaInstanceConfig } from '../../../streams/runtime/stack/stack-config.ts';
 import { KafkaSink } from '../../../vehicle-producer/publish/kafka-sink.ts';
 import { ensureTopics, replayDrive } from '../../../vehicle-producer/publish/replay.ts';
+import { freePort } from '../../helpers/ports.ts';
 import { uniqueTopics } from './helpers.ts';
 
 const OUTAGE_MS = Number(process.env.FMEAFLOW_OUTAGE_S ?? 60) * 1000;
@@ -38,8 +39,8 @@ const digest = (b: Buffer): string => createHash('sha1').update(b).digest('hex')
 
 test(`broker stopped for ${OUTAGE_MS / 1000} s mid-replay: records produced during and after the outage arrive exactly once, in order per key on every topic`, { timeout: OUTAGE_MS + 300_000 }, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fmeaflow-outage-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const k: KafkaInstanceConfig = { host: '127.0.0.1', port, controllerPort: port + 1, dataDir: path.join(dir, 'data'), runDir: dir, heapMb: 512 };
+  const port = await freePort();
+  const k: KafkaInstanceConfig = { host: '127.0.0.1', port, controllerPort: await freePort(), dataDir: path.join(dir, 'data'), runDir: dir, heapMb: 512 };
   await startKafka(k);
   const brokers = [`127.0.0.1:${port}`];
   const topics = uniqueTopics('outage');

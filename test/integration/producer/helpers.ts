@@ -3,12 +3,12 @@
  * a topic set until an expected count arrives (polling a condition, no sleeps), and a
  * loopback port with nothing listening (a broker that is down).
  */
-import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import { createSerde } from '../../../streams/runtime/serde/serde.ts';
 import { brokers, registryUrl } from '../../../streams/runtime/kafka/connection.ts';
 import type { TopicMap } from '../../../vehicle-producer/publish/avro-encoder.ts';
+import { freePort } from '../../helpers/ports.ts';
 
 /** Topic names unique to one test run. */
 export function uniqueTopics(tag: string): TopicMap {
@@ -52,10 +52,4 @@ export async function consumeAll(topics: string[], expected: number, timeoutMs =
 }
 
 /** A 127.0.0.1 port with no listener (bound then closed). */
-export async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+export const closedPort = freePort;
