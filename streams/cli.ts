@@ -42,7 +42,7 @@ export function reportError(err: unknown): number {
   return 1;
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const program = await buildProgram();
   try {
     await program.parseAsync(process.argv);

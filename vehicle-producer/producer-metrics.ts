@@ -22,5 +22,19 @@ export const producerMetrics = {
   spoolPending: new client.Gauge({ name: 'fmeaflow_producer_spool_pending_records', help: 'Records waiting in the spool', registers: [producerRegistry] }),
   logsSampledOut: counter('fmeaflow_producer_logs_sampled_out_total', 'Log lines dropped by adaptive sampling'),
   inputErrors: counter('fmeaflow_producer_input_errors_total', 'Input lines that could not be parsed or validated', ['source']),
-  samplingRate: new client.Gauge({ name: 'fmeaflow_producer_log_sampling_rate', help: 'Current adaptive log sampling rate per vehicle', labelNames: ['vehicle'], registers: [producerRegistry] }),
+  // Vehicles per rate, not a rate per vehicle: a vehicle id is unbounded (and identifies a car), the rate ladder has 19 steps.
+  samplingVehicles: new client.Gauge({ name: 'fmeaflow_producer_log_sampling_vehicles', help: 'Vehicles whose adaptive log sampling rate is currently `rate` (0.1 healthy … 1 all lines kept)', labelNames: ['rate'], registers: [producerRegistry] }),
 };
+
+/** Keeps `fmeaflow_producer_log_sampling_vehicles` equal to this replay's vehicles counted by their current rate. */
+export class SamplingRateGauge {
+  private readonly current = new Map<string, number>();
+
+  track(vehicleId: string, rate: number): void {
+    const before = this.current.get(vehicleId);
+    if (before === rate) return;
+    if (before !== undefined) producerMetrics.samplingVehicles.dec({ rate: String(before) });
+    producerMetrics.samplingVehicles.inc({ rate: String(rate) });
+    this.current.set(vehicleId, rate);
+  }
+}

@@ -33,6 +33,7 @@ interface ProduceOpts {
   registryUrl?: string;
   dryRun: boolean;
   metricsPort?: string;
+  metricsHost: string;
   candumpTimestamps?: string;
   candumpBaseTime?: string;
   candumpTzOffset?: string;
@@ -123,6 +124,7 @@ export function register(program: Command): void {
     .option('--registry-url <url>', 'schema registry (default SCHEMA_REGISTRY_URL or the local stack)')
     .option('--dry-run', 'parse, batch and encode but do not send', false)
     .option('--metrics-port <port>', 'serve the producer\'s Prometheus metrics on this port while running')
+    .option('--metrics-host <host>', 'address the producer\'s /metrics binds to (0.0.0.0 inside a container)', '127.0.0.1')
     .option('--tracing', 'start the OpenTelemetry SDK even without OTEL_EXPORTER_OTLP_ENDPOINT: one span per produce batch, its traceparent on every record')
     .option('--dbc <file[,file]>', 'decode CAN frames with these DBC files (repeatable): known ids are published as can_signal metrics, unknown ids counted and passed through undecoded', (v: string, acc: string[]) => [...acc, ...v.split(',').map((x) => x.trim()).filter(Boolean)], [] as string[])
     .option('--signal-interval-ms <ms>', 'with --dbc: event time between two published points of one signal', '1000')
@@ -130,7 +132,7 @@ export function register(program: Command): void {
     .option('--candump-base-time <time>', 'candump files: epoch the relative (zero/delta) stamps start at, and the time of lines without a stamp; ISO 8601 with a zone (2025-01-06T08:00:00Z) or epoch seconds')
     .option('--candump-tz-offset <±HH:MM>', 'candump files: the UTC offset candump -tA printed its local dates in (e.g. +01:00); default Z (UTC)')
     .action(async (inputs: string[], o: ProduceOpts) => {
-      const metrics = o.metricsPort ? await startMetricsServer(producerRegistry, num('--metrics-port', o.metricsPort, 0, true)) : null;
+      const metrics = o.metricsPort ? await startMetricsServer(producerRegistry, num('--metrics-port', o.metricsPort, 0, true), { host: o.metricsHost }) : null;
       const stopTracing = await startTracing('fmeaflow-vehicle-producer', o.tracing ?? false);
       try {
         await run(inputs, o);

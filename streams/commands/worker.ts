@@ -68,6 +68,7 @@ export function register(program: Command): void {
     .option('--mode <mode>', 'exactly-once | at-least-once', 'exactly-once')
     .option('--instance-id <id>', 'name of this worker in logs and client ids (transactions are fenced per input partition, so it need not be unique or stable); default: host name')
     .option('--metrics-port <port>', 'serve Prometheus /metrics on this port (0 = any free port)')
+    .option('--metrics-host <host>', 'address /metrics binds to (0.0.0.0 inside a container; then name the hosts it is reached under in FMEAFLOW_HTTP_ALLOWED_HOSTS)', '127.0.0.1')
     .option('--topology <file>', 'module exporting the processors', 'streams/topology.ts')
     .option('--timing <scale>', 'fleet (1-minute series windows, 30 warm-up windows) | drive (5-second windows: for the bundled two-minute drives)', 'fleet')
     .option('--policies <file>', 'suppression policy file: policies, service catalog, alert rules (default config/suppression-policies.yaml)')
@@ -81,7 +82,7 @@ export function register(program: Command): void {
     .option('--embedding-every <duration>', 'how often owned log-cluster partitions are checked for retraining (e.g. 5m, 30s)', '5m')
     .option('--embedding-epochs <n>', 'training epochs per model (more = better codes, more CPU in the trainer thread)', '2')
     .option('--embedding-templates <n>', 'most recently seen templates a training uses', '200')
-    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; topology: string; timing: string; policies?: string; metricGrouping: string; spanGrouping: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string; logEmbeddings: boolean; embeddingEvery: string; embeddingEpochs: string; embeddingTemplates: string }) => {
+    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; metricsHost: string; topology: string; timing: string; policies?: string; metricGrouping: string; spanGrouping: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string; logEmbeddings: boolean; embeddingEvery: string; embeddingEpochs: string; embeddingTemplates: string }) => {
       if (opts.mode !== 'exactly-once' && opts.mode !== 'at-least-once') {
         throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--mode ${opts.mode}: use exactly-once (default) or at-least-once`);
       }
@@ -111,13 +112,13 @@ export function register(program: Command): void {
       const beforeSignalStop = async (): Promise<void> => {
         for (const close of closers.reverse()) await close().catch(() => undefined);
       };
-      const w = await runWorker({ app: opts.app, processors, mode: opts.mode, instanceId: opts.instanceId, metricsPort, metricsRegistry: registry, tracing: opts.tracing ?? false, handleSignals: true, beforeSignalStop });
+      const w = await runWorker({ app: opts.app, processors, mode: opts.mode, instanceId: opts.instanceId, metricsPort, metricsHost: opts.metricsHost, metricsRegistry: registry, tracing: opts.tracing ?? false, handleSignals: true, beforeSignalStop });
       if (processors.some((p) => p.name === 'log-clusters')) {
         const { logClusterOwnership, startLogClusterSidecar } = await import('../runtime/logs/log-embeddings.ts');
         // Closed on a signal too: the trainer's thread and the changelog follower's group must not outlive the worker.
         closers.push(await startLogClusterSidecar({ app: opts.app, metrics: w.metrics, ownership: logClusterOwnership(w, opts.app), ...(embeddings ? { trainer: embeddings } : {}) }));
       }
-      if (w.metricsPort !== undefined) process.stderr.write(`fmeaflow worker: metrics on http://127.0.0.1:${w.metricsPort}/metrics\n`);
+      if (w.metricsUrl !== undefined) process.stderr.write(`fmeaflow worker: metrics on ${w.metricsUrl}\n`);
       if (opts.livePort !== undefined) {
         const port = Number(opts.livePort);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--live-port ${opts.livePort}: give a port number 0-65535 (e.g. --live-port 8080)`);

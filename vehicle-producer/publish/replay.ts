@@ -22,7 +22,7 @@ import { cloneFrame, cloneRecord, cloneVehicleId } from './fan-out.ts';
 import { LogSampler } from './log-sampler.ts';
 import { createOfflineEncoder, createRecordEncoder, type RecordEncoder, type TopicMap } from './avro-encoder.ts';
 import { KafkaSink, type SinkStats } from './kafka-sink.ts';
-import { producerMetrics } from '../producer-metrics.ts';
+import { producerMetrics, SamplingRateGauge } from '../producer-metrics.ts';
 import { SignalDecoder, type DecodeStats } from '../dbc/signal-decoder.ts';
 import type { DbcDatabase } from '../dbc/dbc-types.ts';
 import { driveRegistrations, vehicleEncoder, type VehicleRegistration } from './vehicle-registry.ts';
@@ -163,6 +163,7 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
   const batcher = new CanBatcher({ batchMs, bitrateBps: opts.bitrateBps ?? null });
   const cap = new BandwidthCap(opts.bandwidthBps ?? 0);
   const sampler = new LogSampler(seedrandom(String(opts.seed ?? 1)));
+  const rateGauge = new SamplingRateGauge();
   const sampleLogs = opts.sampleLogs ?? true;
   const decoder = opts.dbc && opts.dbc.length > 0 ? new SignalDecoder(opts.dbc, opts.signalIntervalMs ?? 1000) : null;
 
@@ -178,7 +179,7 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
     if (r.kind === 'metrics' && r.value.name === 'can_bus_error_rate' && r.value.value !== null) sampler.observeErrorRate(r.value.vehicleId, r.value.value);
     if (r.kind === 'logs' && sampleLogs) {
       const rate = sampler.decide(r.value.vehicleId, r.value.level);
-      producerMetrics.samplingRate.set({ vehicle: r.value.vehicleId }, sampler.rateOf(r.value.vehicleId));
+      rateGauge.track(r.value.vehicleId, sampler.rateOf(r.value.vehicleId));
       if (rate === null) {
         result.logsSampledOut++;
         producerMetrics.logsSampledOut.inc();

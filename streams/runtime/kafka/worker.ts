@@ -45,6 +45,8 @@ export interface WorkerOptions {
   readonly repartitionPartitions?: number;
   /** Serve /metrics on this port (0 = any free port); no server when undefined. */
   readonly metricsPort?: number;
+  /** Address /metrics binds to (default 127.0.0.1). */
+  readonly metricsHost?: string;
   readonly metricsRegistry?: client.Registry;
   /** Start the OTel SDK even without OTEL_EXPORTER_OTLP_ENDPOINT. */
   readonly tracing?: boolean;
@@ -63,6 +65,8 @@ export interface WorkerOptions {
 export interface Worker extends EventEmitter {
   readonly metrics: RuntimeMetrics;
   readonly metricsPort: number | undefined;
+  /** Where /metrics is served, when it is. */
+  readonly metricsUrl: string | undefined;
   readonly runners: readonly ProcessorRunner[];
   /** Leaves the groups after finishing (or aborting) open transactions. */
   stop(): Promise<void>;
@@ -154,8 +158,8 @@ export async function runWorker(o: WorkerOptions): Promise<Worker> {
     r.on('committing', (e: unknown) => emitter.emit('committing', e));
   }
   for (const r of runners) await r.start();
-  const server = o.metricsPort === undefined ? undefined : await startMetricsServer(metrics.registry, o.metricsPort);
-  log.info('worker running', { instanceId, mode, processors: o.processors.map((p) => p.name), metricsPort: server?.port });
+  const server = o.metricsPort === undefined ? undefined : await startMetricsServer(metrics.registry, o.metricsPort, { host: o.metricsHost ?? '127.0.0.1' });
+  log.info('worker running', { instanceId, mode, processors: o.processors.map((p) => p.name), metricsUrl: server?.url });
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -168,5 +172,5 @@ export async function runWorker(o: WorkerOptions): Promise<Worker> {
       log.info('worker stopped');
     })());
   stopFn = stop;
-  return Object.assign(emitter, { metrics, metricsPort: server?.port, runners, stop });
+  return Object.assign(emitter, { metrics, metricsPort: server?.port, metricsUrl: server?.url, runners, stop });
 }

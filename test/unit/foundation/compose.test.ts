@@ -76,3 +76,34 @@ test('the Dockerfile copies only paths that exist and runs the CLI entry point',
   }
   assert.match(text, /ENTRYPOINT \["npx", "tsx", "streams\/cli.ts"\]/);
 });
+
+test('compose is operator-safe: persistent registry, no default Grafana login, health-checked engines with an init process, loopback-only host ports', () => {
+  type Svc = { image?: string; build?: unknown; environment?: Record<string, string> | string[]; env_file?: string[]; volumes?: string[]; healthcheck?: { test: string[] }; init?: boolean; ports?: string[]; command?: string[] };
+  const doc = YAML.parse(fs.readFileSync(composeFile, 'utf8'), { merge: true }) as { services: Record<string, Svc>; volumes: Record<string, unknown> };
+  const env = (s: Svc): Record<string, string> => (Array.isArray(s.environment) ? Object.fromEntries(s.environment.map((e) => e.split('='))) : (s.environment ?? {}));
+
+  const registry = doc.services.registry!;
+  assert.equal(env(registry).APICURIO_STORAGE_KIND, 'sql', 'the registry keeps its schemas on disk');
+  const dataMount = (registry.volumes ?? []).find((v) => v.endsWith(':/var/lib/registry'));
+  assert.ok(dataMount && dataMount.split(':')[0]! in doc.volumes, 'on a named volume');
+  assert.match(env(registry).APICURIO_DATASOURCE_URL ?? '', /^jdbc:h2:file:\/var\/lib\/registry\//, 'inside that volume');
+
+  const grafana = doc.services.grafana!;
+  assert.ok(!('GF_SECURITY_ADMIN_PASSWORD' in env(grafana)), 'no admin password written in the compose file');
+  assert.deepEqual(grafana.env_file, ['fmeaflow.env'], 'the admin password comes from the operator\'s env file');
+  const example = fs.readFileSync(path.join(PROJECT_ROOT, 'docker', 'fmeaflow.env.example'), 'utf8');
+  assert.match(example, /^GF_SECURITY_ADMIN_PASSWORD=/m);
+  assert.match(fs.readFileSync(path.join(PROJECT_ROOT, '.gitignore'), 'utf8'), /^docker\/fmeaflow\.env$/m, 'the real env file is never committed');
+
+  for (const name of ['engine', 'replay']) {
+    const svc = doc.services[name]!;
+    assert.equal(svc.init, true, `${name} runs under an init process (signals reach node, zombies are reaped)`);
+    const cmd = svc.command ?? [];
+    assert.equal(cmd[cmd.indexOf('--metrics-host') + 1], '0.0.0.0', `${name} binds /metrics beyond loopback only because it is told to`);
+    assert.ok(env(svc).FMEAFLOW_HTTP_ALLOWED_HOSTS, `${name} names the hosts its endpoints answer to`);
+  }
+  assert.match(doc.services.engine!.healthcheck?.test.join(' ') ?? '', /\/healthz/, 'the engine has a health check');
+  for (const [name, svc] of Object.entries(doc.services)) {
+    for (const p of svc.ports ?? []) assert.match(p, /^127\.0\.0\.1:/, `${name}: host port ${p} is published on loopback only`);
+  }
+});

@@ -1,7 +1,7 @@
 /**
  * Adaptive log sampling driven by the log stream itself: a vehicle whose services log
  * errors gets a higher sampling rate even without a can_bus_error_rate gauge, and the
- * rate in force is visible on /metrics as fmeaflow_producer_log_sampling_rate.
+ * rate in force is visible on /metrics as fmeaflow_producer_log_sampling_vehicles{rate} (vehicles per rate).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,17 +36,20 @@ test('one early ERROR does not count as a 100 % error rate', () => {
   assert.equal(s.rateOf('V'), 0.1);
 });
 
-test('replay sets the per-vehicle sampling-rate gauge', async (t) => {
+test('replay counts vehicles per sampling rate, never naming a vehicle in a label', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'fmeaflow-sampling-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const line = (i: number, vehicleId: string, level: string): string => JSON.stringify({ vehicleId, service: 'bms', serviceVersion: '1.0', level, body: `line ${i}`, timestampMs: 1_700_000_000_000 + i, traceId: null, spanId: null, attributes: {}, samplingRate: 1 });
   const lines: string[] = [];
-  for (let i = 0; i < 400; i++) lines.push(line(i, 'VEH-SICK', i % 10 === 0 ? 'ERROR' : 'INFO'), line(i, 'VEH-OK', 'INFO'));
+  for (let i = 0; i < 400; i++) lines.push(line(i, 'VEH-SICK', i % 10 === 0 ? 'ERROR' : 'INFO'), line(i, 'VEH-OK', 'INFO'), line(i, 'VEH-OK-2', 'INFO'));
   const file = join(dir, 'logs.jsonl');
   writeFileSync(file, lines.join('\n') + '\n');
+  const before = await producerRegistry.getSingleMetric('fmeaflow_producer_log_sampling_vehicles')!.get();
+  const at = (m: typeof before, rate: number): number => m.values.find((v) => v.labels.rate === String(rate))?.value ?? 0;
   await replaySources([{ type: 'jsonl', file, kind: 'logs' }], { dryRun: true, speed: 'max' });
-  const g = await producerRegistry.getSingleMetric('fmeaflow_producer_log_sampling_rate')!.get();
-  const byVehicle = Object.fromEntries(g.values.map((v) => [v.labels.vehicle, v.value]));
-  assert.equal(byVehicle['VEH-SICK'], samplingRateFor(0.1), '10 % ERROR lines → 1.0');
-  assert.equal(byVehicle['VEH-OK'], 0.1);
+  const g = await producerRegistry.getSingleMetric('fmeaflow_producer_log_sampling_vehicles')!.get();
+  assert.equal(at(g, samplingRateFor(0.1)) - at(before, samplingRateFor(0.1)), 1, 'one vehicle with 10 % ERROR lines at rate 1.0');
+  assert.equal(at(g, 0.1) - at(before, 0.1), 2, 'two healthy vehicles at the base rate');
+  const text = await producerRegistry.metrics();
+  assert.ok(!text.includes('VEH-'), 'no vehicle id on any producer metric');
 });
