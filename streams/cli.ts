@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { FmeaflowError } from './errors.ts';
+import { redactText } from './runtime/observability/redact.ts';
 
 /** Builds the program with every command module registered. */
 export async function buildProgram(): Promise<Command> {
@@ -35,10 +36,10 @@ export function reportError(err: unknown): number {
     return err.exitCode === 0 ? 0 : 2;
   }
   if (err instanceof FmeaflowError) {
-    process.stderr.write(`fmeaflow: ${err.message} [${err.code}]\n`);
+    process.stderr.write(`fmeaflow: ${redactText(err.message)} [${err.code}]\n`);
     return err.code === 'CLI_BAD_ARGUMENT' ? 2 : 1;
   }
-  process.stderr.write(`fmeaflow: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`fmeaflow: ${redactText(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
   return 1;
 }
 

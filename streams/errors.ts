@@ -15,6 +15,8 @@ export const ErrorCodes = {
   // infrastructure
   BROKER_UNREACHABLE: 'KAFKA_BROKER_UNREACHABLE',
   REGISTRY_UNREACHABLE: 'REGISTRY_UNREACHABLE',
+  /** The broker, the registry or a token endpoint refused our credentials (or has none of ours). */
+  AUTH_FAILED: 'AUTH_FAILED',
   TOPIC_CONFIG_DRIFT: 'TOPIC_CONFIG_DRIFT',
   TOPIC_NOT_READY: 'KAFKA_TOPIC_NOT_READY',
   PRODUCE_FAILED: 'KAFKA_PRODUCE_FAILED',

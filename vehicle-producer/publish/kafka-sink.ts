@@ -21,13 +21,14 @@
  */
 import kafkajs from 'kafkajs';
 import type { Producer } from 'kafkajs';
+import { createKafka } from '../../streams/runtime/kafka/client.ts';
 import { DiskSpool, type SpooledRecord } from '../spool/disk-spool.ts';
 import { producerMetrics } from '../producer-metrics.ts';
 import { ErrorCodes, FmeaflowError } from '../../streams/errors.ts';
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { spanTraceparent } from '../../streams/runtime/observability/tracing.ts';
 
-const { Kafka, CompressionTypes, Partitioners, logLevel } = kafkajs;
+const { CompressionTypes, Partitioners } = kafkajs;
 
 /** Sink options. */
 export interface KafkaSinkOptions {
@@ -152,10 +153,7 @@ export class KafkaSink {
       this.mode = 'live';
       return true;
     }
-    const kafka = new Kafka({
-      clientId: this.opts.clientId ?? 'fmeaflow-vehicle-producer',
-      brokers: this.brokers,
-      logLevel: logLevel.NOTHING,
+    const kafka = createKafka(this.opts.clientId ?? 'fmeaflow-vehicle-producer', this.brokers, 2, true, {
       connectionTimeout: this.opts.connectionTimeoutMs ?? 1500,
       retry: { initialRetryTime: 100, retries: 2, maxRetryTime: 1000 },
     });

@@ -9,7 +9,7 @@ import seedrandom from 'seedrandom';
 import { brokers as defaultBrokers, registryUrl as defaultRegistryUrl } from '../../streams/runtime/kafka/connection.ts';
 import { provisionTopics } from '../../streams/runtime/admin/topic-provisioner.ts';
 import { TOPIC_SPECS, Topics } from '../../streams/topic-catalog.ts';
-import kafkajs from 'kafkajs';
+import { createKafka } from '../../streams/runtime/kafka/client.ts';
 import { ErrorCodes, FmeaflowError } from '../../streams/errors.ts';
 import { driveSources, mergeSources, type ReplaySource, type TimedItem } from '../drive/drive-reader.ts';
 import { readDriveEntry } from '../drive/drive-manifest.ts';
@@ -280,7 +280,7 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
 
 /** Creates the producer's topics that do not exist yet (catalog partitions and cleanup policy); `registry` names vehicle registry topics. */
 export async function ensureTopics(brokers: string[], topics: TopicMap, tolerateDown: boolean, registry: readonly string[] = []): Promise<void> {
-  const kafka = new kafkajs.Kafka({ clientId: 'fmeaflow-producer-admin', brokers, logLevel: kafkajs.logLevel.NOTHING, connectionTimeout: 1500, retry: { retries: 2, initialRetryTime: 100 } });
+  const kafka = createKafka('fmeaflow-producer-admin', brokers, 2, true, { connectionTimeout: 1500, retry: { retries: 2, initialRetryTime: 100 } });
   const admin = kafka.admin();
   try {
     await admin.connect();

@@ -7,15 +7,32 @@ import kafkajs from 'kafkajs';
 import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 import { brokers as defaultBrokers, START_STACK_HINT } from './connection.ts';
 import { logger } from '../observability/logger.ts';
+import { connectionConfig, tlsOptions, type KafkaSecurity } from './connection-config.ts';
+import { oauthTokenProvider } from './oauth-token.ts';
 
 const { Kafka, logLevel } = kafkajs;
 export type KafkaClient = InstanceType<typeof Kafka>;
 
 const log = logger('kafkajs');
 
-/** Creates a kafkajs client; `clientId` shows up in broker logs and quotas. */
-export function createKafka(clientId: string, brokerList: readonly string[] = defaultBrokers(), retries = 8, quiet = false): KafkaClient {
+type KafkaConfig = ConstructorParameters<typeof Kafka>[0];
+
+/** kafkajs' `ssl` and `sasl` options for the configured security protocol. */
+export function kafkaSecurityOptions(k: KafkaSecurity = connectionConfig().kafka): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const out: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  if (k.tls) out.ssl = tlsOptions(k.tls);
+  if (k.sasl) {
+    out.sasl = k.sasl.mechanism === 'OAUTHBEARER'
+      ? { mechanism: 'oauthbearer', oauthBearerProvider: oauthTokenProvider(k.sasl.oauth) }
+      : { mechanism: k.sasl.mechanism.toLowerCase() as 'plain', username: k.sasl.username, password: k.sasl.password };
+  }
+  return out;
+}
+
+/** Creates a kafkajs client; `clientId` shows up in broker logs and quotas. TLS/SASL come from the connection configuration. */
+export function createKafka(clientId: string, brokerList: readonly string[] = defaultBrokers(), retries = 8, quiet = false, extra: Partial<KafkaConfig> = {}): KafkaClient {
   return new Kafka({
+    ...kafkaSecurityOptions(),
     clientId,
     brokers: [...brokerList],
     logLevel: quiet ? logLevel.NOTHING : logLevel.WARN,
@@ -29,6 +46,7 @@ export function createKafka(clientId: string, brokerList: readonly string[] = de
       if (level <= logLevel.ERROR && !expected) log.warn(message, rest);
       else log.debug(message, rest);
     },
+    ...extra,
   });
 }
 

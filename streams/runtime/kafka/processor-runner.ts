@@ -22,6 +22,7 @@ import { logger, type Logger } from '../observability/logger.ts';
 import { reportProcessorEvents } from '../observability/processor-events.ts';
 import { spanTraceparent, startBatchSpan } from '../observability/tracing.ts';
 import { CHANGELOG_MAX_MESSAGE_BYTES, chunked, MAX_RECORD_BYTES, messageBytes } from './send-chunks.ts';
+import { redactText } from '../observability/redact.ts';
 
 /** exactly-once: one transaction per batch; at-least-once: outputs first, then offsets (duplicates possible after a crash). */
 export type DeliveryMode = 'exactly-once' | 'at-least-once';
@@ -352,7 +353,7 @@ export class ProcessorRunner extends EventEmitter {
     const deadLetter = (sourceTopic: string, key: string | Buffer, raw: Buffer, headers: Record<string, unknown> | undefined, e: FmeaflowError): void => {
       this.cfg.metrics.dlq.inc({ processor: this.name, code: e.code });
       const rawValue = raw.length > DLQ_RAW_BYTES ? raw.subarray(0, DLQ_RAW_BYTES) : raw;
-      const dead = { sourceTopic, sourcePartition: -1, sourceOffset: -1, errorCode: e.code, errorMessage: e.message, retriable: e.retriable, processor: this.name, rawKey: Buffer.from(key), rawValue, headers: { ...headers }, failedAtMs: Date.now() };
+      const dead = { sourceTopic, sourcePartition: -1, sourceOffset: -1, errorCode: e.code, errorMessage: redactText(e.message), retriable: e.retriable, processor: this.name, rawKey: Buffer.from(key), rawValue, headers: { ...headers }, failedAtMs: Date.now() };
       push(this.cfg.side.dlq, { key, value: this.cfg.codec.encode(this.cfg.side.dlq, dead) });
     };
     for (const o of drain.outputs) {

@@ -2,6 +2,7 @@
  * A tiny structured logger: one JSON object per line on stderr, with a component name.
  * Level from `FMEAFLOW_LOG_LEVEL` (debug|info|warn|error|silent, default info).
  */
+import { redactText, redactValue } from './redact.ts';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 type Level = Exclude<keyof typeof LEVELS, 'silent'>;
@@ -30,8 +31,9 @@ function errorFields(v: unknown): unknown {
 export function logger(component: string, base: Record<string, unknown> = {}): Logger {
   const emit = (level: Level, msg: string, fields?: Record<string, unknown>): void => {
     if (LEVELS[level] < threshold()) return;
-    const line: Record<string, unknown> = { ts: new Date().toISOString(), level, component, msg, ...base };
-    if (fields) for (const [k, v] of Object.entries(fields)) line[k] = errorFields(v);
+    // Every line is redacted: a secret inside an error message or a URL must not reach a log collector.
+    const line: Record<string, unknown> = { ts: new Date().toISOString(), level, component, msg: redactText(msg), ...base };
+    if (fields) for (const [k, v] of Object.entries(fields)) line[k] = redactValue(errorFields(v));
     process.stderr.write(`${JSON.stringify(line)}\n`);
   };
   return {

@@ -11,6 +11,7 @@ import { UPSTREAM_BEHIND_HEADER, UPSTREAM_SOURCE_HEADER, UPSTREAM_TIME_HEADER } 
 import { PartitionClock, type ClockSnapshot, type Upstream } from '../time/partition-clock.ts';
 import { SourceClock } from '../time/source-clock.ts';
 import { TimerQueue } from '../time/timer-queue.ts';
+import { redactText } from '../observability/redact.ts';
 
 /** Changelog keys the runtime reserves (NUL-prefixed, so no processor key collides in practice). */
 export const CLOCK_KEY = '\u0000clock';
@@ -188,7 +189,7 @@ export class PartitionTask<S = unknown> {
         sourcePartition: input.partition,
         sourceOffset: Number(input.offset),
         errorCode: err.code,
-        errorMessage: err.message,
+        errorMessage: redactText(err.message),
         retriable: err.retriable,
         processor,
         rawKey: input.rawKey,

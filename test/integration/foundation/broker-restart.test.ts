@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafka } from '../../../streams/runtime/kafka/client.ts';
 import { startKafka, stopKafka } from '../../../streams/runtime/stack/kafka-server.ts';
 import type { KafkaInstanceConfig } from '../../../streams/runtime/stack/stack-config.ts';
 import { freePort } from '../../helpers/ports.ts';
@@ -25,7 +25,7 @@ test('an idempotent producer with acks=-1 loses and duplicates nothing across a 
     fs.rmSync(k.runDir, { recursive: true, force: true });
   });
   const brokers = [`${k.host}:${k.port}`];
-  const kafka = new Kafka({ clientId: 'restart-test', brokers, logLevel: logLevel.NOTHING, retry: { retries: 60, initialRetryTime: 200, maxRetryTime: 2000 } });
+  const kafka = createKafka('restart-test', brokers, 60, true, { retry: { retries: 60, initialRetryTime: 200, maxRetryTime: 2000 } });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic: 'restart', numPartitions: 2 }] });

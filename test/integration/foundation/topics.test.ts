@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafka } from '../../../streams/runtime/kafka/client.ts';
 import { provisionTopics } from '../../../streams/runtime/admin/topic-provisioner.ts';
 import { stackEndpoints } from '../../../streams/runtime/stack/stack.ts';
 
 const brokers = stackEndpoints().brokers;
 
 test('topic provisioning is idempotent and reports a topic whose configuration differs', async (t) => {
-  const admin = new Kafka({ clientId: 'test-topics', brokers, logLevel: logLevel.NOTHING }).admin();
+  const admin = createKafka('test-topics', brokers, 8, true).admin();
   await admin.connect();
   t.after(() => admin.disconnect());
   const id = randomUUID().slice(0, 8);

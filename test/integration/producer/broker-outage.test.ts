@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import kafkajs from 'kafkajs';
+import { createKafka } from '../../../streams/runtime/kafka/client.ts';
 import { createSerde } from '../../../streams/runtime/serde/serde.ts';
 import { registryUrl } from '../../../streams/runtime/kafka/connection.ts';
 import { startKafka, stopKafka } from '../../../streams/runtime/stack/kafka-server.ts';
@@ -95,7 +95,7 @@ test(`broker stopped for ${OUTAGE_MS / 1000} s mid-replay: records produced duri
   t.diagnostic(`speed ${SPEED.toFixed(2)}: sent ${s.sent}, spooled ${s.spooled} (${spooledDuringOutage} during the outage), re-sent by a new producer (possible duplicates) ${s.possibleDuplicates}`);
   assert.equal(s.spoolDropped, 0);
 
-  const kafka = new kafkajs.Kafka({ clientId: 'outage-check', brokers, logLevel: kafkajs.logLevel.NOTHING });
+  const kafka = createKafka('outage-check', brokers, 8, true);
   const consumer = kafka.consumer({ groupId: `outage-${randomBytes(4).toString('hex')}` });
   const serde = createSerde({ registryUrl: registryUrl() });
   const got: { topic: string; key: string; partition: number; offset: number; digest: string; value: Record<string, unknown> }[] = [];

@@ -4,7 +4,7 @@
  * loopback port with nothing listening (a broker that is down).
  */
 import { randomBytes } from 'node:crypto';
-import kafkajs from 'kafkajs';
+import { createKafka } from '../../../streams/runtime/kafka/client.ts';
 import { createSerde } from '../../../streams/runtime/serde/serde.ts';
 import { brokers, registryUrl } from '../../../streams/runtime/kafka/connection.ts';
 import type { TopicMap } from '../../../vehicle-producer/publish/avro-encoder.ts';
@@ -21,7 +21,7 @@ export interface Consumed { topic: string; partition: number; offset: string; ke
 
 /** Reads the topics from the beginning until `expected` records arrived or the timeout passed. */
 export async function consumeAll(topics: string[], expected: number, timeoutMs = 60_000): Promise<Consumed[]> {
-  const kafka = new kafkajs.Kafka({ clientId: 'producer-it', brokers: brokers(), logLevel: kafkajs.logLevel.NOTHING });
+  const kafka = createKafka('producer-it', brokers(), 8, true);
   const consumer = kafka.consumer({ groupId: `producer-it-${randomBytes(4).toString('hex')}` });
   const serde = createSerde({ registryUrl: registryUrl() });
   const out: Consumed[] = [];

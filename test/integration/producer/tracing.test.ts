@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import kafkajs from 'kafkajs';
+import { createKafka } from '../../../streams/runtime/kafka/client.ts';
 import { SpanKind } from '@opentelemetry/api';
 import { recordSpans } from '../../helpers/tracing.ts';
 import { brokers } from '../../../streams/runtime/kafka/connection.ts';
@@ -23,7 +23,7 @@ const W3C = /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/;
 
 /** Raw records of the topics with their headers, read until `expected` arrived. */
 async function readHeaders(topics: string[], expected: number): Promise<{ topic: string; traceparent: string | undefined }[]> {
-  const kafka = new kafkajs.Kafka({ clientId: 'producer-tracing-it', brokers: brokers(), logLevel: kafkajs.logLevel.NOTHING });
+  const kafka = createKafka('producer-tracing-it', brokers(), 8, true);
   const consumer = kafka.consumer({ groupId: `producer-tracing-${randomBytes(4).toString('hex')}` });
   const out: { topic: string; traceparent: string | undefined }[] = [];
   let done!: () => void;
