@@ -89,7 +89,9 @@ function summary(label: string, r: ReplayResult): string {
     `${label}: ${r.frames} frames → ${r.records.can} CAN batches; ${r.records.metrics} metrics, ${r.records.spans} spans, ${r.records.logs} logs (${r.logsSampledOut} sampled out), ${r.records.releases} releases`,
     `  ${(r.bytes / 1e6).toFixed(2)} MB Avro in ${(r.elapsedMs / 1000).toFixed(1)} s (${Math.round(r.frames / Math.max(r.elapsedMs / 1000, 0.001))} frames/s), ${r.droppedFrames} frames over the bandwidth cap`,
   ];
-  if (r.eventStartMs !== null) lines.push(`  event time ${new Date(r.eventStartMs).toISOString()} → ${new Date(r.eventStartMs + r.eventSpanMs).toISOString()} (${(r.eventSpanMs / 1000).toFixed(1)} s)`);
+  if (r.eventStartMs !== null) lines.push(`  event time ${isoDate(r.eventStartMs)} → ${isoDate(r.eventStartMs + r.eventSpanMs)} (${(r.eventSpanMs / 1000).toFixed(1)} s)`);
+  if (r.pacingGapsSkipped > 0) lines.push(`  ${r.pacingGapsSkipped} gaps in event time longer than the pacing wait bound were skipped, not waited out`);
+  if (r.outOfOrderFrames > 0) lines.push(`  ${r.outOfOrderFrames} frames behind an already sent batch of their vehicle and bus were not sent (input out of time order)`);
   if (r.sink) lines.push(`  sent ${r.sink.sent}, spooled ${r.sink.spooled}, still spooled ${r.sink.spoolPending}, spool drops ${r.sink.spoolDropped} (${r.sink.mode})`);
   if (r.sink && r.sink.spoolDropped > 0) lines.push(`  the spool was full: its ${r.sink.spoolDropped} oldest records were dropped (raise --spool-max-bytes to keep more)`);
   if (r.decode) {
@@ -101,6 +103,35 @@ function summary(label: string, r: ReplayResult): string {
   }
   if (r.inputErrors > 0) lines.push(`  ${r.inputErrors} input lines skipped:`, ...r.issues.map((i) => `    ${i}`));
   return lines.join('\n') + '\n';
+}
+
+/** ISO date, or the raw number when outside what Date can print (never throws in a summary). */
+function isoDate(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? `${ms} ms` : d.toISOString();
+}
+
+/** Exit code of `produce` when it finished but input was lost (bad lines, unreadable file ends, frames out of order, spool drops) or nothing was read. */
+export const EXIT_INPUT_LOST = 3;
+
+/** What was lost in one replay, in words; null when everything read was sent. */
+function losses(r: ReplayResult): string | null {
+  const lost: string[] = [];
+  if (r.inputErrors > 0) lost.push(`${r.inputErrors} input lines or file ends unread`);
+  if (r.outOfOrderFrames > 0) lost.push(`${r.outOfOrderFrames} frames out of time order`);
+  if (r.sink && r.sink.spoolDropped > 0) lost.push(`${r.sink.spoolDropped} records dropped from the full spool`);
+  if (r.eventStartMs === null && lost.length === 0) lost.push('nothing was read');
+  return lost.length > 0 ? lost.join(', ') : null;
+}
+
+/** Prints the summary and notes any loss for the exit code. */
+function report(label: string, r: ReplayResult): void {
+  process.stdout.write(summary(label, r));
+  const lost = losses(r);
+  if (lost) {
+    process.stderr.write(`fmeaflow: ${label}: ${lost} (exit code ${EXIT_INPUT_LOST})\n`);
+    process.exitCode = EXIT_INPUT_LOST;
+  }
 }
 
 /** Registers the `produce` command. */
@@ -171,7 +202,7 @@ async function run(inputs: string[], o: ProduceOpts): Promise<void> {
     process.once('SIGINT', () => { cap.stop(); q.end(); });
     process.stderr.write(`capturing ${o.live} as vehicle ${o.vehicleId ?? o.live}; Ctrl-C to stop\n`);
     const r = await replaySources([{ type: 'frames', frames: q, vehicleId: o.vehicleId ?? o.live }], { ...common, speed: 'max' });
-    process.stdout.write(summary(o.live, r));
+    report(o.live, r);
     return;
   }
   if (inputs.length === 0) bad('nothing to produce: give a drive folder (e.g. drives/clean), a candump .log, a .jsonl file, or --live <iface>');
@@ -184,7 +215,7 @@ async function run(inputs: string[], o: ProduceOpts): Promise<void> {
     const bar = progressLine(basename(inputs[0]!));
     const r = await replayDrives({ ...common, drives: m.drives.map((d) => join(inputs[0]!, d.path)), onProgress: bar.onProgress });
     bar.done();
-    process.stdout.write(summary(inputs[0]!, r));
+    report(inputs[0]!, r);
     return;
   }
   for (const input of inputs) {
@@ -192,6 +223,6 @@ async function run(inputs: string[], o: ProduceOpts): Promise<void> {
     const bar = progressLine(basename(input));
     const r = files.length === 0 ? await replayDrive({ ...common, drive: input, onProgress: bar.onProgress }) : await replaySources(files, { ...common, onProgress: bar.onProgress });
     bar.done();
-    process.stdout.write(summary(input, r));
+    report(input, r);
   }
 }

@@ -4,8 +4,9 @@
  * SG_MUL_VAL_ (extended multiplexing), BA_DEF_DEF_/BA_ (GenMsgCycleTime, VFrameFormat) —
  * and skips the rest by statement. Anything malformed raises DBC_INVALID with file+line.
  */
-import { readFileSync } from 'node:fs';
-import { ErrorCodes, SourceLocationError } from '../../streams/errors.ts';
+import { readFileSync, statSync } from 'node:fs';
+import { ErrorCodes, FmeaflowError, SourceLocationError } from '../../streams/errors.ts';
+import { printable } from '../../streams/untrusted-text.ts';
 import { type DbcDatabase, type DbcMessage, type DbcSignal } from './dbc-types.ts';
 
 /** Statements that are a single line with no `;` terminator. */
@@ -24,13 +25,28 @@ const BO_RE = /^BO_\s+(\d+)\s+(\w+)\s*:\s*(\d+)\s+(\S+)\s*$/;
 interface PendingMux { sig: string; switchName: string; ids: number[] }
 
 function fail(file: string, line: number, message: string, field?: string): never {
-  throw new SourceLocationError(ErrorCodes.DBC_INVALID, message, { file, line, ...(field ? { field } : {}) });
+  throw new SourceLocationError(ErrorCodes.DBC_INVALID, message, { file, line, ...(field ? { field: printable(field) } : {}) });
 }
 
 function num(file: string, line: number, s: string, field: string): number {
   const v = Number(s);
-  if (!Number.isFinite(v)) fail(file, line, `'${s}' is not a number`, field);
+  if (!Number.isFinite(v)) fail(file, line, `'${printable(s)}' is not a number`, field);
   return v;
+}
+
+/** Largest standard (11-bit) and extended (29-bit) CAN ids. */
+const MAX_STANDARD_ID = 0x7ff;
+const MAX_EXTENDED_ID = 0x1fffffff;
+/** Vector's pseudo message holding signals of no message (id 0xC0000000); it is never on a bus. */
+const INDEPENDENT_SIGNALS_ID = 0xc0000000;
+/** Switch values one signal may list over its SG_MUL_VAL_ ranges: each is kept, so a range like 0-3000000000 must be refused. */
+export const MAX_MUX_IDS_PER_SIGNAL = 65_536;
+/** Largest DBC file read: real vehicle DBCs are a few MB at most. */
+export const MAX_DBC_BYTES = 64 * 1024 * 1024;
+
+/** First bit after a signal, in MSB-first (big endian) or LSB-first (little endian) bit order of the payload. */
+function bitEnd(s: DbcSignal): number {
+  return s.byteOrder === 'little_endian' ? s.startBit + s.length : 8 * (s.startBit >> 3) + (7 - (s.startBit & 7)) + s.length;
 }
 
 /** Index of the `;` ending a statement that starts at `text[from]`, ignoring `;` inside quotes. */
@@ -86,12 +102,18 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
       if (kw === 'NS_') inNs = true;
       else if (kw === 'BO_') {
         const m = BO_RE.exec(trimmed);
-        if (!m) fail(file, line, `malformed message definition '${trimmed}' (expected 'BO_ <id> <name>: <dlc> <sender>')`, 'BO_');
+        if (!m) fail(file, line, `malformed message definition '${printable(trimmed)}' (expected 'BO_ <id> <name>: <dlc> <sender>')`, 'BO_');
         const rawId = Number(m[1]);
         const extended = rawId >= 0x80000000;
         const frameId = extended ? rawId - 0x80000000 : rawId;
         const msg: DbcMessage = { frameId, extended, name: m[2]!, length: Number(m[3]), sender: m[4]!, signals: [], cycleTimeMs: null, fd: false, line };
-        if (msg.length > 64) fail(file, line, `message ${msg.name} length ${msg.length} exceeds 64 bytes`, 'dlc');
+        if (msg.length > 64) fail(file, line, `message ${printable(msg.name)} length ${printable(m[3]!)} exceeds 64 bytes`, 'dlc');
+        // The pseudo message is kept (attributes and VAL_ refer to it); no frame can carry its id.
+        if (rawId !== INDEPENDENT_SIGNALS_ID && (extended ? frameId > MAX_EXTENDED_ID : frameId > MAX_STANDARD_ID)) {
+          fail(file, line, `message ${printable(msg.name)} id ${printable(m[1]!)} is out of range: standard ids are 0-2047 (0x7FF), extended ids are written with bit 31 set (2147483648 + 0-0x1FFFFFFF)`, 'BO_');
+        }
+        const dup = byKey.get(rawId);
+        if (dup) fail(file, line, `message ${printable(msg.name)} has id ${rawId}, already used by ${printable(dup.name)} at line ${dup.line}; a DBC defines each id once`, 'BO_');
         current = msg;
         messages.push(msg);
         byKey.set(rawId, msg);
@@ -99,7 +121,7 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
       } else if (kw === 'SG_') {
         if (!current) fail(file, line, 'signal outside of a message (SG_ before any BO_)', 'SG_');
         const m = SG_RE.exec(trimmed);
-        if (!m) fail(file, line, `malformed signal '${trimmed}' (expected 'SG_ name [M|mN] : start|len@order sign (scale,offset) [min|max] "unit" receivers')`, 'SG_');
+        if (!m) fail(file, line, `malformed signal '${printable(trimmed)}' (expected 'SG_ name [M|mN] : start|len@order sign (scale,offset) [min|max] "unit" receivers')`, 'SG_');
         const mux = m[2] ?? '';
         const sig: DbcSignal = {
           name: m[1]!,
@@ -120,7 +142,8 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
           choices: new Map(),
           line,
         };
-        if (sig.length < 1 || sig.length > 64) fail(file, line, `signal ${sig.name} length ${sig.length} must be 1-64`, `${sig.name}.length`);
+        if (sig.length < 1 || sig.length > 64) fail(file, line, `signal ${printable(sig.name)} length ${printable(m[4]!)} must be 1-64`, `${sig.name}.length`);
+        if (sig.startBit >= 512) fail(file, line, `signal ${printable(sig.name)} start bit ${printable(m[3]!)} is beyond the 512 bits of the largest (64-byte) message`, `${sig.name}.startBit`);
         current.signals.push(sig);
       }
       pos = lineEnd + 1;
@@ -128,7 +151,7 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
     }
     current = null;
     if (!IGNORED_STATEMENTS.has(kw) && !['BA_', 'BA_DEF_DEF_', 'VAL_', 'SIG_VALTYPE_', 'SG_MUL_VAL_', 'BA_DEF_'].includes(kw)) {
-      fail(file, line, `unknown statement '${trimmed.slice(0, 40)}'`, kw || undefined);
+      fail(file, line, `unknown statement '${printable(trimmed, 40)}'`, kw || undefined);
     }
     const end = statementEnd(text, pos);
     if (end < 0) fail(file, line, `statement ${kw} is not terminated by ';'`, kw);
@@ -144,16 +167,20 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
       } // VAL_ on environment variables (no numeric id) does not affect frames.
     } else if (kw === 'SIG_VALTYPE_') {
       const m = /^SIG_VALTYPE_ (\d+) (\w+) ?:? ?([0-3])$/.exec(stmt);
-      if (!m) fail(file, line, `malformed SIG_VALTYPE_ '${stmt}'`, 'SIG_VALTYPE_');
+      if (!m) fail(file, line, `malformed SIG_VALTYPE_ '${printable(stmt)}'`, 'SIG_VALTYPE_');
       valueTypes.push({ key: Number(m[1]), sig: m[2]!, t: Number(m[3]), line });
     } else if (kw === 'SG_MUL_VAL_') {
       const m = /^SG_MUL_VAL_ (\d+) (\w+) (\w+) (.*)$/.exec(stmt);
-      if (!m) fail(file, line, `malformed SG_MUL_VAL_ '${stmt}'`, 'SG_MUL_VAL_');
+      if (!m) fail(file, line, `malformed SG_MUL_VAL_ '${printable(stmt)}'`, 'SG_MUL_VAL_');
       const ids: number[] = [];
       for (const r of m[4]!.split(',')) {
         const rm = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(r);
-        if (!rm) fail(file, line, `bad multiplexer range '${r.trim()}' (expected 'a-b')`, 'SG_MUL_VAL_');
-        for (let i = Number(rm[1]); i <= Number(rm[2]); i++) ids.push(i);
+        if (!rm) fail(file, line, `bad multiplexer range '${printable(r.trim())}' (expected 'a-b')`, 'SG_MUL_VAL_');
+        const lo = Number(rm[1]);
+        const hi = Number(rm[2]);
+        if (hi < lo) fail(file, line, `multiplexer range '${printable(r.trim())}' ends before it starts`, 'SG_MUL_VAL_');
+        if (hi - lo + 1 > MAX_MUX_IDS_PER_SIGNAL - ids.length) fail(file, line, `multiplexer ranges of ${printable(m[2]!)} list more than ${MAX_MUX_IDS_PER_SIGNAL} switch values`, 'SG_MUL_VAL_');
+        for (let i = lo; i <= hi; i++) ids.push(i);
       }
       muxVals.push({ key: Number(m[1]), sig: m[2]!, switchName: m[3]!, ids, line });
     } else if (kw === 'BA_DEF_DEF_') {
@@ -182,7 +209,7 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
     const msg = byKey.get(key);
     if (!msg) fail(file, line, `${what} refers to unknown message id ${key}`, what);
     const s = msg.signals.find((x) => x.name === name);
-    if (!s) fail(file, line, `${what} refers to unknown signal ${name} of message ${msg.name}`, what);
+    if (!s) fail(file, line, `${what} refers to unknown signal ${printable(name)} of message ${printable(msg.name)}`, what);
     return s;
   };
   for (const v of valueTypes) {
@@ -229,8 +256,10 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
     const ffName = ff !== undefined && /^\d+$/.test(ff) && formats ? formats[Number(ff)] : ff;
     msg.fd = ffName !== undefined && ffName.endsWith('_FD');
     for (const s of msg.signals) {
-      if (s.byteOrder === 'little_endian' && s.startBit + s.length > msg.length * 8 && msg.length > 0) {
-        fail(file, s.line, `signal ${s.name} (bits ${s.startBit}..${s.startBit + s.length - 1}) does not fit in ${msg.length}-byte message ${msg.name}`, s.name);
+      // Same rule as cantools: a signal must lie inside its message, in either byte order.
+      if (bitEnd(s) > msg.length * 8 && msg.length > 0) {
+        const order = s.byteOrder === 'little_endian' ? 'little-endian' : 'big-endian';
+        fail(file, s.line, `${order} signal ${printable(s.name)} (start bit ${s.startBit}, ${s.length} bits) does not fit in ${msg.length}-byte message ${printable(msg.name)}`, s.name);
       }
     }
   }
@@ -244,7 +273,21 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
   return { file, messages };
 }
 
-/** Reads and parses a DBC file (latin1, as Vector tools write it). */
+/**
+ * Reads and parses a DBC file (latin1, as Vector tools write it). A path that is no
+ * readable file, or a file over MAX_DBC_BYTES, is DBC_INVALID naming the path.
+ */
 export function loadDbcFile(path: string): DbcDatabase {
-  return parseDbc(readFileSync(path, 'latin1'), path);
+  let text: string;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new FmeaflowError(ErrorCodes.DBC_INVALID, `${path}: is a folder, not a DBC file; give the .dbc files in it (several separated by commas)`);
+    if (st.size > MAX_DBC_BYTES) throw new FmeaflowError(ErrorCodes.DBC_INVALID, `${path}: ${st.size} bytes is larger than the ${MAX_DBC_BYTES / 1024 / 1024} MiB a DBC file may have`);
+    text = readFileSync(path, 'latin1');
+  } catch (err) {
+    if (err instanceof FmeaflowError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    throw new FmeaflowError(ErrorCodes.DBC_INVALID, `${path}: cannot be read (${e.code ?? e.message})`, { cause: err });
+  }
+  return parseDbc(text, path);
 }

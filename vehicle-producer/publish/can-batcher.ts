@@ -2,7 +2,9 @@
  * Groups CAN frames into CanFrameBatch records: one record per vehicle, bus and
  * event-time interval (aligned to multiples of `batchMs`), with a per-(vehicle, bus)
  * sequence number and the number of frames dropped before it (bandwidth cap). Frames
- * must arrive in time order per vehicle and bus, as captures and drives are.
+ * must arrive in time order per vehicle and bus, as captures and drives are: a frame of
+ * a window before the latest one of its vehicle and bus is refused (`accepts`), because a
+ * second batch for a window already closed would make two batches cover the same time.
  */
 import type { CanFrame } from '../can-frame.ts';
 import type { CanFrameBatchRecord } from '../schemas.ts';
@@ -25,6 +27,8 @@ export class CanBatcher {
   private readonly open = new Map<string, Open>();
   private readonly seq = new Map<string, number>();
   private readonly dropped = new Map<string, number>();
+  /** Start of the latest window per vehicle and bus, open or closed. */
+  private readonly latestStart = new Map<string, number>();
   private readonly batchUs: number;
 
   constructor(private readonly opts: CanBatcherOptions) {
@@ -38,10 +42,18 @@ export class CanBatcher {
     this.dropped.set(k, (this.dropped.get(k) ?? 0) + n);
   }
 
-  /** Adds a frame; returns the batch it closed, if any. */
+  /** False when the frame belongs to a window before the latest of its vehicle and bus. */
+  accepts(vehicleId: string, f: CanFrame): boolean {
+    const latest = this.latestStart.get(`${vehicleId}\u0000${f.iface}`);
+    return latest === undefined || Math.floor(f.timestampUs / this.batchUs) * this.batchUs >= latest;
+  }
+
+  /** Adds a frame `accepts` allows; returns the batch it closed, if any. */
   add(vehicleId: string, f: CanFrame): CanFrameBatchRecord | null {
+    if (!this.accepts(vehicleId, f)) throw new RangeError(`frame at ${f.timestampUs} µs is behind the latest batch of ${vehicleId}/${f.iface}`);
     const k = `${vehicleId}\u0000${f.iface}`;
     const start = Math.floor(f.timestampUs / this.batchUs) * this.batchUs;
+    this.latestStart.set(k, start);
     const cur = this.open.get(k);
     let closed: CanFrameBatchRecord | null = null;
     if (cur && cur.startUs !== start) {

@@ -78,6 +78,12 @@ export interface ReplayOptions {
   signalIntervalMs?: number;
   /** How candump sources without their own `time` read relative / date timestamps (-tz, -td, -tA zone). */
   candumpTime?: CandumpTimeOptions;
+  /**
+   * Longest wall-time wait for one gap in event time when pacing (default 10 s): a longer
+   * gap (a clock jump, a capture paused for hours) is skipped rather than waited out, and
+   * counted in `pacingGapsSkipped`.
+   */
+  maxPacedWaitMs?: number;
   /** Bitrate put into CanFrameBatch.bitrateBps. */
   bitrateBps?: number | null;
   onProgress?: (p: ReplayProgress) => void;
@@ -106,7 +112,14 @@ export interface ReplayResult {
   decode: DecodeStats | null;
   /** Vehicle registry records written (drives only). */
   registeredVehicles: number;
+  /** Frames behind an already batched window of their vehicle and bus (out of time order), not sent. */
+  outOfOrderFrames: number;
+  /** Event-time gaps longer than `maxPacedWaitMs` that pacing skipped instead of waiting. */
+  pacingGapsSkipped: number;
 }
+
+/** Default of ReplayOptions.maxPacedWaitMs. */
+export const MAX_PACED_WAIT_MS = 10_000;
 
 function speedOf(s: ReplayOptions['speed']): number {
   if (s === undefined || s === 'max') return Number.POSITIVE_INFINITY;
@@ -146,7 +159,7 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
   const topics: TopicMap = { ...DEFAULT_TOPICS, ...opts.topics };
   const brokers = opts.brokers ?? defaultBrokers();
   const issues = new IssueLog();
-  const result: ReplayResult = { records: { can: 0, metrics: 0, spans: 0, logs: 0, releases: 0 }, frames: 0, droppedFrames: 0, logsSampledOut: 0, bytes: 0, inputErrors: 0, issues: [], sink: null, elapsedMs: 0, eventSpanMs: 0, eventStartMs: null, decode: null, registeredVehicles: 0 };
+  const result: ReplayResult = { records: { can: 0, metrics: 0, spans: 0, logs: 0, releases: 0 }, frames: 0, droppedFrames: 0, logsSampledOut: 0, bytes: 0, inputErrors: 0, issues: [], sink: null, elapsedMs: 0, eventSpanMs: 0, eventStartMs: null, decode: null, registeredVehicles: 0, outOfOrderFrames: 0, pacingGapsSkipped: 0 };
   if (opts.candumpTime) sources = sources.map((s) => (s.type === 'candump' && !s.time ? { ...s, time: opts.candumpTime } : s));
 
   const encoder: RecordEncoder = opts.dryRun ? createOfflineEncoder(topics) : await createRecordEncoder(opts.registryUrl ?? defaultRegistryUrl(), topics);
@@ -203,6 +216,10 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
 
   let firstUs: number | null = null;
   let lastUs = 0;
+  // Pacing maps event time to wall time from this origin; a skipped gap moves it.
+  let paceFromUs = 0;
+  let paceFromMs = started;
+  const maxPacedWaitMs = opts.maxPacedWaitMs ?? MAX_PACED_WAIT_MS;
   let nextFlushUs = 0;
   let lastProgress = 0;
   const progress = (): void => {
@@ -210,10 +227,15 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
   };
 
   for await (const item of mergeSources(sources, issues) as AsyncGenerator<TimedItem>) {
-    if (firstUs === null) firstUs = item.tUs;
+    if (firstUs === null) paceFromUs = firstUs = item.tUs;
+    if (Number.isFinite(speed) && item.tUs > lastUs && (item.tUs - Math.max(lastUs, firstUs)) / 1000 / speed > maxPacedWaitMs) {
+      result.pacingGapsSkipped++;
+      paceFromUs = item.tUs;
+      paceFromMs = Date.now();
+    }
     lastUs = Math.max(lastUs, item.tUs);
     if (Number.isFinite(speed)) {
-      const dueMs = started + (item.tUs - firstUs) / 1000 / speed;
+      const dueMs = paceFromMs + (item.tUs - paceFromUs) / 1000 / speed;
       const wait = dueMs - Date.now();
       if (wait > 5) {
         await sink?.flush();
@@ -226,6 +248,11 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
         const f = cloneFrame(item.frame, k, offsetUs);
         result.frames++;
         producerMetrics.framesRead.inc();
+        if (!batcher.accepts(vid, f)) {
+          result.outOfOrderFrames++;
+          producerMetrics.framesDropped.inc({ reason: 'out_of_order' });
+          continue;
+        }
         if (!cap.admit(vid, f.timestampUs, frameCostBytes(f.data.length))) {
           batcher.noteDropped(vid, f.iface);
           result.droppedFrames++;

@@ -6,6 +6,8 @@
  * Pure: one line in, one frame or one reason out, so files, stdin and tests share it.
  */
 import { CAN_ERR_FLAG, dlcToLength, lengthToDlc, type CanFrame } from '../can-frame.ts';
+import { printable } from '../../streams/untrusted-text.ts';
+import { MAX_EVENT_TIME_MS, MIN_EVENT_TIME_MS } from '../event-time-range.ts';
 
 /** How to read relative (`-td` delta / `-tz` zero-based) and missing timestamps. */
 export interface CandumpTimeOptions {
@@ -29,6 +31,8 @@ export interface CandumpParseState {
 }
 
 const CAN_EFF_MASK = 0x1fffffff;
+/** Linux interface names are at most 15 characters (IFNAMSIZ 16 with the terminator). */
+const MAX_IFACE_CHARS = 15;
 /** Relative timestamps are below this (about 3 years in seconds); absolute epoch ones are above. */
 const ABSOLUTE_EPOCH_MIN_SEC = 100_000_000;
 
@@ -91,29 +95,29 @@ interface IdInfo { id: number; extended: boolean; error: boolean }
 
 /** Decodes candump's id field: 3 hex digits standard, 8 hex digits extended or error (CAN_ERR_FLAG). */
 function parseId(s: string): IdInfo | string {
-  if (s.length !== 3 && s.length !== 8) return `CAN id '${s}' must have 3 (standard) or 8 (extended) hex digits`;
+  if (s.length !== 3 && s.length !== 8) return `CAN id '${printable(s)}' must have 3 (standard) or 8 (extended) hex digits`;
   const raw = parseHexInt(s);
-  if (raw < 0) return `CAN id '${s}' is not hexadecimal`;
+  if (raw < 0) return `CAN id '${printable(s)}' is not hexadecimal`;
   if (s.length === 3) {
-    if (raw > 0x7ff) return `standard CAN id 0x${s} exceeds 0x7FF`;
+    if (raw > 0x7ff) return `standard CAN id 0x${printable(s)} exceeds 0x7FF`;
     return { id: raw, extended: false, error: false };
   }
   if (raw & CAN_ERR_FLAG) return { id: raw & CAN_EFF_MASK & ~CAN_ERR_FLAG, extended: false, error: true };
-  if (raw > CAN_EFF_MASK) return `extended CAN id 0x${s} exceeds 0x1FFFFFFF`;
+  if (raw > CAN_EFF_MASK) return `extended CAN id 0x${printable(s)} exceeds 0x1FFFFFFF`;
   return { id: raw, extended: true, error: false };
 }
 
 function hexToBuffer(s: string): Buffer | string {
   const clean = s.includes('.') ? s.replaceAll('.', '') : s;
-  if (clean.length % 2 !== 0) return `payload '${s}' has an odd number of hex digits`;
-  for (let i = 0; i < clean.length; i++) if (hexNibble(clean.charCodeAt(i)) < 0) return `payload '${s}' is not hexadecimal`;
+  if (clean.length % 2 !== 0) return `payload '${printable(s)}' has an odd number of hex digits`;
+  for (let i = 0; i < clean.length; i++) if (hexNibble(clean.charCodeAt(i)) < 0) return `payload '${printable(s)}' is not hexadecimal`;
   return Buffer.from(clean, 'hex');
 }
 
 /** Parses the compact `ID#DATA` / `ID#R[len]` / `ID##<flags>DATA` / `ID#DATA_<dlc>` frame token. */
 export function parseCompactFrame(token: string, iface: string, timestampUs: number): CanFrame | string {
   const hash = token.indexOf('#');
-  if (hash < 0) return `frame '${token}' has no '#' between id and data`;
+  if (hash < 0) return `frame '${printable(token)}' has no '#' between id and data`;
   const idInfo = parseId(token.slice(0, hash));
   if (typeof idInfo === 'string') return idInfo;
   let rest = token.slice(hash + 1);
@@ -121,10 +125,10 @@ export function parseCompactFrame(token: string, iface: string, timestampUs: num
   if (rest[0] === 'R' || rest[0] === 'r') {
     if (idInfo.error) return 'error frames cannot be remote requests';
     frame.rtr = true;
-    if (rest.length > 2) return `remote request '${token}' has more than one length digit`;
+    if (rest.length > 2) return `remote request '${printable(token)}' has more than one length digit`;
     if (rest.length === 2) {
       const dlc = hexNibble(rest.charCodeAt(1));
-      if (dlc < 0 || dlc > 8) return `remote request length '${rest[1]}' must be 0-8`;
+      if (dlc < 0 || dlc > 8) return `remote request length '${printable(rest.slice(1, 2))}' must be 0-8`;
       frame.dlc = dlc;
     }
     return frame;
@@ -132,7 +136,7 @@ export function parseCompactFrame(token: string, iface: string, timestampUs: num
   if (rest[0] === '#') {
     if (idInfo.error) return 'error frames cannot be CAN FD frames';
     const flags = hexNibble(rest.charCodeAt(1));
-    if (flags < 0) return `CAN FD frame '${token}' needs a hex flags digit after '##'`;
+    if (flags < 0) return `CAN FD frame '${printable(token)}' needs a hex flags digit after '##'`;
     frame.fd = true;
     frame.brs = (flags & 1) !== 0;
     frame.esi = (flags & 2) !== 0;
@@ -149,7 +153,7 @@ export function parseCompactFrame(token: string, iface: string, timestampUs: num
   const us = rest.indexOf('_');
   if (us >= 0) {
     dlcOverride = hexNibble(rest.charCodeAt(us + 1));
-    if (dlcOverride < 9 || rest.length !== us + 2) return `len8_dlc suffix '${rest.slice(us)}' must be _9.._F`;
+    if (dlcOverride < 9 || rest.length !== us + 2) return `len8_dlc suffix '${printable(rest.slice(us))}' must be _9.._F`;
     rest = rest.slice(0, us);
   }
   const data = hexToBuffer(rest);
@@ -181,7 +185,7 @@ function parseScreenForm(tokens: string[], timestampUs: number): CanFrame | stri
   if (typeof idInfo === 'string') return idInfo;
   const lenTok = tokens[i++];
   const m = lenTok === undefined ? null : /^\[(\d{1,2})(?::([0-9A-Fa-f]))?\]$/.exec(lenTok);
-  if (!m) return `expected '[len]' after the id, got '${lenTok ?? ''}'`;
+  if (!m) return `expected '[len]' after the id, got '${printable(lenTok ?? '')}'`;
   const fd = m[1]!.length === 2;
   const len = Number(m[1]);
   const frame: CanFrame = { timestampUs, iface, id: idInfo.id, extended: idInfo.extended, fd, brs: fd && brs, esi: fd && esi, rtr: false, error: idInfo.error, dlc: 0, data: EMPTY };
@@ -199,7 +203,7 @@ function parseScreenForm(tokens: string[], timestampUs: number): CanFrame | stri
   const extra = tokens[i];
   if (extra !== undefined) {
     if (HEX2.test(extra)) return `length says ${len} bytes but more data bytes follow`;
-    if (!extra.startsWith("'") && extra !== 'ERRORFRAME') return `unexpected '${extra}' after the data bytes (candump prints only the ASCII column or ERRORFRAME there)`;
+    if (!extra.startsWith("'") && extra !== 'ERRORFRAME') return `unexpected '${printable(extra)}' after the data bytes (candump prints only the ASCII column or ERRORFRAME there)`;
   }
   if (!fd && len > 8) return `classic CAN length ${len} exceeds 8`;
   if (fd && dlcToLength(lengthToDlc(len)) !== len) return `CAN FD length ${len} is not a valid FD length`;
@@ -222,17 +226,19 @@ export function parseCandumpLine(line: string, opts: CandumpTimeOptions = {}, st
     const close = s.indexOf(')');
     if (close < 0) return { kind: 'error', reason: "timestamp '(' is not closed" };
     ts = resolveTimestamp(s.slice(1, close), opts, state);
-    if (Number.isNaN(ts)) return { kind: 'error', reason: `timestamp '${s.slice(1, close)}' is neither 'sec.usec' nor 'YYYY-MM-DD hh:mm:ss.usec'` };
+    if (Number.isNaN(ts)) return { kind: 'error', reason: `timestamp '${printable(s.slice(1, close))}' is neither 'sec.usec' nor 'YYYY-MM-DD hh:mm:ss.usec'` };
+    if (ts < MIN_EVENT_TIME_MS * 1000 || ts >= MAX_EVENT_TIME_MS * 1000) return { kind: 'error', reason: `timestamp '${printable(s.slice(1, close))}' is outside 1970-01-01..2200-01-01` };
     s = s.slice(close + 1).trim();
   } else {
     ts = opts.baseTimeUs ?? 0;
   }
   const tokens = s.split(/\s+/);
   if (tokens.length < 2) return { kind: 'error', reason: 'expected an interface and a frame' };
+  if (tokens[0]!.length > MAX_IFACE_CHARS) return { kind: 'error', reason: `interface name '${printable(tokens[0]!)}' is longer than ${MAX_IFACE_CHARS} characters (Linux IFNAMSIZ)` };
   let res: CanFrame | string;
   if (tokens[1]!.includes('#')) {
     // Log form; candump may append a direction flag (T/R) after the frame.
-    if (tokens.length > 3 || (tokens.length === 3 && !/^[TR]$/.test(tokens[2]!))) return { kind: 'error', reason: `unexpected text after frame: '${tokens.slice(2).join(' ')}'` };
+    if (tokens.length > 3 || (tokens.length === 3 && !/^[TR]$/.test(tokens[2]!))) return { kind: 'error', reason: `unexpected text after frame: '${printable(tokens.slice(2).join(' '))}'` };
     res = parseCompactFrame(tokens[1]!, tokens[0]!, ts);
   } else {
     res = parseScreenForm(tokens, ts);

@@ -1,31 +1,73 @@
 /**
  * A candump file as a stream of frames. Bad lines go to the IssueLog with their line
  * number; good lines keep flowing, so one corrupt line never loses a capture.
+ *
+ * Frames of one interface must come in time order: the producer batches each bus into
+ * event-time windows, and a frame older than one already read would open a second batch
+ * for a window that was sent (two batches then cover the same time). candump writes every
+ * interface in kernel time order, so a frame that goes back is a damaged or edited
+ * capture: it is reported and skipped.
  */
-import { newCandumpParseState, parseCandumpLine, type CandumpTimeOptions } from './candump-parser.ts';
-import { readLines } from './line-reader.ts';
+import { newCandumpParseState, parseCandumpLine, type CandumpParseState, type CandumpTimeOptions } from './candump-parser.ts';
+import { readLines, splitLines, type Line } from './line-reader.ts';
 import type { IssueLog } from './source-errors.ts';
 import type { CanFrame } from '../can-frame.ts';
 
+/** Per-file reading state: candump time state and the last stamp of each interface. */
+interface FileState {
+  parse: CandumpParseState;
+  lastUsByIface: Map<string, number>;
+}
+
+/** The frame of one line, or null after reporting why the line gives none. */
+function frameOf([line, text, overLong]: Line, file: string, issues: IssueLog, opts: CandumpTimeOptions, st: FileState): CanFrame | null {
+  if (overLong > 0) {
+    issues.add({ file, line, reason: `line of ${overLong} characters is longer than any candump line; skipped` });
+    return null;
+  }
+  const r = parseCandumpLine(text, opts, st.parse);
+  if (r.kind === 'skip') return null;
+  if (r.kind === 'error') {
+    issues.add({ file, line, reason: r.reason });
+    return null;
+  }
+  const f = r.frame;
+  const last = st.lastUsByIface.get(f.iface);
+  if (last !== undefined && f.timestampUs < last) {
+    issues.add({ file, line, reason: `timestamp ${f.timestampUs} µs is earlier than the previous frame on ${f.iface} (${last} µs); a capture is in time order per interface, frame skipped` });
+    return null;
+  }
+  if (last === undefined && st.lastUsByIface.size >= MAX_IFACES) {
+    issues.add({ file, line, reason: `more than ${MAX_IFACES} interfaces in one capture; frame skipped` });
+    return null;
+  }
+  st.lastUsByIface.set(f.iface, f.timestampUs);
+  return f;
+}
+
+/** Interfaces one capture may name: a vehicle has a handful of buses; garbage could name millions. */
+const MAX_IFACES = 256;
+
+function newFileState(): FileState {
+  return { parse: newCandumpParseState(), lastUsByIface: new Map() };
+}
+
 /** Streams frames from a candump text file (any supported form, `.gz` allowed). */
 export async function* readCandumpFile(file: string, issues: IssueLog, opts: CandumpTimeOptions = {}): AsyncGenerator<CanFrame> {
-  const state = newCandumpParseState();
-  for await (const [line, text] of readLines(file)) {
-    const r = parseCandumpLine(text, opts, state);
-    if (r.kind === 'frame') yield r.frame;
-    else if (r.kind === 'error') issues.add({ file, line, reason: r.reason });
+  const st = newFileState();
+  for await (const l of readLines(file, issues)) {
+    const f = frameOf(l, file, issues, opts, st);
+    if (f) yield f;
   }
 }
 
 /** Parses a whole candump text held in memory (tests, small files). */
 export function parseCandumpText(text: string, file: string, issues: IssueLog, opts: CandumpTimeOptions = {}): CanFrame[] {
-  const state = newCandumpParseState();
+  const st = newFileState();
   const frames: CanFrame[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const r = parseCandumpLine(lines[i]!, opts, state);
-    if (r.kind === 'frame') frames.push(r.frame);
-    else if (r.kind === 'error') issues.add({ file, line: i + 1, reason: r.reason });
+  for (const l of splitLines(text)) {
+    const f = frameOf(l, file, issues, opts, st);
+    if (f) frames.push(f);
   }
   return frames;
 }

@@ -4,8 +4,10 @@
  * line is reported with file, line and the offending field, and skipped.
  */
 import { formatFieldPath, type AvroType } from '../../streams/runtime/serde/avro-type.ts';
-import { avroTypeOf, type RecordKind, type TaggedRecord } from '../schemas.ts';
-import { readLines } from './line-reader.ts';
+import { avroTypeOf, eventTimeMs, type RecordKind, type TaggedRecord } from '../schemas.ts';
+import { eventTimeProblem } from '../event-time-range.ts';
+import { printable } from '../../streams/untrusted-text.ts';
+import { MAX_LINE_CHARS, readLines } from './line-reader.ts';
 import type { IssueLog } from './source-errors.ts';
 
 /** Fills schema defaults for absent optional fields, so `{"value":1}` need not spell out `"unit":null`. */
@@ -30,24 +32,32 @@ export function validateRecord(kind: RecordKind, value: unknown): { ok: true; re
     errorHook: (path: string[], val: unknown, t: AvroType) => {
       if (field) return;
       field = formatFieldPath(path);
-      reason = `got ${val === undefined ? 'nothing (missing)' : JSON.stringify(val)}, expected ${t.name ?? t.typeName}`;
+      reason = `got ${val === undefined ? 'nothing (missing)' : printable(JSON.stringify(val) ?? String(val))}, expected ${t.name ?? t.typeName}`;
     },
   });
   if (!ok) return { ok: false, field, reason };
   const known = new Set(((type as unknown as { fields: { name: string }[] }).fields).map((f) => f.name));
   const extra = Object.keys(v).find((k) => !known.has(k));
-  if (extra !== undefined) return { ok: false, field: extra, reason: `unknown field '${extra}' (not in ${kind} schema)` };
-  return { ok: true, record: { kind, value: v } as unknown as TaggedRecord };
+  if (extra !== undefined) return { ok: false, field: printable(extra), reason: `unknown field '${printable(extra)}' (not in ${kind} schema)` };
+  const record = { kind, value: v } as unknown as TaggedRecord;
+  const timeProblem = eventTimeProblem(eventTimeMs(record)) ?? (kind === 'spans' ? eventTimeProblem(Math.floor((v.startTimeUs as number) / 1000)) : null);
+  if (timeProblem) return { ok: false, field: kind === 'spans' ? 'endTimeUs' : 'timestampMs', reason: timeProblem };
+  return { ok: true, record };
 }
 
 /** Streams validated records of one kind from a JSONL file; bad lines go to `issues`. */
 export async function* readJsonlFile(file: string, kind: RecordKind, issues: IssueLog): AsyncGenerator<TaggedRecord> {
-  for await (const [line, text] of readLines(file)) {
+  for await (const [line, text, overLong] of readLines(file, issues)) {
+    if (overLong > 0) {
+      issues.add({ file, line, reason: `line of ${overLong} characters is longer than the ${MAX_LINE_CHARS} a record may have; skipped` });
+      continue;
+    }
     if (text.trim() === '') continue;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (err) {
+      // V8's message quotes the input around the error: bounded and escaped by the IssueLog.
       issues.add({ file, line, reason: `not JSON: ${(err as Error).message}` });
       continue;
     }

@@ -1,7 +1,12 @@
 /**
  * Bad-input bookkeeping shared by the file sources: a bad line is reported with its file,
- * line and (for JSONL) field, counted, and skipped; the rest of the file goes on.
+ * line and (for JSONL) field, counted, and skipped; the rest of the file goes on. Reasons
+ * and fields quote untrusted input, so they are kept bounded and printable.
  */
+import { printable } from '../../streams/untrusted-text.ts';
+
+/** Longest reason kept, in characters (a reason quotes at most a few bounded tokens). */
+const MAX_REASON_CHARS = 400;
 
 /** One input line that could not be used. */
 export interface SourceIssue {
@@ -20,7 +25,9 @@ export class IssueLog {
   /** Records one bad line. */
   add(issue: SourceIssue): void {
     this.count++;
-    if (this.issues.length < this.keep) this.issues.push(issue);
+    if (this.issues.length >= this.keep) return;
+    const { file, line, field, reason } = issue;
+    this.issues.push({ file, line, ...(field !== undefined ? { field: printable(field) } : {}), reason: printable(reason, MAX_REASON_CHARS) });
   }
 
   /** Human-readable `file:line (field): reason` lines, for CLI output. */

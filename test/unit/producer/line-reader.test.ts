@@ -12,7 +12,7 @@ import { readLines } from '../../../vehicle-producer/sources/line-reader.ts';
 
 async function all(file: string): Promise<[number, string][]> {
   const out: [number, string][] = [];
-  for await (const x of readLines(file)) out.push(x);
+  for await (const [n, t] of readLines(file)) out.push([n, t]);
   return out;
 }
 
