@@ -17,22 +17,30 @@ function escaped(c: number): string {
 
 /**
  * A bounded, printable copy of `s`: control characters (C0, DEL, C1), lone surrogates and
- * the line/paragraph separators escaped, anything past `max` characters replaced by
- * `… (N chars)`. Built character by character, so the result never shares memory with `s`
- * (a slice of a 1 MiB read chunk would keep the whole chunk alive).
+ * the line/paragraph separators escaped, the copy cut at `max` characters of output (an
+ * escape counts as the characters it prints) and ended with `… (N chars)`. Built piece by
+ * piece, so it never shares memory with `s` (a slice of a 1 MiB read chunk would keep the
+ * whole chunk alive).
  */
 export function printable(s: string, max = UNTRUSTED_TEXT_MAX): string {
-  const n = Math.min(s.length, max);
   const out: string[] = [];
-  for (let i = 0; i < n; i++) {
+  let len = 0;
+  let i = 0;
+  for (; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029) out.push(escaped(c));
+    let piece: string;
+    let width = 1;
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029) piece = escaped(c);
     else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      if (i + 1 >= n) break; // do not cut a pair in half
-      out.push(String.fromCharCode(c, s.charCodeAt(++i)));
-    } else if (c >= 0xd800 && c <= 0xdfff) out.push(escaped(c));
-    else out.push(String.fromCharCode(c));
+      piece = String.fromCharCode(c, s.charCodeAt(i + 1));
+      width = 2;
+    } else if (c >= 0xd800 && c <= 0xdfff) piece = escaped(c);
+    else piece = String.fromCharCode(c);
+    if (len + piece.length > max) break;
+    out.push(piece);
+    len += piece.length;
+    i += width - 1;
   }
-  if (s.length > n) out.push(`… (${s.length} chars)`);
+  if (i < s.length) out.push(`… (${s.length} chars)`);
   return out.join('');
 }
