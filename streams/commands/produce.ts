@@ -98,6 +98,7 @@ function summary(label: string, r: ReplayResult): string {
     const d = r.decode;
     const top = (xs: [string, number][]): string => xs.slice(0, 8).map(([k, n]) => `${k} ×${n}`).join(', ') + (xs.length > 8 ? `, … (${xs.length} in all)` : '');
     lines.push(`  DBC: ${d.decodedFrames} frames decoded → ${d.signalPoints} signal points (can_signal metrics)`);
+    if (d.shadowedIds.length > 0) lines.push(`  ${d.shadowedIds.length} ids defined by more than one DBC, the first given is used: ${d.shadowedIds.slice(0, 8).join(', ')}${d.shadowedIds.length > 8 ? ', …' : ''}`);
     if (d.unknownFrames > 0) lines.push(`  ${d.unknownFrames} frames with ids in no DBC, passed through undecoded: ${top(d.unknownIds)}`);
     if (d.decodeErrors > 0) lines.push(`  ${d.decodeErrors} frames of known ids did not decode, passed through undecoded: ${top(d.decodeErrorsByMessage)}`);
   }

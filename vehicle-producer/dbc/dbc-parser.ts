@@ -63,6 +63,9 @@ function statementEnd(text: string, from: number): number {
 
 /** Parses DBC text; `file` is used in error messages only. */
 export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
+  // Lone-CR line ends would make the whole file one VERSION line: every message silently lost.
+  // A UTF-8 byte-order mark (read as latin1, or as U+FEFF) is not part of the first statement.
+  text = text.replace(/^(?:\ufeff|\u00ef\u00bb\u00bf)/, '').replace(/\r\n?/g, '\n');
   const messages: DbcMessage[] = [];
   const byKey = new Map<number, DbcMessage>();
   const valueTypes: { key: number; sig: string; t: number; line: number }[] = [];

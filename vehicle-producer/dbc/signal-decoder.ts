@@ -38,9 +38,11 @@ export interface DecodeStats {
   decodeErrors: number;
   /** One reason per failing message with its count, most frequent first. */
   decodeErrorsByMessage: [string, number][];
+  /** Ids defined again by a later DBC, which is not used for them: `0x123 in b.dbc (a.dbc used)`. */
+  shadowedIds: string[];
 }
 
-function idLabel(f: CanFrame): string {
+function idLabel(f: Pick<CanFrame, 'id' | 'extended'>): string {
   return `0x${f.id.toString(16).toUpperCase().padStart(f.extended ? 8 : 3, '0')}`;
 }
 
@@ -64,11 +66,19 @@ export class SignalDecoder {
   private points = 0;
   private unknownCount = 0;
   private errorCount = 0;
+  private readonly shadowed: string[] = [];
 
   constructor(dbs: readonly DbcDatabase[], private readonly intervalMs = 1000) {
+    const fileOf = new Map<number, string>();
     for (const db of dbs) for (const m of db.messages) {
       const k = messageKey(m.frameId, m.extended);
-      if (!this.byKey.has(k)) this.byKey.set(k, m);
+      const first = fileOf.get(k);
+      if (first === undefined) {
+        this.byKey.set(k, m);
+        fileOf.set(k, db.file);
+      } else {
+        this.shadowed.push(`${idLabel({ id: m.frameId, extended: m.extended })} in ${db.file} (${first} used)`);
+      }
     }
   }
 
@@ -110,6 +120,6 @@ export class SignalDecoder {
 
   /** Counters so far. */
   stats(): DecodeStats {
-    return { decodedFrames: this.decoded, signalPoints: this.points, unknownFrames: this.unknownCount, unknownIds: sorted(this.unknown), decodeErrors: this.errorCount, decodeErrorsByMessage: sorted(this.errors) };
+    return { decodedFrames: this.decoded, signalPoints: this.points, unknownFrames: this.unknownCount, unknownIds: sorted(this.unknown), decodeErrors: this.errorCount, decodeErrorsByMessage: sorted(this.errors), shadowedIds: [...this.shadowed] };
   }
 }

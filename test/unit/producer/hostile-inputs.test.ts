@@ -16,7 +16,7 @@ import type { CanFrameBatchRecord } from '../../../vehicle-producer/schemas.ts';
 import { readJsonlFile } from '../../../vehicle-producer/sources/jsonl-source.ts';
 import { IssueLog } from '../../../vehicle-producer/sources/source-errors.ts';
 import { parseDbc } from '../../../vehicle-producer/dbc/dbc-parser.ts';
-import { loadDbcFiles } from '../../../vehicle-producer/dbc/signal-decoder.ts';
+import { loadDbcFiles, SignalDecoder } from '../../../vehicle-producer/dbc/signal-decoder.ts';
 import { CanBatcher } from '../../../vehicle-producer/publish/can-batcher.ts';
 import { FmeaflowError, SourceLocationError } from '../../../streams/errors.ts';
 
@@ -210,4 +210,14 @@ test('produce CLI: bad input is reported per file:line, the rest is sent, exit c
   assert.equal(r.status, 3, r.stderr);
   const clean = spawnSync('npx', ['tsx', CLI, 'produce', good, '--dry-run', '--speed', 'max'], { encoding: 'utf8' });
   assert.equal(clean.status, 0, clean.stderr);
+});
+
+test('DBC with lone-CR line ends or a byte-order mark: its messages are read; an id in two DBCs is reported, not silently shadowed', () => {
+  const text = `${HEAD}BO_ 100 A: 8 ECU\n SG_ X : 0|8@1+ (1,0) [0|255] "" ECU\n\nBO_ 200 B: 8 ECU\n SG_ Y : 0|8@1+ (1,0) [0|255] "" ECU\n`;
+  const cr = parseDbc(text.replaceAll('\n', '\r'), 'cr.dbc');
+  assert.deepEqual(cr.messages.map((m) => [m.name, m.line, m.signals.map((s) => s.name)]), [['A', 8, ['X']], ['B', 11, ['Y']]]);
+  assert.deepEqual(parseDbc(`\u00ef\u00bb\u00bf${text}`, 'bom.dbc').messages.map((m) => m.name), ['A', 'B']);
+  const other = parseDbc(`${HEAD}BO_ 200 C: 8 ECU\n SG_ Z : 0|8@1+ (1,0) [0|255] "" ECU\n`, 'other.dbc');
+  const dec = new SignalDecoder([cr, other]);
+  assert.deepEqual(dec.stats().shadowedIds, ['0x0C8 in other.dbc (cr.dbc used)']);
 });
