@@ -37,8 +37,9 @@ export class LineSplitter {
     return this.n;
   }
 
-  /** The lines this chunk completes. */
-  *push(chunk: string): Generator<Line> {
+  /** The lines this chunk completes (an array: a generator per line costs a third of the read time). */
+  push(chunk: string): Line[] {
+    const out: Line[] = [];
     let i = 0;
     if (!this.started && chunk.length > 0) {
       this.started = true;
@@ -52,8 +53,11 @@ export class LineSplitter {
     let cr = chunk.indexOf('\r', i);
     while (lf >= 0 || cr >= 0) {
       const end = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
-      this.append(chunk, i, end);
-      yield this.take();
+      if (this.fullLen === 0 && end - i <= this.maxChars) out.push([++this.n, chunk.slice(i, end), 0]);
+      else {
+        this.append(chunk, i, end);
+        out.push(this.take());
+      }
       i = end + 1;
       if (end === cr) {
         if (i < chunk.length) {
@@ -64,11 +68,12 @@ export class LineSplitter {
       if (lf >= 0 && lf < i) lf = chunk.indexOf('\n', i);
     }
     this.append(chunk, i, chunk.length);
+    return out;
   }
 
   /** The last line when the text does not end with a line break. */
-  *end(): Generator<Line> {
-    if (this.fullLen > 0) yield this.take();
+  end(): Line[] {
+    return this.fullLen > 0 ? [this.take()] : [];
   }
 
   private append(chunk: string, from: number, to: number): void {
@@ -92,10 +97,9 @@ export class LineSplitter {
 }
 
 /** The lines of a text held in memory (tests, small files). */
-export function* splitLines(text: string): Generator<Line> {
+export function splitLines(text: string): Line[] {
   const s = new LineSplitter();
-  yield* s.push(text);
-  yield* s.end();
+  return [...s.push(text), ...s.end()];
 }
 
 /** One line for a failed read: what went wrong, in words that say what to do. */
@@ -126,7 +130,8 @@ export async function* readLines(file: string, issues?: IssueLog): AsyncGenerato
   input.setEncoding('utf8');
   const lines = new LineSplitter();
   try {
-    for await (const chunk of input as AsyncIterable<string>) yield* lines.push(chunk);
+    // A plain loop: yield* over an array in an async generator wraps every line in extra promises.
+    for await (const chunk of input as AsyncIterable<string>) for (const l of lines.push(chunk)) yield l;
   } catch (err) {
     raw.destroy();
     if (!issues) throw err;
@@ -134,5 +139,5 @@ export async function* readLines(file: string, issues?: IssueLog): AsyncGenerato
     issues.add({ file, line: lines.lineCount + 1, reason: readFailure(err, gzip) });
     return;
   }
-  yield* lines.end();
+  for (const l of lines.end()) yield l;
 }
