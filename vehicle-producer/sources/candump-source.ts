@@ -13,10 +13,10 @@ import { readLines, splitLines, type Line } from './line-reader.ts';
 import type { IssueLog } from './source-errors.ts';
 import type { CanFrame } from '../can-frame.ts';
 
-/** Per-file reading state: candump time state and the last stamp of each interface. */
+/** Per-file reading state: candump time state, and per interface its name (own copy) and last stamp. */
 interface FileState {
   parse: CandumpParseState;
-  lastUsByIface: Map<string, number>;
+  ifaces: Map<string, { name: string; lastUs: number }>;
 }
 
 /** The frame of one line, or null after reporting why the line gives none. */
@@ -32,16 +32,21 @@ function frameOf([line, text, overLong]: Line, file: string, issues: IssueLog, o
     return null;
   }
   const f = r.frame;
-  const last = st.lastUsByIface.get(f.iface);
-  if (last !== undefined && f.timestampUs < last) {
-    issues.add({ file, line, reason: `timestamp ${f.timestampUs} µs is earlier than the previous frame on ${f.iface} (${last} µs); a capture is in time order per interface, frame skipped` });
+  let iface = st.ifaces.get(f.iface);
+  if (iface === undefined) {
+    if (st.ifaces.size >= MAX_IFACES) {
+      issues.add({ file, line, reason: `more than ${MAX_IFACES} interfaces in one capture; frame skipped` });
+      return null;
+    }
+    // The parsed name is a slice of a 1 MiB read chunk; batch and decoder keys keep it for the whole replay.
+    iface = { name: Buffer.from(f.iface, 'utf8').toString('utf8'), lastUs: f.timestampUs };
+    st.ifaces.set(iface.name, iface);
+  } else if (f.timestampUs < iface.lastUs) {
+    issues.add({ file, line, reason: `timestamp ${f.timestampUs} µs is earlier than the previous frame on ${f.iface} (${iface.lastUs} µs); a capture is in time order per interface, frame skipped` });
     return null;
   }
-  if (last === undefined && st.lastUsByIface.size >= MAX_IFACES) {
-    issues.add({ file, line, reason: `more than ${MAX_IFACES} interfaces in one capture; frame skipped` });
-    return null;
-  }
-  st.lastUsByIface.set(f.iface, f.timestampUs);
+  iface.lastUs = f.timestampUs;
+  f.iface = iface.name;
   return f;
 }
 
@@ -49,7 +54,7 @@ function frameOf([line, text, overLong]: Line, file: string, issues: IssueLog, o
 const MAX_IFACES = 256;
 
 function newFileState(): FileState {
-  return { parse: newCandumpParseState(), lastUsByIface: new Map() };
+  return { parse: newCandumpParseState(), ifaces: new Map() };
 }
 
 /** Streams frames from a candump text file (any supported form, `.gz` allowed). */
