@@ -41,6 +41,8 @@ const MAX_EXTENDED_ID = 0x1fffffff;
 const INDEPENDENT_SIGNALS_ID = 0xc0000000;
 /** Switch values one signal may list over its SG_MUL_VAL_ ranges: each is kept, so a range like 0-3000000000 must be refused. */
 export const MAX_MUX_IDS_PER_SIGNAL = 65_536;
+/** Longest message or signal name and unit: they become metric label values and units (Vector's own limit is 32). */
+export const MAX_DBC_NAME_CHARS = 256;
 /** Largest DBC file read: real vehicle DBCs are a few MB at most. */
 export const MAX_DBC_BYTES = 64 * 1024 * 1024;
 
@@ -272,6 +274,13 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
     if (!msg || !sig) continue;
     for (const x of msg.signals) if (x.multiplexerSignal === sig.name) x.multiplexerSignal = l.long;
     sig.name = l.long;
+  }
+  for (const msg of messages) {
+    if (msg.name.length > MAX_DBC_NAME_CHARS) fail(file, msg.line, `message name '${printable(msg.name)}' is longer than ${MAX_DBC_NAME_CHARS} characters`, 'BO_');
+    for (const s of msg.signals) {
+      if (s.name.length > MAX_DBC_NAME_CHARS) fail(file, s.line, `signal name '${printable(s.name)}' is longer than ${MAX_DBC_NAME_CHARS} characters`, 'SG_');
+      if (s.unit.length > MAX_DBC_NAME_CHARS) fail(file, s.line, `unit of ${printable(s.name)} is longer than ${MAX_DBC_NAME_CHARS} characters`, 'SG_');
+    }
   }
   return { file, messages };
 }

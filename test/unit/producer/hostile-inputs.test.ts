@@ -191,6 +191,10 @@ test('DBC checks as strict as cantools: big-endian signal outside its message, i
   const dup = dbcError(`${HEAD}BO_ 100 A: 8 ECU\n SG_ X : 0|8@1+ (1,0) [0|255] "" ECU\n\nBO_ 100 B: 8 ECU\n`);
   assert.equal(dup.line, 11);
   assert.match(dup.message, /message B has id 100, already used by A at line 8/);
+  // Names and units become metric labels: bounded.
+  const long = dbcError(`${HEAD}BO_ 100 M: 8 ECU\n SG_ ${'S'.repeat(100_000)} : 0|8@1+ (1,0) [0|255] "" ECU\n`);
+  assert.equal(long.line, 9);
+  assert.ok(long.message.length < 300, `message of ${long.message.length} characters`);
   // Vector's pseudo message for independent signals (0xC0000000) is not a bus id: still accepted.
   assert.equal(parseDbc(`${HEAD}BO_ 3221225472 VECTOR__INDEPENDENT_SIG_MSG: 0 Vector__XXX\n`).messages.length, 1);
 });
