@@ -21,7 +21,12 @@ export const MAX_LINE_CHARS = 1 << 20;
 /** One line: number, text (cut to MAX_LINE_CHARS), and its full length when it was cut (else 0). */
 export type Line = [line: number, text: string, overLongChars: number];
 
-/** Splits text arriving in chunks into lines (LF, CRLF, lone CR; BOM dropped; bounded). */
+/**
+ * Splits text arriving in chunks into lines (LF, CRLF, lone CR; BOM dropped; bounded).
+ * `push` a chunk, then take its complete lines with `next()` until null; `end()` gives the
+ * last line of a text without a final line break. Lines are cut lazily, one at a time: a
+ * chunk's lines are not all held at once.
+ */
 export class LineSplitter {
   private parts: string[] = [];
   private partLen = 0;
@@ -29,6 +34,10 @@ export class LineSplitter {
   private n = 0;
   private skipLf = false;
   private started = false;
+  private chunk = '';
+  private pos = 0;
+  private lf = -1;
+  private cr = -1;
 
   constructor(private readonly maxChars = MAX_LINE_CHARS) {}
 
@@ -37,9 +46,8 @@ export class LineSplitter {
     return this.n;
   }
 
-  /** The lines this chunk completes (an array: a generator per line costs a third of the read time). */
-  push(chunk: string): Line[] {
-    const out: Line[] = [];
+  /** Takes the next chunk; call after `next()` returned null for the previous one. */
+  push(chunk: string): void {
     let i = 0;
     if (!this.started && chunk.length > 0) {
       this.started = true;
@@ -49,31 +57,44 @@ export class LineSplitter {
       if (chunk.charCodeAt(i) === 10) i++;
       this.skipLf = false;
     }
-    let lf = chunk.indexOf('\n', i);
-    let cr = chunk.indexOf('\r', i);
-    while (lf >= 0 || cr >= 0) {
-      const end = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
-      if (this.fullLen === 0 && end - i <= this.maxChars) out.push([++this.n, chunk.slice(i, end), 0]);
-      else {
-        this.append(chunk, i, end);
-        out.push(this.take());
-      }
-      i = end + 1;
-      if (end === cr) {
-        if (i < chunk.length) {
-          if (chunk.charCodeAt(i) === 10) i++;
-        } else this.skipLf = true;
-        cr = chunk.indexOf('\r', i);
-      }
-      if (lf >= 0 && lf < i) lf = chunk.indexOf('\n', i);
+    this.chunk = chunk;
+    this.pos = i;
+    this.lf = chunk.indexOf('\n', i);
+    this.cr = chunk.indexOf('\r', i);
+  }
+
+  /** The next complete line of the pushed chunks, or null when the rest waits for a line break. */
+  next(): Line | null {
+    const { chunk, lf, cr } = this;
+    const i = this.pos;
+    if (lf < 0 && cr < 0) {
+      this.append(chunk, i, chunk.length);
+      this.chunk = '';
+      this.pos = 0;
+      return null;
     }
-    this.append(chunk, i, chunk.length);
-    return out;
+    const end = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+    let line: Line;
+    if (this.fullLen === 0 && end - i <= this.maxChars) line = [++this.n, chunk.slice(i, end), 0];
+    else {
+      this.append(chunk, i, end);
+      line = this.take();
+    }
+    let p = end + 1;
+    if (end === cr) {
+      if (p < chunk.length) {
+        if (chunk.charCodeAt(p) === 10) p++;
+      } else this.skipLf = true;
+      this.cr = chunk.indexOf('\r', p);
+    }
+    if (lf >= 0 && lf < p) this.lf = chunk.indexOf('\n', p);
+    this.pos = p;
+    return line;
   }
 
   /** The last line when the text does not end with a line break. */
-  end(): Line[] {
-    return this.fullLen > 0 ? [this.take()] : [];
+  end(): Line | null {
+    return this.fullLen > 0 ? this.take() : null;
   }
 
   private append(chunk: string, from: number, to: number): void {
@@ -99,7 +120,12 @@ export class LineSplitter {
 /** The lines of a text held in memory (tests, small files). */
 export function splitLines(text: string): Line[] {
   const s = new LineSplitter();
-  return [...s.push(text), ...s.end()];
+  const out: Line[] = [];
+  s.push(text);
+  for (let l = s.next(); l; l = s.next()) out.push(l);
+  const last = s.end();
+  if (last) out.push(last);
+  return out;
 }
 
 /** One line for a failed read: what went wrong, in words that say what to do. */
@@ -129,15 +155,23 @@ export async function* readLines(file: string, issues?: IssueLog): AsyncGenerato
   }
   input.setEncoding('utf8');
   const lines = new LineSplitter();
-  try {
-    // A plain loop: yield* over an array in an async generator wraps every line in extra promises.
-    for await (const chunk of input as AsyncIterable<string>) for (const l of lines.push(chunk)) yield l;
-  } catch (err) {
-    raw.destroy();
-    if (!issues) throw err;
-    // The unterminated tail of a cut stream is part of what was lost, not a line to parse.
-    issues.add({ file, line: lines.lineCount + 1, reason: readFailure(err, gzip) });
-    return;
+  const chunks = (input as AsyncIterable<string>)[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<string>;
+    try {
+      next = await chunks.next();
+    } catch (err) {
+      raw.destroy();
+      if (!issues) throw err;
+      // The unterminated tail of a cut stream is part of what was lost, not a line to parse.
+      issues.add({ file, line: lines.lineCount + 1, reason: readFailure(err, gzip) });
+      return;
+    }
+    if (next.done) break;
+    // Yields stay outside the try: a yield inside try in an async generator costs more per line.
+    lines.push(next.value);
+    for (let l = lines.next(); l; l = lines.next()) yield l;
   }
-  for (const l of lines.end()) yield l;
+  const last = lines.end();
+  if (last) yield last;
 }

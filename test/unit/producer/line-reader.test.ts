@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readLines } from '../../../vehicle-producer/sources/line-reader.ts';
+import { LineSplitter, readLines, splitLines } from '../../../vehicle-producer/sources/line-reader.ts';
 
 async function all(file: string): Promise<[number, string][]> {
   const out: [number, string][] = [];
@@ -31,4 +31,24 @@ test('plain, CRLF, no final newline, gzip, and 3 MB of lines across chunk border
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('LF, CRLF and lone CR give the same lines wherever the chunks split them; the BOM and over-long lines', () => {
+  const text = '\ufeffone\r\ntwo\rthree\n\rfive\r\r\nseven';
+  const want = [[1, 'one', 0], [2, 'two', 0], [3, 'three', 0], [4, '', 0], [5, 'five', 0], [6, '', 0], [7, 'seven', 0]];
+  assert.deepEqual(splitLines(text), want);
+  for (let a = 0; a <= text.length; a++) for (let b = a; b <= text.length; b++) {
+    const s = new LineSplitter();
+    const got = [];
+    for (const chunk of [text.slice(0, a), text.slice(a, b), text.slice(b)]) {
+      s.push(chunk);
+      for (let l = s.next(); l; l = s.next()) got.push(l);
+    }
+    const last = s.end();
+    if (last) got.push(last);
+    assert.deepEqual(got, want, `chunks split at ${a} and ${b}`);
+  }
+  const cut = new LineSplitter(4);
+  cut.push('abcdefgh\nij\n');
+  assert.deepEqual([cut.next(), cut.next(), cut.next()], [[1, 'abcd', 8], [2, 'ij', 0], null]);
 });
