@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { FmeaflowError } from './errors.ts';
 import { redactText } from './runtime/observability/redact.ts';
+import { authFailure } from './runtime/kafka/kafka-errors.ts';
 
 /** Builds the program with every command module registered. */
 export async function buildProgram(): Promise<Command> {
@@ -35,6 +36,9 @@ export function reportError(err: unknown): number {
     // Commander has already printed its message (and help hint); help/version exit with 0.
     return err.exitCode === 0 ? 0 : 2;
   }
+  // A broker refusing credentials or an ACL deep inside a kafkajs error is still one clear line.
+  const auth = err instanceof FmeaflowError ? undefined : authFailure(err);
+  if (auth) err = auth;
   if (err instanceof FmeaflowError) {
     process.stderr.write(`fmeaflow: ${redactText(err.message)} [${err.code}]\n`);
     return err.code === 'CLI_BAD_ARGUMENT' ? 2 : 1;

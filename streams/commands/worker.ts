@@ -128,7 +128,7 @@ export function register(program: Command): void {
         const { createKafka } = await import('../runtime/kafka/client.ts');
         const { createSerde } = await import('../runtime/serde/serde.ts');
         const live = new LiveState();
-        const feed = await followOutputs(createKafka(`${opts.app}-live`), createSerde(), LIVE_TOPICS, (r) => live.apply(r.topic, r.key, r.value), { fromBeginning: true });
+        const feed = await followOutputs(createKafka(`${opts.app}-live`), createSerde(), LIVE_TOPICS, (r) => live.apply(r.topic, r.key, r.value), { fromBeginning: true, groupPrefix: opts.app });
         // The feed's consumer group is per run; stopping it deletes the group instead of leaving one per worker start.
         closers.push(() => feed.stop());
         const server = await startLiveServer(live, port, opts.liveHost);

@@ -9,6 +9,7 @@ import { brokers as defaultBrokers, START_STACK_HINT } from './connection.ts';
 import { logger } from '../observability/logger.ts';
 import { connectionConfig, tlsOptions, type KafkaSecurity } from './connection-config.ts';
 import { oauthTokenProvider } from './oauth-token.ts';
+import { authFailure } from './kafka-errors.ts';
 
 const { Kafka, logLevel } = kafkajs;
 export type KafkaClient = InstanceType<typeof Kafka>;
@@ -53,6 +54,7 @@ export function createKafka(clientId: string, brokerList: readonly string[] = de
 /** True when a kafkajs error means no broker answered. */
 export function isBrokerUnreachable(err: unknown): boolean {
   const e = err as { name?: string; message?: string };
+  if (authFailure(err)) return false;
   return /KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSNonRetriableError/.test(e?.name ?? '') && /ECONNREFUSED|Connection|connect/i.test(e?.message ?? '');
 }
 
@@ -72,7 +74,7 @@ export async function probeBrokers(brokerList: readonly string[] = defaultBroker
   try {
     await admin.connect();
   } catch (err) {
-    throw brokerUnreachable(brokerList, err);
+    throw authFailure(err) ?? brokerUnreachable(brokerList, err);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
@@ -85,7 +87,7 @@ export async function connectAdmin(clientId: string, brokerList: readonly string
   try {
     await admin.connect();
   } catch (err) {
-    throw isBrokerUnreachable(err) ? brokerUnreachable(brokerList, err) : err;
+    throw authFailure(err) ?? (isBrokerUnreachable(err) ? brokerUnreachable(brokerList, err) : err);
   }
   return admin;
 }

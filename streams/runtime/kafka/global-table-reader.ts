@@ -76,6 +76,8 @@ export class GlobalTableReader implements GlobalsFreshness {
     readonly topics: readonly string[],
     registry?: client.Registry,
     validators?: Readonly<Record<string, GlobalValidator>>,
+    /** Prefix of the reader's private group: the app id, so the app's ACL on groups `<app>-*` covers it. */
+    private readonly groupPrefix = 'fmeaflow',
   ) {
     this.tables = new GlobalTableSet(validators);
     if (registry) {
@@ -91,7 +93,7 @@ export class GlobalTableReader implements GlobalsFreshness {
     const watermarks = new HighWatermarks(this.kafka);
     await watermarks.connect();
     this.watermarks = watermarks;
-    this.groupId = `fmeaflow-globals-${randomBytes(6).toString('hex')}`;
+    this.groupId = `${this.groupPrefix}-globals-${randomBytes(6).toString('hex')}`;
     const consumer = this.kafka.consumer({ groupId: this.groupId, readUncommitted: false, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1000 });
     this.consumer = consumer;
     await consumer.connect();

@@ -144,7 +144,7 @@ export async function runWorker(o: WorkerOptions): Promise<Worker> {
 
   const metrics = new RuntimeMetrics(o.metricsRegistry);
   const globalTopics = [...new Set(o.processors.flatMap((p) => p.globalTopics ?? []))];
-  const globals = new GlobalTableReader(kafka, codec, globalTopics, metrics.registry, globalValidatorsOf(o.processors));
+  const globals = new GlobalTableReader(kafka, codec, globalTopics, metrics.registry, globalValidatorsOf(o.processors), o.app);
   await globals.start();
 
   const emitter = new EventEmitter();

@@ -34,9 +34,9 @@ export async function followOutputs(
   serde: Serde,
   topics: readonly string[],
   onRecord: (r: FeedRecord) => void,
-  opts: { fromBeginning?: boolean; onDecodeError?: (topic: string, err: unknown) => void } = {},
+  opts: { fromBeginning?: boolean; onDecodeError?: (topic: string, err: unknown) => void; groupPrefix?: string } = {},
 ): Promise<OutputFeed> {
-  const groupId = `fmeaflow-feed-${randomBytes(6).toString('hex')}`;
+  const groupId = `${opts.groupPrefix ?? 'fmeaflow'}-feed-${randomBytes(6).toString('hex')}`;
   const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 200 });
   await consumer.connect();
   await consumer.subscribe({ topics: [...topics], fromBeginning: opts.fromBeginning ?? false });

@@ -62,7 +62,7 @@ export function applyChangelogRecord(sinks: ChangelogSinks, partition: number, k
  * Follows `changelog` from the beginning (committed records only) into `sinks`; returns a stop function. The trainer
  * is held until every partition is read up to its end offset at start (what the processor had stored by then).
  */
-export async function followLogClusterChangelog(kafka: KafkaClient, changelog: string, sinks: ChangelogSinks): Promise<() => Promise<void>> {
+export async function followLogClusterChangelog(kafka: KafkaClient, changelog: string, sinks: ChangelogSinks, groupPrefix = 'fmeaflow'): Promise<() => Promise<void>> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(changelog).finally(() => admin.disconnect());
@@ -74,7 +74,8 @@ export async function followLogClusterChangelog(kafka: KafkaClient, changelog: s
   };
   trainer?.holdUntilRestored();
   // A private group that never commits: every start re-reads the (compacted) changelog.
-  const groupId = `fmeaflow-log-clusters-observer-${randomBytes(6).toString('hex')}`;
+  // Prefixed by the app id, so the app's ACL on groups `<app>-*` covers it.
+  const groupId = `${groupPrefix}-log-clusters-observer-${randomBytes(6).toString('hex')}`;
   const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
     const { partition, lastOffset } = e.payload as { partition: number; lastOffset: string };

@@ -44,7 +44,7 @@ export async function startLogClusterSidecar(o: LogClusterSidecarOptions): Promi
     await trainer.start();
   }
   const kafka = createKafka(`${o.app}-log-clusters-sidecar`, o.brokers);
-  const stopFollowing = await followLogClusterChangelog(kafka, changelogTopic(o.app, LOG_CLUSTER_PROCESSOR_NAME), { metrics: o.metrics, ...(o.trainer ? { trainer: o.trainer } : {}) });
+  const stopFollowing = await followLogClusterChangelog(kafka, changelogTopic(o.app, LOG_CLUSTER_PROCESSOR_NAME), { metrics: o.metrics, ...(o.trainer ? { trainer: o.trainer } : {}) }, o.app);
   return async () => {
     o.ownership.off('assigned', onAssigned);
     await stopFollowing();

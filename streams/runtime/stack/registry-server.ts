@@ -4,6 +4,7 @@
  * `stack down`/`stack up`, and a registry that forgot the schema ids their records carry would make
  * every earlier record undecodable (SERDE_UNKNOWN_SCHEMA_ID in the DLQ and the global-table logs).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 import { registryRunnerJar } from './install.ts';
@@ -25,8 +26,11 @@ export async function registryReachable(url: string, timeoutMs = 3000): Promise<
 /** Starts the registry unless one already answers on the port; waits until it serves /subjects. */
 export async function startRegistry(r: RegistryInstanceConfig, paths: StackPaths = stackPaths()): Promise<{ started: boolean; process?: ManagedProcess }> {
   const url = registryUrlOf(r);
-  if (await registryReachable(url)) return { started: false };
+  if (!r.basicAuthUsers && (await registryReachable(url))) return { started: false };
   const jar = registryRunnerJar(paths);
+  fs.mkdirSync(path.join(r.runDir, 'config'), { recursive: true });
+  // Quarkus reads config/application.properties from its working directory: passwords stay off the command line (ps).
+  fs.writeFileSync(path.join(r.runDir, 'config', 'application.properties'), basicAuthProperties(r.basicAuthUsers ?? []), { mode: 0o600 });
   const proc = startDetached(NAME, r.runDir, 'java', [
     `-Xmx${r.heapMb}m`,
     `-Dquarkus.http.port=${r.port}`,
@@ -37,8 +41,9 @@ export async function startRegistry(r: RegistryInstanceConfig, paths: StackPaths
     '-Dquarkus.log.level=WARN',
     '-jar',
     jar,
-  ]);
-  await waitUntil(() => registryReachable(url, 1000), { timeoutMs: 90_000, pid: proc.pid, what: `schema registry at ${url}`, logFile: proc.logFile });
+  ], r.runDir);
+  // 401 answers too: the registry is up, it just wants credentials.
+  await waitUntil(() => (r.basicAuthUsers ? registryAnswers(url) : registryReachable(url, 1000)), { timeoutMs: 90_000, pid: proc.pid, what: `schema registry at ${url}`, logFile: proc.logFile });
   return { started: true, process: proc };
 }
 
@@ -55,4 +60,28 @@ export function registryPid(r: RegistryInstanceConfig): number | undefined {
 /** Error for an unreachable registry that tells the user how to get one. */
 export function registryUnreachable(url: string): FmeaflowError {
   return new FmeaflowError(ErrorCodes.REGISTRY_UNREACHABLE, `schema registry not reachable at ${url}; start the local one with: npx tsx streams/cli.ts stack up (or set SCHEMA_REGISTRY_URL)`, { retriable: true });
+}
+
+/** Embedded users with basic auth on every path (Apicurio ships Quarkus' properties-file realm); empty = open. */
+function basicAuthProperties(users: readonly { name: string; password: string }[]): string {
+  if (users.length === 0) return '';
+  return [
+    'quarkus.http.auth.basic=true',
+    'quarkus.security.users.embedded.enabled=true',
+    'quarkus.security.users.embedded.plain-text=true',
+    ...users.flatMap((u) => [`quarkus.security.users.embedded.users.${u.name}=${u.password}`, `quarkus.security.users.embedded.roles.${u.name}=sr-admin`]),
+    'quarkus.http.auth.permission.all.paths=/*',
+    'quarkus.http.auth.permission.all.policy=authenticated',
+    '',
+  ].join('\n');
+}
+
+/** True when the registry answers HTTP at all (any status). */
+async function registryAnswers(url: string): Promise<boolean> {
+  try {
+    await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -17,6 +17,18 @@ export interface KafkaInstanceConfig {
   /** Folder for pid file, generated server.properties and the log. */
   readonly runDir: string;
   readonly heapMb: number;
+  /** A SASL_SSL listener instead of PLAINTEXT (for testing fmeaflow against a secured cluster); absent = plaintext. */
+  readonly secure?: SecureBrokerConfig;
+}
+
+/** TLS material (PEM files) and SCRAM-SHA-512 users of a SASL_SSL broker; `superUser` is also the inter-broker identity. */
+export interface SecureBrokerConfig {
+  /** Server private key (PKCS#8, unencrypted) followed by its certificate chain. */
+  readonly keystorePem: string;
+  /** CA certificate(s) the broker trusts. */
+  readonly truststorePem: string;
+  readonly superUser: { readonly name: string; readonly password: string };
+  readonly users: readonly { readonly name: string; readonly password: string }[];
 }
 
 export interface RegistryInstanceConfig {
@@ -26,6 +38,8 @@ export interface RegistryInstanceConfig {
   /** Where the registry keeps its schemas (an H2 file database), so they live as long as the broker's topics. */
   readonly dataDir: string;
   readonly heapMb: number;
+  /** HTTP basic auth on every request, with these users (for testing fmeaflow against an authenticated registry). */
+  readonly basicAuthUsers?: readonly { readonly name: string; readonly password: string }[];
 }
 
 export interface StackPaths {
