@@ -115,7 +115,7 @@ export interface TopologyOptions {
   readonly rulesDir?: string;
   /** DBC files naming the periodic messages every vehicle sends (default: vehicle-producer/dbc/fleet-extras.dbc). */
   readonly dbcFiles?: readonly string[];
-  /** Fleet size for the observed occurrence; default: vehicles seen in evidence. */
+  /** Fleet size for the observed occurrence; default: the vehicles of the registry (fmeaflow.vehicles.v1). */
   readonly fleetSize?: number;
   /** Trained log-template encoders (the runtime's background trainer); absent = TF-IDF vectors only. */
   readonly logEmbeddings?: EmbeddingModelSource;
