@@ -39,6 +39,8 @@ export const ErrorCodes = {
   HISTOGRAM_BOUNDS_CHANGED: 'HISTOGRAM_BOUNDS_CHANGED',
   /** A record is larger than its topic accepts (max.message.bytes); it is dead-lettered instead of failing the batch. */
   RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
+  /** A record's Kafka key differs from the vehicle id in its value: state keyed by that id must not trust either. */
+  KEY_MISMATCH: 'RECORD_KEY_MISMATCH',
   // user input
   BAD_CLI_ARGUMENT: 'CLI_BAD_ARGUMENT',
   BAD_CONFIG: 'CONFIG_INVALID',

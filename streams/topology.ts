@@ -36,7 +36,7 @@ import { createReleaseCheckProcessor } from './processors/suppression/release-ch
 import { loadPolicyFile } from './runtime/config/policy-file-loader.ts';
 import { ErrorCodes, FmeaflowError } from './errors.ts';
 import { PROJECT_ROOT } from './runtime/stack/stack-config.ts';
-import { Topics } from './topic-catalog.ts';
+import { Topics, VEHICLE_KEYED_TOPICS } from './topic-catalog.ts';
 
 /** Time scales of the pipeline. The defaults suit fleets; `DRIVE_TIMING` suits the bundled two-minute drives. */
 export interface TopologyTiming {
@@ -168,7 +168,7 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
   const singlePartitionEvidence = evidenceTopics.filter((x) => x === Topics.canClusters);
   const keyedEvidence = evidenceTopics.filter((x) => x !== Topics.canClusters);
 
-  return [
+  return keyedByVehicle([
     perVehicleClock(canFeatures),
     createRouter({ name: 'route-can-features-fleet', inputTopics: [Topics.canFeatures], outputTopic: canFeaturesFleet, keyOf: () => FLEET_KEY, eventTimeMs: (v, topic) => canClusters.eventTimeMs(v as never, topic) }),
     readRepartitioned(canClusters, canFeaturesFleet),
@@ -197,7 +197,18 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
     createRouter({ name: 'route-fmea-evidence', inputTopics: keyedEvidence, outputTopic: evidence, keyOf: () => FLEET_KEY, eventTimeMs: (v, topic) => fmea.eventTimeMs(v, topic) }),
     ...(singlePartitionEvidence.length ? [createRouter({ name: 'route-fmea-evidence-clusters', inputTopics: singlePartitionEvidence, outputTopic: evidence, keyOf: () => FLEET_KEY, eventTimeMs: (v, topic) => fmea.eventTimeMs(v, topic) })] : []),
     readRepartitioned(fmea, evidence),
-  ];
+  ]);
+}
+
+/**
+ * Every processor reading a vehicle input checks that a record's key is its vehicle id (the routers too: the
+ * repartitioned series, canary cohorts and clusters downstream keep state per vehicle id as well).
+ */
+function keyedByVehicle(ps: Processor<any, any>[]): Processor<any, any>[] {
+  return ps.map((p) => !p.inputTopics.some((x) => VEHICLE_KEYED_TOPICS.has(x)) ? p : {
+    ...p,
+    expectedKey: (v: { vehicleId?: unknown } | null, topic: string) => (VEHICLE_KEYED_TOPICS.has(topic) && typeof v?.vehicleId === 'string' ? v.vehicleId : undefined),
+  });
 }
 
 /** The entry point `fmeaflow worker` loads (`--timing drive` for the bundled drives; the other options as in TopologyOptions). */

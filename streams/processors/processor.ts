@@ -127,6 +127,12 @@ export interface Processor<S = unknown, V = unknown> {
   readonly globalValidators?: Readonly<Record<string, (value: unknown) => void>>;
   /** Allowed lateness in ms: records older than the watermark go to the late side output. */
   readonly allowedLatenessMs: number;
+  /**
+   * The Kafka key a decoded value must have been produced under (e.g. its vehicle id), per input topic; undefined =
+   * not checked. A record whose key differs is dead-lettered as RECORD_KEY_MISMATCH before it touches state or event
+   * time: state keyed by the id in the value would otherwise let one vehicle's partition carry another's records.
+   */
+  expectedKey?(value: V, topic: string): string | undefined;
   /** Event time of a decoded input value, in epoch ms. */
   eventTimeMs(value: V, topic: string): number;
   /**

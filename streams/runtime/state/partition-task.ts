@@ -48,6 +48,9 @@ export interface TaskDrain {
 }
 
 const MAX_TIMER_ROUNDS = 10_000;
+// Keys and ids are untrusted: messages quote at most this many characters, escaped.
+const MAX_QUOTED = 64;
+const quoteBounded = (s: string): string => JSON.stringify(s.length > MAX_QUOTED ? `${s.slice(0, MAX_QUOTED)}…` : s);
 
 /** The upstream partition a record came from when it was routed through a repartition topic. */
 function upstreamOf(headers: Readonly<Record<string, string>>, eventTimeMs: number): Upstream | undefined {
@@ -111,6 +114,7 @@ export class PartitionTask<S = unknown> {
 
   /** Handles one decoded input record. */
   handle(input: TaskInput, value: unknown, nowMs: number): void {
+    if (this.isKeyMismatch(input, value, nowMs)) return;
     let eventTimeMs: number;
     try {
       eventTimeMs = this.processor.eventTimeMs(value, input.topic);
@@ -155,6 +159,26 @@ export class PartitionTask<S = unknown> {
     this.apply(result, input.headers);
     this.fireEventTimers(nowMs);
     this.fireWallClock(nowMs);
+  }
+
+  /** Dead-letters the record when its Kafka key is not the one its value must carry (Processor.expectedKey). */
+  private isKeyMismatch(input: TaskInput, value: unknown, nowMs: number): boolean {
+    if (!this.processor.expectedKey) return false;
+    let expected: string | undefined;
+    try {
+      expected = this.processor.expectedKey(value, input.topic);
+    } catch {
+      // A value without a readable id is the processor's to reject.
+      return false;
+    }
+    if (expected === undefined || expected === input.key) return false;
+    const err = new FmeaflowError(
+      ErrorCodes.KEY_MISMATCH,
+      `${input.topic}: record key ${quoteBounded(input.key)} differs from the value's ${quoteBounded(expected)}; records must be keyed by the id their state is kept under`,
+      { details: { key: input.key.slice(0, MAX_QUOTED), expected: expected.slice(0, MAX_QUOTED) } },
+    );
+    this.deadLetter(input, err, nowMs, this.processor.name);
+    return true;
   }
 
   /** Dead-letters the record when its source's clock jumped ahead of the partition (see SourceClock). */
