@@ -41,6 +41,8 @@ export const ErrorCodes = {
   RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
   /** A record's Kafka key differs from the vehicle id in its value: state keyed by that id must not trust either. */
   KEY_MISMATCH: 'RECORD_KEY_MISMATCH',
+  /** A record would open state past a configured cap (series, label sets, vehicles per partition); it is refused, admitted state goes on. */
+  STATE_LIMIT_REACHED: 'STATE_LIMIT_REACHED',
   // user input
   BAD_CLI_ARGUMENT: 'CLI_BAD_ARGUMENT',
   BAD_CONFIG: 'CONFIG_INVALID',

@@ -37,6 +37,7 @@ import { loadPolicyFile } from './runtime/config/policy-file-loader.ts';
 import { ErrorCodes, FmeaflowError } from './errors.ts';
 import { PROJECT_ROOT } from './runtime/stack/stack-config.ts';
 import { Topics, VEHICLE_KEYED_TOPICS } from './topic-catalog.ts';
+import type { SeriesLimits } from './processors/series/series-admission.ts';
 
 /** Time scales of the pipeline. The defaults suit fleets; `DRIVE_TIMING` suits the bundled two-minute drives. */
 export interface TopologyTiming {
@@ -117,6 +118,8 @@ export interface TopologyOptions {
   readonly dbcFiles?: readonly string[];
   /** Fleet size for the observed occurrence; default: the vehicles of the registry (fmeaflow.vehicles.v1). */
   readonly fleetSize?: number;
+  /** Caps on series state per partition (default DEFAULT_SERIES_LIMITS; idle expiry follows the baseline's). */
+  readonly seriesLimits?: Partial<Omit<SeriesLimits, 'idleMs'>>;
   /** Trained log-template encoders (the runtime's background trainer); absent = TF-IDF vectors only. */
   readonly logEmbeddings?: EmbeddingModelSource;
 }
@@ -152,8 +155,9 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
 
   const canFeatures = createCanFeaturesProcessor({ windowMs: t.canWindowMs, ...loadCanNetwork(o.dbcFiles) });
   const canClusters = createCanClustersProcessor({ periodMs: t.canClusterPeriodMs, ...(t.canClusterLatenessMs !== undefined ? { allowedLatenessMs: t.canClusterLatenessMs } : {}) });
-  const seriesDrift = createSeriesDriftProcessor({ window: { windowMs: t.seriesWindowMs, grouping: 'vehicle' }, drift });
-  const fleetSeriesDrift = createSeriesDriftProcessor({ window: { windowMs: t.seriesWindowMs, grouping: 'fleet' }, drift });
+  const limits = o.seriesLimits ?? {};
+  const seriesDrift = createSeriesDriftProcessor({ window: { windowMs: t.seriesWindowMs, grouping: 'vehicle', limits }, drift });
+  const fleetSeriesDrift = createSeriesDriftProcessor({ window: { windowMs: t.seriesWindowMs, grouping: 'fleet', limits }, drift });
   const fleetLogClusters = createFleetLogClusterProcessor({ windowMs: t.logWindowMs, skewMs: t.logFleetSkewMs ?? t.logWindowMs });
   const canary = createCanaryProcessor({ evaluateEveryMs: t.canaryEvaluateEveryMs, ...(knownServices ? { knownServices } : {}) });
   const vehicleLevel = (g: GroupingChoice): boolean => g !== 'fleet';
