@@ -55,6 +55,11 @@ export interface ReadonlyStore<S> {
   /** Iterates all keys of this partition's store (for windows closing on a timer). */
   entries(): Iterable<readonly [string, S]>;
   readonly size: number;
+  /**
+   * Keys of one bucket (see `Processor.storeBucket`) with their values, found without scanning the store. Stores of
+   * drivers that do not index leave it out; callers then scan `entries()`.
+   */
+  bucket?(name: string): Iterable<readonly [string, S]>;
 }
 
 /** Read-only access to global tables (every worker reads the whole topic). */
@@ -146,6 +151,8 @@ export interface Processor<S = unknown, V = unknown> {
    * this long (ms of the runtime's now) no longer holds the watermark back (default 60 s; runtime/time/partition-clock.ts).
    */
   readonly upstreamIdleMs?: number;
+  /** Bucket of a store key (e.g. the window it belongs to) for `ReadonlyStore.bucket`; undefined = none. Must depend on the key only. */
+  storeBucket?(key: string): string | undefined;
   process(store: ReadonlyStore<S>, record: InputRecord<V>, ctx: ProcessorContext): ProcessResult<S>;
   onTimer?(store: ReadonlyStore<S>, timer: FiredTimer, ctx: ProcessorContext): ProcessResult<S>;
 }

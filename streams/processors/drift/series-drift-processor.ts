@@ -10,7 +10,7 @@ import { Topics } from '../../topic-catalog.ts';
 import type { Processor } from '../processor.ts';
 import type { MetricRecord, SpanRecord } from '../series/input-records.ts';
 import type { SeriesPoint } from '../series/series-types.ts';
-import { accumulateRecord, closeWindow, expireAdmissionTimer, expireCarryTimer, seriesEventTimeMs, seriesWindowConfig, type SeriesWindowConfig, type SeriesWindowOptions, type SeriesWindowStoreValue } from '../series/series-window-stage.ts';
+import { accumulateRecord, closeWindow, expireAdmissionTimer, expireCarryTimer, seriesEventTimeMs, windowBucket, seriesWindowConfig, type SeriesWindowConfig, type SeriesWindowOptions, type SeriesWindowStoreValue } from '../series/series-window-stage.ts';
 import { SERIES_POINTS_TOPIC } from '../series/series-window-processor.ts';
 import type { BaselineConfig } from '../baseline/ewma-baseline.ts';
 import { driftConfig, type DriftConfig } from './drift-config.ts';
@@ -37,6 +37,7 @@ export function createSeriesDriftProcessor(opts: SeriesDriftProcessorOptions = {
     store: 'series-drift',
     allowedLatenessMs: opts.allowedLatenessMs ?? 30_000,
     eventTimeMs: seriesEventTimeMs,
+    storeBucket: windowBucket,
     process(store, record, ctx) {
       return accumulateRecord(store, record.topic, record.value, ctx.nowMs, wcfg);
     },

@@ -7,7 +7,7 @@
 import { Topics } from '../../topic-catalog.ts';
 import type { Processor } from '../processor.ts';
 import type { MetricRecord, SpanRecord } from './input-records.ts';
-import { accumulateRecord, closeWindow, expireAdmissionTimer, expireCarryTimer, seriesEventTimeMs, seriesWindowConfig, type SeriesWindowConfig, type SeriesWindowOptions, type SeriesWindowStoreValue } from './series-window-stage.ts';
+import { accumulateRecord, closeWindow, expireAdmissionTimer, expireCarryTimer, seriesEventTimeMs, windowBucket, seriesWindowConfig, type SeriesWindowConfig, type SeriesWindowOptions, type SeriesWindowStoreValue } from './series-window-stage.ts';
 
 /** Internal topic of series points (not yet in the catalog: see the report). */
 export const SERIES_POINTS_TOPIC = 'fmeaflow.series-points.v1';
@@ -26,6 +26,7 @@ export function createSeriesWindowProcessor(opts: SeriesWindowProcessorOptions =
     store: 'series-windows',
     allowedLatenessMs: opts.allowedLatenessMs ?? 30_000,
     eventTimeMs: seriesEventTimeMs,
+    storeBucket: windowBucket,
     process(store, record, ctx) {
       return accumulateRecord(store, record.topic, record.value, ctx.nowMs, cfg);
     },

@@ -59,6 +59,18 @@ export function seriesEventTimeMs(value: MetricRecord | SpanRecord, topic: strin
   return topic === Topics.spans ? spanEventTimeMs(value as SpanRecord) : (value as MetricRecord).timestampMs;
 }
 
+/** Store bucket of the accumulators of the window starting at `startMs`. */
+function windowBucketName(startMs: number): string {
+  return `${WINDOW_PREFIX}${startMs}`;
+}
+
+/** `Processor.storeBucket` of the windowing stage: a window accumulator `w|<start>|…` belongs to its window's bucket. */
+export function windowBucket(key: string): string | undefined {
+  if (!key.startsWith(WINDOW_PREFIX)) return undefined;
+  const bar = key.indexOf('|', WINDOW_PREFIX.length);
+  return bar < 0 ? undefined : key.slice(0, bar);
+}
+
 /** Timer id that closes the window starting at `startMs`. */
 export function closeTimerId(startMs: number): string {
   return `close|${startMs}`;
@@ -105,7 +117,9 @@ export function closeWindow<S>(store: ReadonlyStore<S>, startMs: number, cfg: Se
   const updates: StoreUpdate<CarryState>[] = [];
   const timers: TimerRequest[] = [];
   const hits: [string, WindowAcc][] = [];
-  for (const [k, v] of store.entries()) if (k.startsWith(prefix)) hits.push([k, v as WindowAcc]);
+  // The runtime's store indexes accumulators by window (windowBucket): closing one costs its own groups, not the store.
+  const candidates = store.bucket ? store.bucket(windowBucketName(startMs)) : store.entries();
+  for (const [k, v] of candidates) if (k.startsWith(prefix)) hits.push([k, v as WindowAcc]);
   // Deterministic output order whatever the store's iteration order.
   hits.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const minT = endMs - cfg.carryMaxAgeMs;

@@ -6,9 +6,10 @@
  * changelog, so a restored task continues exactly where the committed one stopped.
  */
 import { asFmeaflowError, ErrorCodes, FmeaflowError } from '../../errors.ts';
-import type { FiredTimer, GlobalTables, InputRecord, OutputRecord, ProcessorEvent, ProcessResult, Processor, ProcessorContext, ReadonlyStore, TimerRequest } from '../../processors/processor.ts';
+import type { FiredTimer, GlobalTables, InputRecord, OutputRecord, ProcessorEvent, ProcessResult, Processor, ProcessorContext, TimerRequest } from '../../processors/processor.ts';
 import { UPSTREAM_BEHIND_HEADER, UPSTREAM_SOURCE_HEADER, UPSTREAM_TIME_HEADER } from '../../processors/repartition.ts';
 import { PartitionClock, type ClockSnapshot, type Upstream } from '../time/partition-clock.ts';
+import { BucketedStore } from './bucketed-store.ts';
 import { SourceClock } from '../time/source-clock.ts';
 import { TimerQueue } from '../time/timer-queue.ts';
 import { redactText } from '../observability/redact.ts';
@@ -60,26 +61,13 @@ function upstreamOf(headers: Readonly<Record<string, string>>, eventTimeMs: numb
   return { source, progressMs: Number.isFinite(progressMs) ? progressMs : eventTimeMs, behind: headers[UPSTREAM_BEHIND_HEADER] === '1' };
 }
 
-class MapStore<S> implements ReadonlyStore<S> {
-  constructor(readonly map: Map<string, S>) {}
-  get(key: string): S | undefined {
-    return this.map.get(key);
-  }
-  entries(): Iterable<readonly [string, S]> {
-    return this.map.entries();
-  }
-  get size(): number {
-    return this.map.size;
-  }
-}
-
 /** State and event-time machinery of one processor on one partition. */
 export class PartitionTask<S = unknown> {
   readonly data = new Map<string, S>();
   readonly clock: PartitionClock;
   readonly timers = new TimerQueue();
   private readonly sources: SourceClock | null;
-  private readonly store: MapStore<S>;
+  private readonly store: BucketedStore<S>;
   private outputs: OutputRecord[] = [];
   private dirty = new Map<string, unknown>();
   private lateCount = 0;
@@ -94,7 +82,7 @@ export class PartitionTask<S = unknown> {
   ) {
     this.clock = new PartitionClock(processor.allowedLatenessMs, processor.upstreamIdleMs);
     this.sources = processor.sourceClock ? new SourceClock(processor.sourceClock.maxJumpMs, processor.sourceClock.confirmMs) : null;
-    this.store = new MapStore(this.data);
+    this.store = new BucketedStore(this.data, processor.storeBucket?.bind(processor));
   }
 
   /** Applies one changelog record during restore. */
@@ -104,8 +92,8 @@ export class PartitionTask<S = unknown> {
       const id = key.slice(TIMER_PREFIX.length);
       if (value === null || value === undefined) this.timers.cancel(id);
       else this.timers.set(value as TimerRequest);
-    } else if (value === null || value === undefined) this.data.delete(key);
-    else this.data.set(key, value as S);
+    } else if (value === null || value === undefined) this.store.delete(key);
+    else this.store.set(key, value as S);
   }
 
   private ctx(nowMs: number, input?: TaskInput): ProcessorContext {
@@ -227,8 +215,8 @@ export class PartitionTask<S = unknown> {
   private apply(result: ProcessResult<S>, headers: Readonly<Record<string, string>>): void {
     if (result.events) this.events.push(...result.events);
     for (const u of result.updates ?? []) {
-      if (u.value === null) this.data.delete(u.key);
-      else this.data.set(u.key, u.value);
+      if (u.value === null) this.store.delete(u.key);
+      else this.store.set(u.key, u.value);
       this.dirty.set(u.key, u.value);
     }
     const traceparent = headers.traceparent;
