@@ -8,7 +8,7 @@
  * `idleMs`, so it leaves the caps the same way its series states leave the store.
  *
  * Store keys: `g|<scope>|<group>` (admitted group: the start of its newest window), `v|<scope>` (admitted
- * groups of a vehicle), and the counters `#groups`, `#vehicles` and `#name|<name>`.
+ * groups of a vehicle), and the counters `#groups`, `#vehicles` and `#name|<scope>|<name>`.
  */
 import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 import type { ReadonlyStore, StoreUpdate, TimerRequest } from '../processor.ts';
@@ -17,7 +17,7 @@ import type { ReadonlyStore, StoreUpdate, TimerRequest } from '../processor.ts';
 export interface SeriesLimits {
   /** Series groups (scope + name + labels) per partition. */
   readonly maxGroups: number;
-  /** Series groups per series name, i.e. label sets of one metric or operations of one service, per partition. */
+  /** Series groups per series name and scope (vehicle, or the fleet): label sets of one metric, operations of one service. */
   readonly maxGroupsPerName: number;
   /** Vehicles with series per partition (vehicle grouping). */
   readonly maxVehicles: number;
@@ -25,7 +25,9 @@ export interface SeriesLimits {
   readonly idleMs: number;
 }
 
-export const DEFAULT_SERIES_LIMITS: SeriesLimits = { maxGroups: 100_000, maxGroupsPerName: 20_000, maxVehicles: 20_000, idleMs: 6 * 3600_000 };
+// ~2.3 KB of heap per admitted gauge group (bench/RESULTS.md, "Bounded series state"): 50,000 groups ≈ 115 MB per partition.
+// Capacity planning puts ~500 vehicles on a partition, so these leave 10-100x headroom for real fleets.
+export const DEFAULT_SERIES_LIMITS: SeriesLimits = { maxGroups: 50_000, maxGroupsPerName: 1_000, maxVehicles: 10_000, idleMs: 6 * 3600_000 };
 
 /** What admission keeps in the store: admitted groups and counters. */
 export type AdmissionValue = AdmittedGroup | number;
@@ -42,7 +44,7 @@ const GROUP_PREFIX = 'g|';
 const VEHICLE_PREFIX = 'v|';
 const GROUPS = '#groups';
 const VEHICLES = '#vehicles';
-const nameKey = (name: string): string => `#name|${name}`;
+const nameKey = (scope: string, name: string): string => `#name|${scope}|${name}`;
 /** Timer ids of the idle expiry of an admitted group. */
 export const ADMISSION_TIMER_PREFIX = 'gx|';
 
@@ -74,7 +76,7 @@ export function admitGroup<S>(store: ReadonlyStore<S>, scope: string, group: str
     const count = (k: string): number => (store.get(k) as number | undefined) ?? 0;
     const what = `series ${quoted(name)} of ${quoted(scope)}`;
     if (count(GROUPS) >= limits.maxGroups) refuse('series per partition', limits.maxGroups, what);
-    if (count(nameKey(name)) >= limits.maxGroupsPerName) refuse('label sets per series name', limits.maxGroupsPerName, what);
+    if (count(nameKey(scope, name)) >= limits.maxGroupsPerName) refuse('label sets per series name', limits.maxGroupsPerName, what);
     if (perVehicle) {
       const ofVehicle = count(VEHICLE_PREFIX + scope);
       if (ofVehicle === 0) {
@@ -83,7 +85,7 @@ export function admitGroup<S>(store: ReadonlyStore<S>, scope: string, group: str
       }
       updates.push({ key: VEHICLE_PREFIX + scope, value: ofVehicle + 1 });
     }
-    updates.push({ key: GROUPS, value: count(GROUPS) + 1 }, { key: nameKey(name), value: count(nameKey(name)) + 1 });
+    updates.push({ key: GROUPS, value: count(GROUPS) + 1 }, { key: nameKey(scope, name), value: count(nameKey(scope, name)) + 1 });
   }
   updates.push({ key, value: { lastWindowStartMs: windowStartMs, name, scope } satisfies AdmittedGroup });
   const timer: TimerRequest = { kind: 'event-time', id: `${ADMISSION_TIMER_PREFIX}${scope}|${group}`, atMs: windowStartMs + windowMs + limits.idleMs, payload: { perVehicle } };
@@ -99,7 +101,7 @@ export function expireAdmission<S>(store: ReadonlyStore<S>, timer: { readonly id
   if (!g || g.lastWindowStartMs + windowMs + limits.idleMs > timer.atMs) return { updates: [] };
   const count = (k: string): number => (store.get(k) as number | undefined) ?? 0;
   const dec = (k: string): StoreUpdate<AdmissionValue> => ({ key: k, value: count(k) > 1 ? count(k) - 1 : null });
-  const updates: StoreUpdate<AdmissionValue>[] = [{ key, value: null }, dec(GROUPS), dec(nameKey(g.name))];
+  const updates: StoreUpdate<AdmissionValue>[] = [{ key, value: null }, dec(GROUPS), dec(nameKey(g.scope, g.name))];
   if (timer.payload?.['perVehicle'] === true) {
     const scope = g.scope;
     if (count(VEHICLE_PREFIX + scope) <= 1) updates.push(dec(VEHICLES));

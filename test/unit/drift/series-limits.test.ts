@@ -71,7 +71,7 @@ test('a series idle past the expiry frees its place under the cap', () => {
   assert.equal(refused(r).length, 30, 'x{k=3} is refused until the idle ones expire');
   assert.ok(baselineKeys(r).has('x.last{k="3"}@V'), 'then admitted');
   const state = r.finalState['series-drift']![0]!;
-  assert.deepEqual([state['#groups'], state['#name|x'], state['#vehicles']], [2, 1, 1], 'the counters follow the expiry');
+  assert.deepEqual([state['#groups'], state['#name|V|x'], state['#vehicles']], [2, 1, 1], 'the counters follow the expiry');
   assert.equal(state['g|V|m:x{k="1"}'], undefined);
 });
 
