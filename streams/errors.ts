@@ -92,6 +92,14 @@ export class SourceLocationError extends FmeaflowError {
   }
 }
 
+/** Characters of an untrusted value (a record key, a vehicle id, a label) an error message quotes at most. */
+export const MAX_QUOTED_CHARS = 64;
+
+/** An untrusted value for an error message: cut to MAX_QUOTED_CHARS and JSON-quoted, so control characters are escaped. */
+export function quoteUntrusted(s: string): string {
+  return JSON.stringify(s.length > MAX_QUOTED_CHARS ? `${s.slice(0, MAX_QUOTED_CHARS)}…` : s);
+}
+
 /** Normalises anything thrown into an FmeaflowError so callers can rely on `code`. */
 export function asFmeaflowError(err: unknown, fallback: ErrorCode = ErrorCodes.PROCESSOR_FAILED): FmeaflowError {
   if (err instanceof FmeaflowError) return err;

@@ -10,7 +10,7 @@
  * Store keys: `g|<scope>|<group>` (admitted group: the start of its newest window), `v|<scope>` (admitted
  * groups of a vehicle), and the counters `#groups`, `#vehicles` and `#name|<scope>|<name>`.
  */
-import { ErrorCodes, FmeaflowError } from '../../errors.ts';
+import { ErrorCodes, FmeaflowError, quoteUntrusted } from '../../errors.ts';
 import type { ReadonlyStore, StoreUpdate, TimerRequest } from '../processor.ts';
 
 /** Bounds of the series state of one partition (see README, "Bounded state"). */
@@ -61,8 +61,6 @@ function refuse(limit: string, bound: number, what: string): never {
   throw new FmeaflowError(ErrorCodes.STATE_LIMIT_REACHED, `${what}: ${limit} (${bound}) reached; the record is refused, admitted series go on`, { details: { limit, bound } });
 }
 
-const quoted = (s: string): string => JSON.stringify(s.length > 64 ? `${s.slice(0, 64)}…` : s);
-
 /**
  * Admits the record's group (or confirms it) for the window starting at `windowStartMs`; returns the store
  * updates and the idle timer to write, nothing when the group already has this window. Throws STATE_LIMIT_REACHED.
@@ -74,7 +72,7 @@ export function admitGroup<S>(store: ReadonlyStore<S>, scope: string, group: str
   const updates: StoreUpdate<AdmissionValue>[] = [];
   if (!prev) {
     const count = (k: string): number => (store.get(k) as number | undefined) ?? 0;
-    const what = `series ${quoted(name)} of ${quoted(scope)}`;
+    const what = `series ${quoteUntrusted(name)} of ${quoteUntrusted(scope)}`;
     if (count(GROUPS) >= limits.maxGroups) refuse('series per partition', limits.maxGroups, what);
     if (count(nameKey(scope, name)) >= limits.maxGroupsPerName) refuse('label sets per series name', limits.maxGroupsPerName, what);
     if (perVehicle) {

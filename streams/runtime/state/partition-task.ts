@@ -5,7 +5,7 @@
  * is what makes their outputs identical. State, clock and timers all go to the
  * changelog, so a restored task continues exactly where the committed one stopped.
  */
-import { asFmeaflowError, ErrorCodes, FmeaflowError } from '../../errors.ts';
+import { asFmeaflowError, ErrorCodes, FmeaflowError, MAX_QUOTED_CHARS, quoteUntrusted } from '../../errors.ts';
 import type { FiredTimer, GlobalTables, InputRecord, OutputRecord, ProcessorEvent, ProcessResult, Processor, ProcessorContext, TimerRequest } from '../../processors/processor.ts';
 import { UPSTREAM_BEHIND_HEADER, UPSTREAM_SOURCE_HEADER, UPSTREAM_TIME_HEADER } from '../../processors/repartition.ts';
 import { PartitionClock, type ClockSnapshot, type Upstream } from '../time/partition-clock.ts';
@@ -49,9 +49,6 @@ export interface TaskDrain {
 }
 
 const MAX_TIMER_ROUNDS = 10_000;
-// Keys and ids are untrusted: messages quote at most this many characters, escaped.
-const MAX_QUOTED = 64;
-const quoteBounded = (s: string): string => JSON.stringify(s.length > MAX_QUOTED ? `${s.slice(0, MAX_QUOTED)}…` : s);
 
 /** The upstream partition a record came from when it was routed through a repartition topic. */
 function upstreamOf(headers: Readonly<Record<string, string>>, eventTimeMs: number): Upstream | undefined {
@@ -162,8 +159,8 @@ export class PartitionTask<S = unknown> {
     if (expected === undefined || expected === input.key) return false;
     const err = new FmeaflowError(
       ErrorCodes.KEY_MISMATCH,
-      `${input.topic}: record key ${quoteBounded(input.key)} differs from the value's ${quoteBounded(expected)}; records must be keyed by the id their state is kept under`,
-      { details: { key: input.key.slice(0, MAX_QUOTED), expected: expected.slice(0, MAX_QUOTED) } },
+      `${input.topic}: record key ${quoteUntrusted(input.key)} differs from the value's ${quoteUntrusted(expected)}; records must be keyed by the id their state is kept under`,
+      { details: { key: input.key.slice(0, MAX_QUOTED_CHARS), expected: expected.slice(0, MAX_QUOTED_CHARS) } },
     );
     this.deadLetter(input, err, nowMs, this.processor.name);
     return true;
