@@ -39,6 +39,10 @@ export const ErrorCodes = {
   HISTOGRAM_BOUNDS_CHANGED: 'HISTOGRAM_BOUNDS_CHANGED',
   /** A record is larger than its topic accepts (max.message.bytes); it is dead-lettered instead of failing the batch. */
   RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
+  /** A record's Kafka key differs from the vehicle id in its value: state keyed by that id must not trust either. */
+  KEY_MISMATCH: 'RECORD_KEY_MISMATCH',
+  /** A record would open state past a configured cap (series, label sets, vehicles per partition); it is refused, admitted state goes on. */
+  STATE_LIMIT_REACHED: 'STATE_LIMIT_REACHED',
   // user input
   BAD_CLI_ARGUMENT: 'CLI_BAD_ARGUMENT',
   BAD_CONFIG: 'CONFIG_INVALID',
@@ -86,6 +90,14 @@ export class SourceLocationError extends FmeaflowError {
     this.column = loc.column ?? 0;
     this.field = loc.field;
   }
+}
+
+/** Characters of an untrusted value (a record key, a vehicle id, a label) an error message quotes at most. */
+export const MAX_QUOTED_CHARS = 64;
+
+/** An untrusted value for an error message: cut to MAX_QUOTED_CHARS and JSON-quoted, so control characters are escaped. */
+export function quoteUntrusted(s: string): string {
+  return JSON.stringify(s.length > MAX_QUOTED_CHARS ? `${s.slice(0, MAX_QUOTED_CHARS)}…` : s);
 }
 
 /** Normalises anything thrown into an FmeaflowError so callers can rely on `code`. */

@@ -26,6 +26,9 @@ export const Topics = {
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
 
+/** Vehicle inputs: every record is keyed by the `vehicleId` in its value, and state downstream is kept per that id. */
+export const VEHICLE_KEYED_TOPICS: ReadonlySet<string> = new Set([Topics.can, Topics.metrics, Topics.spans, Topics.logs]);
+
 export interface TopicSpec {
   readonly name: string;
   /** File name in `schemas/` of the value schema (registered as `<topic>-value`). */

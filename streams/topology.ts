@@ -36,7 +36,8 @@ import { createReleaseCheckProcessor } from './processors/suppression/release-ch
 import { loadPolicyFile } from './runtime/config/policy-file-loader.ts';
 import { ErrorCodes, FmeaflowError } from './errors.ts';
 import { PROJECT_ROOT } from './runtime/stack/stack-config.ts';
-import { Topics } from './topic-catalog.ts';
+import { Topics, VEHICLE_KEYED_TOPICS } from './topic-catalog.ts';
+import type { SeriesLimits } from './processors/series/series-admission.ts';
 
 /** Time scales of the pipeline. The defaults suit fleets; `DRIVE_TIMING` suits the bundled two-minute drives. */
 export interface TopologyTiming {
@@ -115,8 +116,10 @@ export interface TopologyOptions {
   readonly rulesDir?: string;
   /** DBC files naming the periodic messages every vehicle sends (default: vehicle-producer/dbc/fleet-extras.dbc). */
   readonly dbcFiles?: readonly string[];
-  /** Fleet size for the observed occurrence; default: vehicles seen in evidence. */
+  /** Fleet size for the observed occurrence; default: the vehicles of the registry (fmeaflow.vehicles.v1). */
   readonly fleetSize?: number;
+  /** Caps on series state per partition (default DEFAULT_SERIES_LIMITS; idle expiry follows the baseline's). */
+  readonly seriesLimits?: Partial<Omit<SeriesLimits, 'idleMs'>>;
   /** Trained log-template encoders (the runtime's background trainer); absent = TF-IDF vectors only. */
   readonly logEmbeddings?: EmbeddingModelSource;
 }
@@ -152,8 +155,9 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
 
   const canFeatures = createCanFeaturesProcessor({ windowMs: t.canWindowMs, ...loadCanNetwork(o.dbcFiles) });
   const canClusters = createCanClustersProcessor({ periodMs: t.canClusterPeriodMs, ...(t.canClusterLatenessMs !== undefined ? { allowedLatenessMs: t.canClusterLatenessMs } : {}) });
-  const seriesDrift = createSeriesDriftProcessor({ window: { windowMs: t.seriesWindowMs, grouping: 'vehicle' }, drift });
-  const fleetSeriesDrift = createSeriesDriftProcessor({ window: { windowMs: t.seriesWindowMs, grouping: 'fleet' }, drift });
+  const limits = o.seriesLimits ?? {};
+  const seriesDrift = createSeriesDriftProcessor({ window: { windowMs: t.seriesWindowMs, grouping: 'vehicle', limits }, drift });
+  const fleetSeriesDrift = createSeriesDriftProcessor({ window: { windowMs: t.seriesWindowMs, grouping: 'fleet', limits }, drift });
   const fleetLogClusters = createFleetLogClusterProcessor({ windowMs: t.logWindowMs, skewMs: t.logFleetSkewMs ?? t.logWindowMs });
   const canary = createCanaryProcessor({ evaluateEveryMs: t.canaryEvaluateEveryMs, ...(knownServices ? { knownServices } : {}) });
   const vehicleLevel = (g: GroupingChoice): boolean => g !== 'fleet';
@@ -168,7 +172,7 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
   const singlePartitionEvidence = evidenceTopics.filter((x) => x === Topics.canClusters);
   const keyedEvidence = evidenceTopics.filter((x) => x !== Topics.canClusters);
 
-  return [
+  return keyedByVehicle([
     perVehicleClock(canFeatures),
     createRouter({ name: 'route-can-features-fleet', inputTopics: [Topics.canFeatures], outputTopic: canFeaturesFleet, keyOf: () => FLEET_KEY, eventTimeMs: (v, topic) => canClusters.eventTimeMs(v as never, topic) }),
     readRepartitioned(canClusters, canFeaturesFleet),
@@ -197,7 +201,18 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
     createRouter({ name: 'route-fmea-evidence', inputTopics: keyedEvidence, outputTopic: evidence, keyOf: () => FLEET_KEY, eventTimeMs: (v, topic) => fmea.eventTimeMs(v, topic) }),
     ...(singlePartitionEvidence.length ? [createRouter({ name: 'route-fmea-evidence-clusters', inputTopics: singlePartitionEvidence, outputTopic: evidence, keyOf: () => FLEET_KEY, eventTimeMs: (v, topic) => fmea.eventTimeMs(v, topic) })] : []),
     readRepartitioned(fmea, evidence),
-  ];
+  ]);
+}
+
+/**
+ * Every processor reading a vehicle input checks that a record's key is its vehicle id (the routers too: the
+ * repartitioned series, canary cohorts and clusters downstream keep state per vehicle id as well).
+ */
+function keyedByVehicle(ps: Processor<any, any>[]): Processor<any, any>[] {
+  return ps.map((p) => !p.inputTopics.some((x) => VEHICLE_KEYED_TOPICS.has(x)) ? p : {
+    ...p,
+    expectedKey: (v: { vehicleId?: unknown } | null, topic: string) => (VEHICLE_KEYED_TOPICS.has(topic) && typeof v?.vehicleId === 'string' ? v.vehicleId : undefined),
+  });
 }
 
 /** The entry point `fmeaflow worker` loads (`--timing drive` for the bundled drives; the other options as in TopologyOptions). */

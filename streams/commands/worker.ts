@@ -27,11 +27,21 @@ export function parseGrouping(flag: string, value: string): (typeof GROUPING_CHO
 }
 
 /** The topology options (streams/topology.ts TopologyOptions) the worker's flags set. */
-export function topologyOptionsOf(opts: { policies?: string; metricGrouping: string; spanGrouping: string }): Record<string, unknown> {
+export function topologyOptionsOf(opts: { policies?: string; metricGrouping: string; spanGrouping: string; maxSeries?: string; maxSeriesPerName?: string; maxVehicles?: string }): Record<string, unknown> {
+  const limit = (flag: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `${flag} ${v}: give a positive whole number, e.g. ${flag} 50000`);
+    return n;
+  };
+  const seriesLimits = Object.fromEntries(Object.entries({
+    maxGroups: limit('--max-series', opts.maxSeries), maxGroupsPerName: limit('--max-series-per-name', opts.maxSeriesPerName), maxVehicles: limit('--max-vehicles', opts.maxVehicles),
+  }).filter(([, v]) => v !== undefined));
   return {
     metricGrouping: parseGrouping('--metric-grouping', opts.metricGrouping),
     spanGrouping: parseGrouping('--span-grouping', opts.spanGrouping),
     ...(opts.policies !== undefined ? { policiesFile: opts.policies } : {}),
+    ...(Object.keys(seriesLimits).length ? { seriesLimits } : {}),
   };
 }
 
@@ -74,6 +84,9 @@ export function register(program: Command): void {
     .option('--policies <file>', 'suppression policy file: policies, service catalog, alert rules (default config/suppression-policies.yaml)')
     .option('--metric-grouping <g>', 'metric series: vehicle (one per vehicle) | fleet (one across the fleet) | both', 'vehicle')
     .option('--span-grouping <g>', 'span latency/error-rate series: vehicle | fleet | both', 'fleet')
+    .option('--max-series <n>', 'series per partition of each series processor; records of further series go to the DLQ as STATE_LIMIT_REACHED (default 50000)')
+    .option('--max-series-per-name <n>', 'label sets of one series name per vehicle (fleet series: per partition) (default 1000)')
+    .option('--max-vehicles <n>', 'vehicles with series per partition (default 10000)')
     .option('--only <names>', 'comma-separated processor names to run (default: all)')
     .option('--tracing', 'start the OpenTelemetry SDK even without OTEL_EXPORTER_OTLP_ENDPOINT')
     .option('--live-port <port>', 'serve the live web view (ranked actions, clusters, drift, releases) on this port')
@@ -82,7 +95,7 @@ export function register(program: Command): void {
     .option('--embedding-every <duration>', 'how often owned log-cluster partitions are checked for retraining (e.g. 5m, 30s)', '5m')
     .option('--embedding-epochs <n>', 'training epochs per model (more = better codes, more CPU in the trainer thread)', '2')
     .option('--embedding-templates <n>', 'most recently seen templates a training uses', '200')
-    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; metricsHost: string; topology: string; timing: string; policies?: string; metricGrouping: string; spanGrouping: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string; logEmbeddings: boolean; embeddingEvery: string; embeddingEpochs: string; embeddingTemplates: string }) => {
+    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; metricsHost: string; topology: string; timing: string; policies?: string; metricGrouping: string; spanGrouping: string; maxSeries?: string; maxSeriesPerName?: string; maxVehicles?: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string; logEmbeddings: boolean; embeddingEvery: string; embeddingEpochs: string; embeddingTemplates: string }) => {
       if (opts.mode !== 'exactly-once' && opts.mode !== 'at-least-once') {
         throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--mode ${opts.mode}: use exactly-once (default) or at-least-once`);
       }

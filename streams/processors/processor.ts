@@ -55,6 +55,11 @@ export interface ReadonlyStore<S> {
   /** Iterates all keys of this partition's store (for windows closing on a timer). */
   entries(): Iterable<readonly [string, S]>;
   readonly size: number;
+  /**
+   * Keys of one bucket (see `Processor.storeBucket`) with their values, found without scanning the store. Stores of
+   * drivers that do not index leave it out; callers then scan `entries()`.
+   */
+  bucket?(name: string): Iterable<readonly [string, S]>;
 }
 
 /** Read-only access to global tables (every worker reads the whole topic). */
@@ -127,6 +132,12 @@ export interface Processor<S = unknown, V = unknown> {
   readonly globalValidators?: Readonly<Record<string, (value: unknown) => void>>;
   /** Allowed lateness in ms: records older than the watermark go to the late side output. */
   readonly allowedLatenessMs: number;
+  /**
+   * The Kafka key a decoded value must have been produced under (e.g. its vehicle id), per input topic; undefined =
+   * not checked. A record whose key differs is dead-lettered as RECORD_KEY_MISMATCH before it touches state or event
+   * time: state keyed by the id in the value would otherwise let one vehicle's partition carry another's records.
+   */
+  expectedKey?(value: V, topic: string): string | undefined;
   /** Event time of a decoded input value, in epoch ms. */
   eventTimeMs(value: V, topic: string): number;
   /**
@@ -140,6 +151,8 @@ export interface Processor<S = unknown, V = unknown> {
    * this long (ms of the runtime's now) no longer holds the watermark back (default 60 s; runtime/time/partition-clock.ts).
    */
   readonly upstreamIdleMs?: number;
+  /** Bucket of a store key (e.g. the window it belongs to) for `ReadonlyStore.bucket`; undefined = none. Must depend on the key only. */
+  storeBucket?(key: string): string | undefined;
   process(store: ReadonlyStore<S>, record: InputRecord<V>, ctx: ProcessorContext): ProcessResult<S>;
   onTimer?(store: ReadonlyStore<S>, timer: FiredTimer, ctx: ProcessorContext): ProcessResult<S>;
 }

@@ -74,6 +74,7 @@ export function readRepartitioned<S, V>(inner: Processor<S, V>, repartitionTopic
     ...(inner.sourceClock ? { sourceClock: { ...inner.sourceClock, sourceOf: (env: Repartitioned<V>) => inner.sourceClock!.sourceOf(env.value, env.sourceTopic) } } : {}),
     process: (store, record, ctx) => inner.process(store, unwrap(record), ctx),
     ...(inner.onTimer ? { onTimer: inner.onTimer.bind(inner) } : {}),
+    ...(inner.storeBucket ? { storeBucket: inner.storeBucket.bind(inner) } : {}),
   };
 }
 

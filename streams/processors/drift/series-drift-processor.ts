@@ -10,7 +10,7 @@ import { Topics } from '../../topic-catalog.ts';
 import type { Processor } from '../processor.ts';
 import type { MetricRecord, SpanRecord } from '../series/input-records.ts';
 import type { SeriesPoint } from '../series/series-types.ts';
-import { accumulateRecord, closeWindow, expireCarryTimer, seriesEventTimeMs, seriesWindowConfig, type SeriesWindowConfig, type SeriesWindowStoreValue } from '../series/series-window-stage.ts';
+import { accumulateRecord, closeWindow, expireAdmissionTimer, expireCarryTimer, seriesEventTimeMs, windowBucket, seriesWindowConfig, type SeriesWindowConfig, type SeriesWindowOptions, type SeriesWindowStoreValue } from '../series/series-window-stage.ts';
 import { SERIES_POINTS_TOPIC } from '../series/series-window-processor.ts';
 import type { BaselineConfig } from '../baseline/ewma-baseline.ts';
 import { driftConfig, type DriftConfig } from './drift-config.ts';
@@ -19,7 +19,7 @@ import type { SeriesState } from './series-judge.ts';
 
 /** Options of the fused windows → baseline → drift processor. */
 export interface SeriesDriftProcessorOptions {
-  readonly window?: Partial<SeriesWindowConfig>;
+  readonly window?: SeriesWindowOptions;
   readonly drift?: Partial<Omit<DriftConfig, 'baseline'>> & { baseline?: Partial<BaselineConfig> };
   /** Allowed lateness of metrics/spans (default 30 s). */
   readonly allowedLatenessMs?: number;
@@ -27,8 +27,9 @@ export interface SeriesDriftProcessorOptions {
 
 /** Creates the fused processor `series-drift` (store `series-drift`: windows `w|…`, counter carries `c|…` and series states `s|…`). */
 export function createSeriesDriftProcessor(opts: SeriesDriftProcessorOptions = {}): Processor<SeriesWindowStoreValue | SeriesState, MetricRecord | SpanRecord> {
-  const wcfg: SeriesWindowConfig = seriesWindowConfig(opts.window);
   const dcfg = driftConfig(opts.drift);
+  // A series leaves the caps when its state leaves the store.
+  const wcfg: SeriesWindowConfig = seriesWindowConfig({ ...opts.window, limits: { idleMs: dcfg.baseline.idleExpiryMs, ...opts.window?.limits } });
   return {
     name: 'series-drift',
     inputTopics: [Topics.metrics, Topics.spans],
@@ -36,13 +37,15 @@ export function createSeriesDriftProcessor(opts: SeriesDriftProcessorOptions = {
     store: 'series-drift',
     allowedLatenessMs: opts.allowedLatenessMs ?? 30_000,
     eventTimeMs: seriesEventTimeMs,
+    storeBucket: windowBucket,
     process(store, record, ctx) {
-      const { update, timer } = accumulateRecord(store, record.topic, record.value, ctx.nowMs, wcfg);
-      return { updates: [update], timers: [timer] };
+      return accumulateRecord(store, record.topic, record.value, ctx.nowMs, wcfg);
     },
     onTimer(store, timer) {
       const expired = expireSeries(store, timer, dcfg);
       if (expired) return expired;
+      const admission = expireAdmissionTimer(store, timer, wcfg);
+      if (admission) return admission;
       const carry = expireCarryTimer(store, timer, wcfg);
       if (carry) return carry;
       if (!timer.id.startsWith('close|')) return {};

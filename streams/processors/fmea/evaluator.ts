@@ -19,10 +19,23 @@ import type { IndexedLeaf, RuleSet } from './rule-set.ts';
 import { riskPriorityNumber } from './rpn.ts';
 import type { KeyValue } from './store-overlay.ts';
 
+/** The registered fleet (the vehicle registry, `fmeaflow.vehicles.v1`): who counts toward the observed occurrence. */
+export interface RegisteredFleet {
+  /** Registered vehicles (0 = empty registry). */
+  readonly size: number;
+  isRegistered(vehicleId: string): boolean;
+}
+
 export interface EvaluatorConfig {
   readonly occurrenceTable: OccurrenceTable;
-  /** Fleet size for observed occurrence; when absent, the distinct vehicles seen in evidence. */
+  /** Fleet size for observed occurrence, set by the operator; when absent, the registered fleet's size. */
   readonly fleetSize?: number;
+  /**
+   * The vehicle registry. Vehicle ids arrive in evidence and are untrusted: when the registry lists vehicles, only those
+   * count as fleet and as affected, so ids nobody registered (spoofed or misconfigured) neither dilute nor inflate the
+   * observed occurrence. Without a registry and without `fleetSize` the fleet is unknown and no observed O is given.
+   */
+  readonly registry?: RegisteredFleet;
   /** Vehicle → model, for the `model` scope when evidence does not name the model (the vehicle registry). */
   readonly modelOf?: (vehicleId: string) => string | undefined;
   /** Vehicles of a model, the denominator of a model-scope action's observed O (0/absent = unknown, no observed O). */
@@ -53,7 +66,7 @@ export interface EvaluationResult {
 // Leaf match histories live under `lm:<scope>|<leafId>`, one key each: an event rewrites only the leaves it matched (a
 // whole-scope object would put every leaf's summary into the changelog on every event; measured 72 kB per event with
 // 2,000 leaves, see bench/RESULTS.md).
-const K = { vehicle: 'veh:', fleetCount: 'fleet:count', leafMatch: 'lm:', action: 'act:', affected: 'aff:', affectedOfModel: 'affm:', rankHist: 'rank:hist' } as const;
+const K = { leafMatch: 'lm:', action: 'act:', affected: 'aff:', affectedOfModel: 'affm:', rankHist: 'rank:hist' } as const;
 
 /**
  * Open actions grouped by (AP weight, RPN) into buckets holding their affected-vehicle counts,
@@ -167,9 +180,19 @@ export function dropStaleLeafMatches(rs: RuleSet, kv: KeyValue): number {
   return dropped;
 }
 
-/** Fleet size in force: configured, else distinct vehicles seen. */
-export function fleetSizeOf(kv: KeyValue, cfg: EvaluatorConfig): number {
-  return cfg.fleetSize ?? kv.get<number>(K.fleetCount) ?? 0;
+/** Fleet size in force: configured, else the registered vehicles (0 = unknown). */
+export function fleetSizeOf(cfg: EvaluatorConfig): number {
+  return cfg.fleetSize ?? cfg.registry?.size ?? 0;
+}
+
+/** Whether a vehicle may count toward the observed occurrence: any vehicle when no registry is in use, else registered ones only. */
+function countsTowardFleet(vehicleId: string, cfg: EvaluatorConfig): boolean {
+  return !cfg.registry || cfg.registry.size === 0 || cfg.registry.isRegistered(vehicleId);
+}
+
+/** Vehicles of the evidence the registry does not list (none when no registry is in use). */
+export function unregisteredVehicles(ev: Evidence, cfg: EvaluatorConfig): string[] {
+  return ev.vehicles.filter((v) => !countsTowardFleet(v, cfg));
 }
 
 /**
@@ -180,12 +203,6 @@ export function fleetSizeOf(kv: KeyValue, cfg: EvaluatorConfig): number {
 export function ingestEvidence(rs: RuleSet, ev: Evidence, kv: KeyValue, cfg: EvaluatorConfig, watermarkMs = Number.NEGATIVE_INFINITY): EvaluationResult {
   const max = cfg.maxListItems ?? 20;
   const perLeaf = cfg.maxMatchesPerLeaf ?? DEFAULT_MATCHES_PER_LEAF;
-  for (const v of ev.vehicles) {
-    if (kv.get(K.vehicle + v) === undefined) {
-      kv.set(K.vehicle + v, 1);
-      kv.set(K.fleetCount, (kv.get<number>(K.fleetCount) ?? 0) + 1);
-    }
-  }
   const candidates: readonly IndexedLeaf[] = rs.leavesByKind.get(ev.kind) ?? [];
   const matched = candidates.filter((l) => leafMatches(l.leaf, ev));
   if (matched.length === 0) return { actions: [], timers: [] };
@@ -244,6 +261,7 @@ function upsertAction(entry: FmeaEntry, scope: { kind: ScopeKind; id: string }, 
   // fleet level alone count the vehicles of their evidence.
   const candidates = scope.kind === 'vehicle' ? [scope.id] : entry.scopes.includes('vehicle') ? [] : acc.flatMap((a) => a.vehicles ?? []);
   for (const v of candidates) {
+    if (!countsTowardFleet(v, cfg)) continue;
     const vk = `${countKey}|${v}`;
     if (kv.get(vk) !== undefined || affectedN >= (cfg.maxAffectedTracked ?? 200_000)) continue;
     kv.set(vk, 1);
@@ -258,7 +276,7 @@ function upsertAction(entry: FmeaEntry, scope: { kind: ScopeKind; id: string }, 
   if (affectedN !== (kv.get<number>(countKey) ?? 0)) kv.set(countKey, affectedN);
   // At model scope the share is the model's affected vehicles over the model's registered vehicles.
   const affected = scope.kind === 'model' ? kv.get<number>(`${K.affectedOfModel}${entry.id}|${scope.id}`) ?? 0 : affectedN;
-  const fleet = scope.kind === 'model' ? cfg.vehiclesOfModel?.(scope.id) ?? 0 : fleetSizeOf(kv, cfg);
+  const fleet = scope.kind === 'model' ? cfg.vehiclesOfModel?.(scope.id) ?? 0 : fleetSizeOf(cfg);
   const observed = occurrenceFromShare(affected, fleet, cfg.occurrenceTable) ?? null;
   const o = entry.occurrenceFromField && observed !== null ? observed : entry.occurrence;
   const evidence = mergeEvidence(prev?.evidence ?? emptyEvidence(), acc, max);

@@ -5,7 +5,9 @@
  * keyed by entry + scope. Fleet and model scopes see only this partition's evidence, so the
  * topology should route evidence to this processor by a fleet-wide key (see report). The
  * vehicle registry (global `fmeaflow.vehicles.v1`) maps each vehicle to its model for the
- * model scope; a configured `modelOf` answers for vehicles the registry does not list.
+ * model scope and is the fleet: vehicle ids in evidence are untrusted, so ids it does not list are
+ * counted apart (an `fmea.vehicle.unregistered` event) and never enter the observed occurrence.
+ * A configured `modelOf` answers for vehicles the registry does not list.
  */
 import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 import { Topics } from '../../topic-catalog.ts';
@@ -14,7 +16,7 @@ import { reconcileRules, RuleSetCache, RULES_ACTIVE_EVENT, RULES_REFUSED_EVENT, 
 import { formatIssue } from './rule-issue.ts';
 import { EVIDENCE_ADAPTERS } from './evidence/adapters.ts';
 import { InvalidEvidence, type Evidence } from './evidence/evidence.ts';
-import { dropStaleLeafMatches, ingestEvidence, resolveAction, type EvaluatorConfig } from './evaluator.ts';
+import { dropStaleLeafMatches, ingestEvidence, resolveAction, unregisteredVehicles, type EvaluatorConfig } from './evaluator.ts';
 import { StoreOverlay } from './store-overlay.ts';
 import { ModelIndex, type VehicleRecord } from './vehicle-registry.ts';
 
@@ -30,6 +32,9 @@ export interface FmeaEvaluateConfig extends EvaluatorConfig {
   readonly rulesCheckEveryMs?: number;
 }
 
+/** Event kind of evidence naming vehicles the registry does not list (counted by `fmeaflow_processor_events_total`). */
+export const UNREGISTERED_VEHICLE_EVENT = 'fmea.vehicle.unregistered';
+
 /** Id of the wall-clock timer that re-checks the rules table while no evidence arrives. */
 export const RULES_CHECK_TIMER = 'rules-check';
 
@@ -44,9 +49,11 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
   };
   const models = new ModelIndex();
   const registryOf = (ctx: ProcessorContext): EvaluatorConfig => {
-    const index = models.use(ctx.globals.table<VehicleRecord>(Topics.vehicles));
+    const table = ctx.globals.table<VehicleRecord>(Topics.vehicles);
+    const index = models.use(table);
     return {
       ...cfg,
+      registry: { size: table.size, isRegistered: (v) => table.has(v) },
       modelOf: (v) => index.modelOf(v) ?? cfg.modelOf?.(v),
       vehiclesOfModel: (m) => index.vehiclesOf(m) || (cfg.vehiclesOfModel?.(m) ?? 0),
     };
@@ -114,6 +121,14 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
       if (ruleSet) {
         const evalCfg = registryOf(ctx);
         for (const ev of evidence) {
+          const unregistered = unregisteredVehicles(ev, evalCfg);
+          if (unregistered.length > 0) {
+            events.push({
+              kind: UNREGISTERED_VEHICLE_EVENT, level: 'debug',
+              message: `${record.topic}: evidence names ${unregistered.length} vehicle(s) the vehicle registry does not list; they do not count toward the fleet or the observed occurrence`,
+              details: { topic: record.topic, unregistered: unregistered.length, example: unregistered[0]!.slice(0, 64) },
+            });
+          }
           const r = ingestEvidence(ruleSet, ev, kv, evalCfg, ctx.watermarkMs);
           actions.push(...r.actions);
           timers.push(...r.timers);

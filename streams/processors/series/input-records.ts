@@ -49,6 +49,30 @@ function invalid(message: string, details: Record<string, unknown>): FmeaflowErr
   return new FmeaflowError(ErrorCodes.INVALID_RECORD, message, { details });
 }
 
+/** Bounds of the identity fields of a record (vehicle ids and labels come from outside and key state). */
+export const IDENTITY_BOUNDS = { vehicleIdChars: 128, nameChars: 256, labels: 32, labelKeyChars: 128, labelValueChars: 256 } as const;
+
+// Control characters would reach logs and terminals; '|' separates the parts of store keys.
+const UNSAFE_ID = /[\u0000-\u001f\u007f|]/;
+
+/** Rejects a vehicle id, series name or label set past IDENTITY_BOUNDS (INVALID_RECORD naming the field). */
+export function checkIdentity(vehicleId: unknown, name: unknown, labels: unknown): void {
+  // Details echo the untrusted values: cut short.
+  const brief = { vehicleId: String(vehicleId).slice(0, 64), name: String(name).slice(0, 64) };
+  if (typeof vehicleId !== 'string' || vehicleId === '' || vehicleId.length > IDENTITY_BOUNDS.vehicleIdChars || UNSAFE_ID.test(vehicleId)) {
+    throw invalid(`vehicle id must be 1-${IDENTITY_BOUNDS.vehicleIdChars} characters without '|' or control characters`, { ...brief, field: 'vehicleId' });
+  }
+  if (typeof name !== 'string' || name === '' || name.length > IDENTITY_BOUNDS.nameChars) throw invalid(`name must be 1-${IDENTITY_BOUNDS.nameChars} characters`, { ...brief, field: 'name' });
+  if (labels === null || labels === undefined) return;
+  const entries = Object.entries(labels as Record<string, unknown>);
+  if (entries.length > IDENTITY_BOUNDS.labels) throw invalid(`${entries.length} labels, at most ${IDENTITY_BOUNDS.labels}`, { ...brief, field: 'labels' });
+  for (const [k, v] of entries) {
+    if (k.length > IDENTITY_BOUNDS.labelKeyChars || typeof v !== 'string' || v.length > IDENTITY_BOUNDS.labelValueChars) {
+      throw invalid(`label ${JSON.stringify(k.slice(0, 64))}: keys at most ${IDENTITY_BOUNDS.labelKeyChars}, values at most ${IDENTITY_BOUNDS.labelValueChars} characters`, { ...brief, field: `labels.${k.slice(0, 64)}` });
+    }
+  }
+}
+
 /** Rejects event times that are non-finite, before `minEventTimeMs` or too far past `nowMs`. */
 export function checkEventTime(tMs: number, nowMs: number, sanity: TimeSanity, what: Record<string, unknown>): void {
   if (!Number.isFinite(tMs)) throw invalid(`event time is not a finite number (${tMs})`, { ...what, field: 'timestamp' });
@@ -61,6 +85,7 @@ export function checkEventTime(tMs: number, nowMs: number, sanity: TimeSanity, w
 /** Validates a metric point; throws INVALID_RECORD naming the field. */
 export function validateMetric(m: MetricRecord, nowMs: number, sanity: TimeSanity = DEFAULT_TIME_SANITY): void {
   const what = { vehicleId: m.vehicleId, metric: m.name };
+  checkIdentity(m.vehicleId, m.name, m.labels);
   checkEventTime(m.timestampMs, nowMs, sanity, what);
   if (m.kind === 'HISTOGRAM') {
     const h = m.histogram;
@@ -80,6 +105,8 @@ export function validateMetric(m: MetricRecord, nowMs: number, sanity: TimeSanit
 /** Validates a span; throws INVALID_RECORD naming the field. */
 export function validateSpan(s: SpanRecord, nowMs: number, sanity: TimeSanity = DEFAULT_TIME_SANITY): void {
   const what = { vehicleId: s.vehicleId, service: s.service, operation: s.name, spanId: s.spanId };
+  checkIdentity(s.vehicleId, s.name, null);
+  checkIdentity(s.vehicleId, s.service, null);
   if (!Number.isFinite(s.startTimeUs) || !Number.isFinite(s.endTimeUs)) throw invalid('span start/end time is not finite', { ...what, field: 'endTimeUs' });
   if (s.endTimeUs < s.startTimeUs) throw invalid(`span has a negative duration (${(s.endTimeUs - s.startTimeUs) / 1000} ms)`, { ...what, field: 'endTimeUs' });
   checkEventTime(s.endTimeUs / 1000, nowMs, sanity, what);

@@ -7,15 +7,13 @@
 import { Topics } from '../../topic-catalog.ts';
 import type { Processor } from '../processor.ts';
 import type { MetricRecord, SpanRecord } from './input-records.ts';
-import { accumulateRecord, closeWindow, expireCarryTimer, seriesEventTimeMs, seriesWindowConfig, type SeriesWindowConfig, type SeriesWindowStoreValue } from './series-window-stage.ts';
+import { accumulateRecord, closeWindow, expireAdmissionTimer, expireCarryTimer, seriesEventTimeMs, windowBucket, seriesWindowConfig, type SeriesWindowConfig, type SeriesWindowOptions, type SeriesWindowStoreValue } from './series-window-stage.ts';
 
 /** Internal topic of series points (not yet in the catalog: see the report). */
 export const SERIES_POINTS_TOPIC = 'fmeaflow.series-points.v1';
 
 /** Options of the windowing processor. */
-export interface SeriesWindowProcessorOptions extends Partial<SeriesWindowConfig> {
-  readonly allowedLatenessMs?: number;
-}
+export type SeriesWindowProcessorOptions = SeriesWindowOptions & { readonly allowedLatenessMs?: number };
 
 /** Creates the windowing processor (`series-windows`). */
 export function createSeriesWindowProcessor(opts: SeriesWindowProcessorOptions = {}): Processor<SeriesWindowStoreValue, MetricRecord | SpanRecord> {
@@ -28,11 +26,13 @@ export function createSeriesWindowProcessor(opts: SeriesWindowProcessorOptions =
     store: 'series-windows',
     allowedLatenessMs: opts.allowedLatenessMs ?? 30_000,
     eventTimeMs: seriesEventTimeMs,
+    storeBucket: windowBucket,
     process(store, record, ctx) {
-      const { update, timer } = accumulateRecord(store, record.topic, record.value, ctx.nowMs, cfg);
-      return { updates: [update], timers: [timer] };
+      return accumulateRecord(store, record.topic, record.value, ctx.nowMs, cfg);
     },
     onTimer(store, timer) {
+      const admission = expireAdmissionTimer(store, timer, cfg);
+      if (admission) return admission;
       const carry = expireCarryTimer(store, timer, cfg);
       if (carry) return carry;
       if (!timer.id.startsWith('close|')) return {};

@@ -13,6 +13,7 @@ import type { ReadonlyStore, StoreUpdate, TimerRequest } from '../processor.ts';
 import { FLEET_SCOPE, type SeriesGrouping, type SeriesPoint } from './series-types.ts';
 import { windowStartOf } from './tumbling-window.ts';
 import { addMetric, addSpan, closeAccumulator, expireCarry, metricGroupKey, spanGroupKey, type CarryState, type WindowAcc } from './window-accumulator.ts';
+import { admitGroup, DEFAULT_SERIES_LIMITS, type AdmissionValue, expireAdmission, seriesLimits, type SeriesLimits } from './series-admission.ts';
 import { DEFAULT_TIME_SANITY, spanEventTimeMs, validateMetric, validateSpan, type MetricRecord, type SpanRecord, type TimeSanity } from './input-records.ts';
 
 /** Configuration of the windowing stage. */
@@ -27,21 +28,26 @@ export interface SeriesWindowConfig {
    * A source silent for longer starts afresh, so its first window back does not report the average over the gap.
    */
   readonly carryMaxAgeMs: number;
+  /** Caps on series groups, label sets and vehicles per partition (series-admission.ts). */
+  readonly limits: SeriesLimits;
 }
 
-/** Defaults: 1-minute windows, fleet-wide series, carry over 5 windows. */
-export const DEFAULT_SERIES_WINDOW_CONFIG: SeriesWindowConfig = { windowMs: 60_000, grouping: 'fleet', timeSanity: DEFAULT_TIME_SANITY, carryMaxAgeMs: 5 * 60_000 };
+/** Defaults: 1-minute windows, fleet-wide series, carry over 5 windows, DEFAULT_SERIES_LIMITS. */
+export const DEFAULT_SERIES_WINDOW_CONFIG: SeriesWindowConfig = { windowMs: 60_000, grouping: 'fleet', timeSanity: DEFAULT_TIME_SANITY, carryMaxAgeMs: 5 * 60_000, limits: DEFAULT_SERIES_LIMITS };
 
 /** What the windowing stage keeps in its store. */
-export type SeriesWindowStoreValue = WindowAcc | CarryState;
+export type SeriesWindowStoreValue = WindowAcc | CarryState | AdmissionValue;
 
 const WINDOW_PREFIX = 'w|';
 const CARRY_PREFIX = 'c|';
 
+/** Options of the windowing stage: any part of the configuration, limits included. */
+export type SeriesWindowOptions = Partial<Omit<SeriesWindowConfig, 'limits'>> & { readonly limits?: Partial<SeriesLimits> };
+
 /** Merges options over the defaults and checks them (throws BAD_CONFIG). */
-export function seriesWindowConfig(p: Partial<SeriesWindowConfig> = {}): SeriesWindowConfig {
+export function seriesWindowConfig(p: SeriesWindowOptions = {}): SeriesWindowConfig {
   const windowMs = p.windowMs ?? DEFAULT_SERIES_WINDOW_CONFIG.windowMs;
-  const c = { ...DEFAULT_SERIES_WINDOW_CONFIG, carryMaxAgeMs: 5 * windowMs, ...p };
+  const c = { ...DEFAULT_SERIES_WINDOW_CONFIG, carryMaxAgeMs: 5 * windowMs, ...p, limits: seriesLimits(p.limits) };
   if (!(Number.isInteger(c.windowMs) && c.windowMs > 0)) throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `series window size must be a positive integer of ms, got ${c.windowMs}`, { details: { field: 'windowMs' } });
   if (!(c.carryMaxAgeMs >= 0)) throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `series carryMaxAgeMs must be >= 0, got ${c.carryMaxAgeMs}`, { details: { field: 'carryMaxAgeMs' } });
   if (c.grouping !== 'vehicle' && c.grouping !== 'fleet') throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `series grouping must be 'vehicle' or 'fleet', got ${String(c.grouping)}`, { details: { field: 'grouping' } });
@@ -53,15 +59,30 @@ export function seriesEventTimeMs(value: MetricRecord | SpanRecord, topic: strin
   return topic === Topics.spans ? spanEventTimeMs(value as SpanRecord) : (value as MetricRecord).timestampMs;
 }
 
+/** Store bucket of the accumulators of the window starting at `startMs`. */
+function windowBucketName(startMs: number): string {
+  return `${WINDOW_PREFIX}${startMs}`;
+}
+
+/** `Processor.storeBucket` of the windowing stage: a window accumulator `w|<start>|…` belongs to its window's bucket. */
+export function windowBucket(key: string): string | undefined {
+  if (!key.startsWith(WINDOW_PREFIX)) return undefined;
+  const bar = key.indexOf('|', WINDOW_PREFIX.length);
+  return bar < 0 ? undefined : key.slice(0, bar);
+}
+
 /** Timer id that closes the window starting at `startMs`. */
 export function closeTimerId(startMs: number): string {
   return `close|${startMs}`;
 }
 
-/** Folds one metric/span into its window; throws INVALID_RECORD on bad input, SERIES_WINDOW_FULL / HISTOGRAM_BOUNDS_CHANGED when the point cannot be kept. */
+/**
+ * Folds one metric/span into its window; throws INVALID_RECORD on bad input, SERIES_WINDOW_FULL / HISTOGRAM_BOUNDS_CHANGED
+ * when the point cannot be kept, STATE_LIMIT_REACHED when its series does not fit under the caps.
+ */
 export function accumulateRecord<S>(
   store: ReadonlyStore<S>, topic: string, value: MetricRecord | SpanRecord, nowMs: number, cfg: SeriesWindowConfig,
-): { update: StoreUpdate<WindowAcc>; timer: TimerRequest } {
+): { updates: StoreUpdate<SeriesWindowStoreValue>[]; timers: TimerRequest[] } {
   const isSpan = topic === Topics.spans;
   if (isSpan) validateSpan(value as SpanRecord, nowMs, cfg.timeSanity);
   else validateMetric(value as MetricRecord, nowMs, cfg.timeSanity);
@@ -69,10 +90,20 @@ export function accumulateRecord<S>(
   const start = windowStartOf(t, cfg.windowMs);
   const scope = cfg.grouping === 'fleet' ? FLEET_SCOPE : value.vehicleId;
   const group = isSpan ? spanGroupKey(value as SpanRecord) : metricGroupKey(value as MetricRecord);
+  const name = isSpan ? `span:${(value as SpanRecord).service}` : (value as MetricRecord).name;
+  const admitted = admitGroup(store, scope, group, name, start, cfg.windowMs, cfg.grouping === 'vehicle', cfg.limits);
   const key = `${WINDOW_PREFIX}${start}|${scope}|${group}`;
   const prev = store.get(key) as WindowAcc | undefined;
   const next = isSpan ? addSpan(prev, value as SpanRecord) : addMetric(prev, value as MetricRecord);
-  return { update: { key, value: next }, timer: { kind: 'event-time', id: closeTimerId(start), atMs: start + cfg.windowMs, payload: { windowStartMs: start } } };
+  return {
+    updates: [...admitted.updates, { key, value: next }],
+    timers: [...admitted.timers, { kind: 'event-time', id: closeTimerId(start), atMs: start + cfg.windowMs, payload: { windowStartMs: start } }],
+  };
+}
+
+/** Handles an admission idle timer (series-admission.ts); null for other timers. */
+export function expireAdmissionTimer<S>(store: ReadonlyStore<S>, timer: { readonly id: string; readonly atMs: number; readonly payload?: Readonly<Record<string, unknown>> }, cfg: SeriesWindowConfig): { updates: StoreUpdate<SeriesWindowStoreValue>[] } | null {
+  return expireAdmission(store, timer, cfg.windowMs, cfg.limits);
 }
 
 /**
@@ -86,7 +117,9 @@ export function closeWindow<S>(store: ReadonlyStore<S>, startMs: number, cfg: Se
   const updates: StoreUpdate<CarryState>[] = [];
   const timers: TimerRequest[] = [];
   const hits: [string, WindowAcc][] = [];
-  for (const [k, v] of store.entries()) if (k.startsWith(prefix)) hits.push([k, v as WindowAcc]);
+  // The runtime's store indexes accumulators by window (windowBucket): closing one costs its own groups, not the store.
+  const candidates = store.bucket ? store.bucket(windowBucketName(startMs)) : store.entries();
+  for (const [k, v] of candidates) if (k.startsWith(prefix)) hits.push([k, v as WindowAcc]);
   // Deterministic output order whatever the store's iteration order.
   hits.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const minT = endMs - cfg.carryMaxAgeMs;

@@ -1,7 +1,7 @@
 /**
  * The ranked-actions board the demo prints: latest state per action key (the actions topic is
  * compacted, so each record supersedes the previous one of its key), ordered as the engine ranks
- * them: Action Priority, then RPN, then affected vehicles.
+ * them: Action Priority, then RPN, then affected vehicles; bounded to the best BOARD_CAPACITY.
  */
 import Table from 'cli-table3';
 import { compareActions, type ActionStatus } from '../../processors/fmea/action.ts';
@@ -43,18 +43,47 @@ export function topEvidence(evidence: unknown, max = 60): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
+/** Open actions a board keeps (the best ones); see ActionBoard. */
+export const BOARD_CAPACITY = 1000;
+
+/**
+ * The best `capacity` open actions, kept sorted as records arrive (binary search + one splice per update), so reading
+ * the board never sorts. An action pushed below the capacity leaves the board; every update of an action is published
+ * again on the compacted actions topic, so one that rises later comes back with that update.
+ */
 export class ActionBoard {
   private readonly actions = new Map<string, BoardAction>();
+  private readonly sorted: BoardAction[] = [];
+
+  constructor(private readonly capacity = BOARD_CAPACITY) {}
+
+  /** Position of `a` in `sorted` (the first index not before it). */
+  private lowerBound(a: BoardAction): number {
+    let lo = 0, hi = this.sorted.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (compareActions(this.sorted[mid]!, a) < 0) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
 
   /** Applies one record of the actions topic (null value = tombstone: the action was removed). */
   apply(key: string, value: BoardAction | null): void {
-    if (value === null) this.actions.delete(key);
-    else this.actions.set(key, value);
+    const prev = this.actions.get(key);
+    if (prev) {
+      const i = this.lowerBound(prev);
+      if (this.sorted[i] === prev) this.sorted.splice(i, 1);
+      this.actions.delete(key);
+    }
+    // RESOLVED actions (no activation for the resolve period) leave the board.
+    if (value === null || value.status === 'RESOLVED') return;
+    const at = this.lowerBound(value);
+    if (at >= this.capacity) return;
+    this.sorted.splice(at, 0, value);
+    this.actions.set(key, value);
+    if (this.sorted.length > this.capacity) this.actions.delete(this.sorted.pop()!.key);
   }
 
-  /** Current actions, best first; RESOLVED ones (no activation for the resolve period) leave the board. */
-  ranked(): BoardAction[] {
-    return [...this.actions.values()].filter((a) => a.status !== 'RESOLVED').sort(compareActions);
+  /** Current open actions, best first (at most the capacity). */
+  ranked(): readonly BoardAction[] {
+    return this.sorted;
   }
 
   get size(): number {

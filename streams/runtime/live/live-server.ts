@@ -35,7 +35,7 @@ export async function startLiveServer(state: LiveState, port: number, host = '12
     if (url === '/' || url === '/index.html') {
       res.writeHead(200, guard.headers('text/html; charset=utf-8', true)).end(PAGE);
     } else if (url === '/api/state') {
-      res.writeHead(200, guard.headers('application/json')).end(JSON.stringify(state.snapshot()));
+      res.writeHead(200, guard.headers('application/json')).end(state.snapshotJson());
     } else {
       res.writeHead(404, guard.headers('text/plain; charset=utf-8')).end('not found');
     }

@@ -151,6 +151,14 @@ export class LiveState {
     while (this.releases.size > MAX_CLUSTERS) this.releases.delete(this.releases.keys().next().value!);
   }
 
+  private cached: { version: number; json: string } | undefined;
+
+  /** The snapshot as JSON, built once per version: a page polling `/api/state` costs nothing while nothing changed. */
+  snapshotJson(): string {
+    if (this.cached?.version !== this.version) this.cached = { version: this.version, json: JSON.stringify(this.snapshot()) };
+    return this.cached.json;
+  }
+
   /** A JSON snapshot for the web page. */
   snapshot(): unknown {
     return {

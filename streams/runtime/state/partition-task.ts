@@ -5,10 +5,11 @@
  * is what makes their outputs identical. State, clock and timers all go to the
  * changelog, so a restored task continues exactly where the committed one stopped.
  */
-import { asFmeaflowError, ErrorCodes, FmeaflowError } from '../../errors.ts';
-import type { FiredTimer, GlobalTables, InputRecord, OutputRecord, ProcessorEvent, ProcessResult, Processor, ProcessorContext, ReadonlyStore, TimerRequest } from '../../processors/processor.ts';
+import { asFmeaflowError, ErrorCodes, FmeaflowError, MAX_QUOTED_CHARS, quoteUntrusted } from '../../errors.ts';
+import type { FiredTimer, GlobalTables, InputRecord, OutputRecord, ProcessorEvent, ProcessResult, Processor, ProcessorContext, TimerRequest } from '../../processors/processor.ts';
 import { UPSTREAM_BEHIND_HEADER, UPSTREAM_SOURCE_HEADER, UPSTREAM_TIME_HEADER } from '../../processors/repartition.ts';
 import { PartitionClock, type ClockSnapshot, type Upstream } from '../time/partition-clock.ts';
+import { BucketedStore } from './bucketed-store.ts';
 import { SourceClock } from '../time/source-clock.ts';
 import { TimerQueue } from '../time/timer-queue.ts';
 import { redactText } from '../observability/redact.ts';
@@ -57,26 +58,13 @@ function upstreamOf(headers: Readonly<Record<string, string>>, eventTimeMs: numb
   return { source, progressMs: Number.isFinite(progressMs) ? progressMs : eventTimeMs, behind: headers[UPSTREAM_BEHIND_HEADER] === '1' };
 }
 
-class MapStore<S> implements ReadonlyStore<S> {
-  constructor(readonly map: Map<string, S>) {}
-  get(key: string): S | undefined {
-    return this.map.get(key);
-  }
-  entries(): Iterable<readonly [string, S]> {
-    return this.map.entries();
-  }
-  get size(): number {
-    return this.map.size;
-  }
-}
-
 /** State and event-time machinery of one processor on one partition. */
 export class PartitionTask<S = unknown> {
   readonly data = new Map<string, S>();
   readonly clock: PartitionClock;
   readonly timers = new TimerQueue();
   private readonly sources: SourceClock | null;
-  private readonly store: MapStore<S>;
+  private readonly store: BucketedStore<S>;
   private outputs: OutputRecord[] = [];
   private dirty = new Map<string, unknown>();
   private lateCount = 0;
@@ -91,7 +79,7 @@ export class PartitionTask<S = unknown> {
   ) {
     this.clock = new PartitionClock(processor.allowedLatenessMs, processor.upstreamIdleMs);
     this.sources = processor.sourceClock ? new SourceClock(processor.sourceClock.maxJumpMs, processor.sourceClock.confirmMs) : null;
-    this.store = new MapStore(this.data);
+    this.store = new BucketedStore(this.data, processor.storeBucket?.bind(processor));
   }
 
   /** Applies one changelog record during restore. */
@@ -101,8 +89,8 @@ export class PartitionTask<S = unknown> {
       const id = key.slice(TIMER_PREFIX.length);
       if (value === null || value === undefined) this.timers.cancel(id);
       else this.timers.set(value as TimerRequest);
-    } else if (value === null || value === undefined) this.data.delete(key);
-    else this.data.set(key, value as S);
+    } else if (value === null || value === undefined) this.store.delete(key);
+    else this.store.set(key, value as S);
   }
 
   private ctx(nowMs: number, input?: TaskInput): ProcessorContext {
@@ -111,6 +99,7 @@ export class PartitionTask<S = unknown> {
 
   /** Handles one decoded input record. */
   handle(input: TaskInput, value: unknown, nowMs: number): void {
+    if (this.isKeyMismatch(input, value, nowMs)) return;
     let eventTimeMs: number;
     try {
       eventTimeMs = this.processor.eventTimeMs(value, input.topic);
@@ -155,6 +144,26 @@ export class PartitionTask<S = unknown> {
     this.apply(result, input.headers);
     this.fireEventTimers(nowMs);
     this.fireWallClock(nowMs);
+  }
+
+  /** Dead-letters the record when its Kafka key is not the one its value must carry (Processor.expectedKey). */
+  private isKeyMismatch(input: TaskInput, value: unknown, nowMs: number): boolean {
+    if (!this.processor.expectedKey) return false;
+    let expected: string | undefined;
+    try {
+      expected = this.processor.expectedKey(value, input.topic);
+    } catch {
+      // A value without a readable id is the processor's to reject.
+      return false;
+    }
+    if (expected === undefined || expected === input.key) return false;
+    const err = new FmeaflowError(
+      ErrorCodes.KEY_MISMATCH,
+      `${input.topic}: record key ${quoteUntrusted(input.key)} differs from the value's ${quoteUntrusted(expected)}; records must be keyed by the id their state is kept under`,
+      { details: { key: input.key.slice(0, MAX_QUOTED_CHARS), expected: expected.slice(0, MAX_QUOTED_CHARS) } },
+    );
+    this.deadLetter(input, err, nowMs, this.processor.name);
+    return true;
   }
 
   /** Dead-letters the record when its source's clock jumped ahead of the partition (see SourceClock). */
@@ -203,8 +212,8 @@ export class PartitionTask<S = unknown> {
   private apply(result: ProcessResult<S>, headers: Readonly<Record<string, string>>): void {
     if (result.events) this.events.push(...result.events);
     for (const u of result.updates ?? []) {
-      if (u.value === null) this.data.delete(u.key);
-      else this.data.set(u.key, u.value);
+      if (u.value === null) this.store.delete(u.key);
+      else this.store.set(u.key, u.value);
       this.dirty.set(u.key, u.value);
     }
     const traceparent = headers.traceparent;
