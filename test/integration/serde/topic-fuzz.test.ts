@@ -1,7 +1,7 @@
 /**
  * End-to-end fuzz of topic values: a worker running the whole topology in a child process under
- * --max-old-space-size=512 receives thousands of hostile values on every vehicle input topic and every
- * global topic, interleaved with good CAN batches, on the real broker and registry. The worker must
+ * --max-old-space-size=512 receives thousands of hostile values on every vehicle input topic, every
+ * global topic and the engine topics other processors read, interleaved with good CAN batches, on the real broker and registry. The worker must
  * never exit, every value that cannot be a valid record must be dead-lettered with its SERDE_* code,
  * no good record may be dead-lettered, every closed window of the good CAN batches must yield its
  * feature vector, and the child's memory must stay bounded.
@@ -44,6 +44,8 @@ const RSS_BOUND_MB = 512;
 
 const INPUTS = [Topics.can, Topics.metrics, Topics.spans, Topics.logs];
 const GLOBALS = [Topics.releases, Topics.rules, Topics.vehicles];
+/** Engine outputs that other processors of the topology read. */
+const ENGINE_READ = [Topics.canFeatures, Topics.canClusters, Topics.logClusters, Topics.drift];
 const POISON: Record<string, string> = {
   [Topics.can]: '0256026d0000000080808040',
   [Topics.metrics]: '000080808080010000',
@@ -81,7 +83,7 @@ function peakRssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : 0;
 }
 
-test(`fuzzed values on every input and global topic go to the DLQ with their code; the worker keeps processing (FUZZ_SEED=${SEED})`, { timeout: 420_000 }, async (t) => {
+test(`fuzzed values on every input, global and engine-read topic go to the DLQ with their code; the worker keeps processing (FUZZ_SEED=${SEED})`, { timeout: 420_000 }, async (t) => {
   t.diagnostic(`FUZZ_SEED=${SEED} FUZZ_COUNT=${COUNT}`);
   const rng = seedrandom(SEED);
   const int = (n: number): number => Math.floor(rng() * n);
@@ -233,6 +235,8 @@ test(`fuzzed values on every input and global topic go to the DLQ with their cod
     for (let p = 1; p < n.specs.find((s) => s.name === n.out(topic))!.partitions; p++) await send(topic, p, muts.filter((_, i) => i % 5 === p - 1));
   }
   for (const topic of GLOBALS) await send(topic, 0, shuffle([...hostile(topic), ...mutated(topic, COUNT)]));
+  // The engine's own topics: partition 1 where there are several, so the good batches' feature vectors on the others stay apart.
+  for (const topic of ENGINE_READ) await send(topic, n.specs.find((s) => s.name === n.out(topic))!.partitions > 1 ? 1 : 0, shuffle([...hostile(topic), ...mutated(topic, COUNT / 3)]));
   const byKind = new Map<string, number>();
   for (const s of sent) byKind.set(s.kind, (byKind.get(s.kind) ?? 0) + 1);
   t.diagnostic(`sent ${sent.length} values: ${[...byKind].map(([k, c]) => `${c} ${k}`).join(', ')}`);
