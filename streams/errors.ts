@@ -11,6 +11,10 @@ export const ErrorCodes = {
   UNKNOWN_SCHEMA_ID: 'SERDE_UNKNOWN_SCHEMA_ID',
   TRUNCATED_PAYLOAD: 'SERDE_TRUNCATED_PAYLOAD',
   SCHEMA_MISMATCH: 'SERDE_SCHEMA_MISMATCH',
+  /** An Avro array/map block announces more items than the bytes left in the body could hold (a decode bomb). */
+  BLOCK_COUNT_EXCEEDED: 'SERDE_BLOCK_COUNT_EXCEEDED',
+  /** An Avro body that does not decode with its writer's schema (bad union/enum index, trailing bytes, invalid UTF-8 length). */
+  INVALID_BODY: 'SERDE_INVALID_BODY',
   SCHEMA_INCOMPATIBLE: 'REGISTRY_SCHEMA_INCOMPATIBLE',
   // infrastructure
   BROKER_UNREACHABLE: 'KAFKA_BROKER_UNREACHABLE',

@@ -33,6 +33,7 @@ import { spanEventTimeMs, type MetricRecord } from './processors/series/input-re
 import { seriesId } from './processors/series/series-id.ts';
 import { FLEET_SCOPE } from './processors/series/series-types.ts';
 import { createReleaseCheckProcessor } from './processors/suppression/release-check.ts';
+import { createGlobalDecodeCheckProcessor } from './processors/global-decode-check.ts';
 import { loadPolicyFile } from './runtime/config/policy-file-loader.ts';
 import { ErrorCodes, FmeaflowError } from './errors.ts';
 import { PROJECT_ROOT } from './runtime/stack/stack-config.ts';
@@ -187,6 +188,7 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
     ...(vehicleLevel(spanGrouping) ? [perVehicleClock(restrictInputs(seriesDrift, [Topics.spans], 'series-drift-spans-vehicle'))] : []),
     readRepartitioned(perVehicleClock(canary), spansByService),
     createReleaseCheckProcessor(knownServices ? { knownServices } : {}),
+    createGlobalDecodeCheckProcessor(),
     createAlertProcessor({ policies, ...(policies.alertRules ? { rules: policies.alertRules } : {}), ...(knownServices ? { knownServices } : {}), ...(t.alertLatenessMs !== undefined ? { allowedLatenessMs: t.alertLatenessMs } : {}) }),
     perVehicleClock(createLogClusterProcessor({ windowMs: t.logWindowMs, closeDelayMs: t.logCloseDelayMs, ...(o.logEmbeddings ? { embeddings: o.logEmbeddings } : {}) })),
     // One key, not the signature: per-partition processors emit only on NEW/RATE_UP/GONE, so a repartition partition holding

@@ -114,6 +114,8 @@ export class KafkaSink {
     this.spool = opts.spoolDir ? new DiskSpool({ dir: opts.spoolDir, ...(opts.spoolMaxBytes ? { maxBytes: opts.spoolMaxBytes } : {}) }) : null;
     // A batch an earlier run sent without an acknowledgement goes out again with a new producer id.
     this.possibleDuplicates = this.spool?.pendingHead ?? 0;
+    // Damaged spool records cannot be sent: they are lost, and counted with the other spool drops.
+    if (this.spool?.corruptRecords) producerMetrics.spoolDropped.inc(this.spool.corruptRecords);
   }
 
   /** Connects (or starts spooling when the broker is down and a spool is configured). */
@@ -344,7 +346,7 @@ export class KafkaSink {
 
   /** Delivery counters. */
   stats(): SinkStats {
-    return { sent: this.sent, spooled: this.spooled, spoolDropped: this.spool?.droppedRecords ?? 0, spoolPending: this.spool?.size ?? 0, possibleDuplicates: this.possibleDuplicates, mode: this.mode };
+    return { sent: this.sent, spooled: this.spooled, spoolDropped: (this.spool?.droppedRecords ?? 0) + (this.spool?.corruptRecords ?? 0), spoolPending: this.spool?.size ?? 0, possibleDuplicates: this.possibleDuplicates, mode: this.mode };
   }
 
   /** Flushes what it can and disconnects; spooled records stay on disk for the next run. */

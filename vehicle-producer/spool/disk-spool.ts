@@ -60,27 +60,50 @@ function encode(r: SpooledRecord): Buffer {
   return b;
 }
 
-function decodeAll(buf: Buffer): SpooledRecord[] {
+/** Kafka's legal topic names: a record whose topic is anything else would make every drain attempt fail. */
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/**
+ * Reads a segment's records. A record whose inner lengths run past its own length, or whose topic is not a legal
+ * topic name (a damaged segment), is skipped and counted in `corrupt`: forwarding it would send garbage to a garbage
+ * topic, and a send that can never succeed would hold the whole spool.
+ */
+function decodeAll(buf: Buffer): { records: SpooledRecord[]; corrupt: number } {
   const out: SpooledRecord[] = [];
+  let corrupt = 0;
   let o = 0;
   while (o + 4 <= buf.length) {
     const len = buf.readUInt32BE(o);
     if (o + 4 + len > buf.length) break; // torn tail write after a crash: ignore the partial record
+    const end = o + 4 + len;
     let p = o + 4;
-    const tlRaw = buf.readUInt16BE(p); p += 2;
+    const field = (n: number): number => {
+      const at = p;
+      p += n;
+      return p <= end ? at : -1;
+    };
+    let ok = len >= 4;
+    const tlRaw = ok ? buf.readUInt16BE(field(2)) : 0;
     const tl = tlRaw & ~HAS_TRACEPARENT;
-    const topic = buf.toString('utf8', p, p + tl); p += tl;
-    const kl = buf.readUInt16BE(p); p += 2;
-    const key = buf.toString('utf8', p, p + kl); p += kl;
+    const topicAt = field(tl);
+    const topic = topicAt >= 0 ? buf.toString('utf8', topicAt, topicAt + tl) : '';
+    const klAt = field(2);
+    const kl = klAt >= 0 ? buf.readUInt16BE(klAt) : 0;
+    const keyAt = field(kl);
+    const key = keyAt >= 0 ? buf.toString('utf8', keyAt, keyAt + kl) : '';
     let traceparent: string | undefined;
     if (tlRaw & HAS_TRACEPARENT) {
-      const n = buf.readUInt8(p); p += 1;
-      traceparent = buf.toString('latin1', p, p + n); p += n;
+      const nAt = field(1);
+      const n = nAt >= 0 ? buf.readUInt8(nAt) : 0;
+      const tpAt = field(n);
+      if (tpAt >= 0) traceparent = buf.toString('latin1', tpAt, tpAt + n);
     }
-    out.push({ topic, key, value: Buffer.from(buf.subarray(p, o + 4 + len)), ...(traceparent ? { traceparent } : {}) });
-    o += 4 + len;
+    ok &&= p <= end && TOPIC_NAME.test(topic);
+    if (ok) out.push({ topic, key, value: Buffer.from(buf.subarray(p, end)), ...(traceparent ? { traceparent } : {}) });
+    else corrupt++;
+    o = end;
   }
-  return out;
+  return { records: out, corrupt };
 }
 
 /** A bounded on-disk FIFO of encoded records. */
@@ -98,6 +121,8 @@ export class DiskSpool {
   private decoded = new Map<number, SpooledRecord[]>();
   /** Records dropped because the spool was full (oldest first). */
   droppedRecords = 0;
+  /** Records of damaged segments found on open and skipped (decodeAll). */
+  corruptRecords = 0;
   /** Records ever appended. */
   appendedRecords = 0;
 
@@ -108,7 +133,9 @@ export class DiskSpool {
     mkdirSync(this.dir, { recursive: true });
     for (const f of readdirSync(this.dir).filter((x) => /^spool-\d{12}\.seg$/.test(x)).sort()) {
       const path = join(this.dir, f);
-      this.segments.push({ seq: Number(f.slice(6, 18)), path, bytes: statSync(path).size, records: decodeAll(readFileSync(path)).length });
+      const { records, corrupt } = decodeAll(readFileSync(path));
+      this.corruptRecords += corrupt;
+      this.segments.push({ seq: Number(f.slice(6, 18)), path, bytes: statSync(path).size, records: records.length });
     }
     const head = this.readHead();
     if (head) {
@@ -194,7 +221,7 @@ export class DiskSpool {
       this.fd = null;
     }
     let recs = this.decoded.get(s.seq);
-    if (!recs) this.decoded.set(s.seq, (recs = existsSync(s.path) ? decodeAll(readFileSync(s.path)) : []));
+    if (!recs) this.decoded.set(s.seq, (recs = existsSync(s.path) ? decodeAll(readFileSync(s.path)).records : []));
     return recs;
   }
 

@@ -5,6 +5,7 @@
  * Frames are windowed by their own timestamps (a batch may straddle two windows); the time
  * a batch covers is credited to the windows it overlaps, so rates use observed time.
  */
+import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 import { Topics } from '../../topic-catalog.ts';
 import type { FiredTimer, InputRecord, ProcessResult, Processor, ReadonlyStore, StoreUpdate, TimerRequest } from '../processor.ts';
 import type { CanFrameBatch } from './can-batch.ts';
@@ -37,6 +38,9 @@ const windowKey = (v: string, bus: string, start: number): string => `w|${v}|${b
 const linkKey = (v: string, bus: string): string => `l|${v}|${bus}`;
 
 /** Creates the CAN feature extraction processor. */
+/** Longest batch interval accepted (batches are cut per producer interval, seconds long). */
+export const MAX_BATCH_SPAN_MS = 10 * 60_000;
+
 export function createCanFeaturesProcessor(config: CanFeaturesProcessorConfig = {}): Processor<StoreValue, CanFrameBatch> {
   const cfg: CanFeatureConfig = { ...DEFAULT_CAN_FEATURE_CONFIG, ...config };
   const w = cfg.windowMs;
@@ -49,6 +53,12 @@ export function createCanFeaturesProcessor(config: CanFeaturesProcessorConfig = 
     eventTimeMs: (b) => Math.floor(Number(b.batchStartUs) / 1000),
     process(store: ReadonlyStore<StoreValue>, record: InputRecord<CanFrameBatch>): ProcessResult<StoreValue> {
       const b = record.value;
+      // The batch interval is walked window by window below: an end far past the start (a corrupted or hostile
+      // batch that still decodes) would cost a window per 10 s of the gap, millions for one record.
+      const spanUs = Number(b.batchEndUs) - Number(b.batchStartUs);
+      if (!(spanUs >= 0 && spanUs <= MAX_BATCH_SPAN_MS * 1000)) {
+        throw new FmeaflowError(ErrorCodes.INVALID_RECORD, `CAN batch of ${String(b.vehicleId).slice(0, 64)} spans ${spanUs} µs: batchEndUs must lie 0–${MAX_BATCH_SPAN_MS / 60_000} min after batchStartUs`, { details: { field: 'batchEndUs' } });
+      }
       const bitrate = b.bitrateBps ?? cfg.bitrateByBus?.[b.bus] ?? cfg.defaultBitrateBps;
       const lk = linkKey(b.vehicleId, b.bus);
       const stored = store.get(lk) as LinkState | undefined;

@@ -111,7 +111,7 @@ export class GlobalTableReader implements GlobalsFreshness {
       eachMessage: async ({ topic, message }) => {
         const key = message.key?.toString('utf8') ?? '';
         try {
-          const rejected = this.tables.apply(topic, key, await this.codec.decode(topic, message.value));
+          const rejected = this.tables.apply(topic, key, await this.decodeThroughOutages(topic, message.offset, message.value));
           if (rejected) {
             this.rejections?.inc({ topic, code: rejected.code });
             log.error('global table record rejected; keeping the previous value', { topic, offset: message.offset, key, code: rejected.code, err: rejected });
@@ -127,6 +127,23 @@ export class GlobalTableReader implements GlobalsFreshness {
       throw new FmeaflowError(GLOBAL_TABLES_NOT_LOADED, `global tables ${this.topics.join(', ')} not loaded within ${timeoutMs} ms`, { retriable: true });
     }
     log.info('global tables loaded', { topics: this.topics, sizes: Object.fromEntries(this.topics.map((t) => [t, this.tables.table(t).size])) });
+  }
+
+  /**
+   * Decodes one global record; while the registry is down (a retriable error) it waits and tries again instead of
+   * skipping the record, because a skipped update would leave the table silently stale until the next one. The wait
+   * holds this reader only: batches wait for it at most their catch-up bound and then run on the loaded tables.
+   */
+  private async decodeThroughOutages(topic: string, offset: string, value: Buffer | null): Promise<unknown> {
+    for (let round = 0; ; round++) {
+      try {
+        return await this.codec.decode(topic, value);
+      } catch (err) {
+        if (!(err instanceof FmeaflowError) || !err.retriable || this.stopped) throw err;
+        log.warn('global table record waits for the schema registry', { topic, offset, round, err: err.message });
+        await new Promise((r) => setTimeout(r, Math.min(5000, 500 * 2 ** Math.min(round, 4))));
+      }
+    }
   }
 
   /** Waits (bounded) until `topics` are read up to their end offsets as of `sinceMs`; logs, counts and returns false on timeout. */

@@ -235,7 +235,19 @@ export class ProcessorRunner extends EventEmitter {
       missing,
       (r) => {
         const key = r.key?.toString('utf8') ?? '';
-        fresh.get(r.partition)!.restore(key, r.value === null ? null : parseJsonWithBytes(r.value.toString('utf8')));
+        let value: unknown = null;
+        if (r.value !== null) {
+          try {
+            value = parseJsonWithBytes(r.value.toString('utf8'));
+          } catch (err) {
+            // Only the engine writes changelogs; a record it cannot read (written by something else) must not stop every
+            // restore of the partition. The key keeps what earlier records of it restored.
+            this.cfg.metrics.processorEvents.inc({ processor: this.name, kind: 'changelog_record_unreadable' });
+            this.log.error('changelog record is not JSON; skipped on restore', { changelog: this.cfg.changelog, partition: r.partition, key: key.slice(0, 200), code: ErrorCodes.INVALID_RECORD, err: (err as Error).message });
+            return;
+          }
+        }
+        fresh.get(r.partition)!.restore(key, value);
       },
       { keepAlive, groupPrefix: `${this.groupId}-restore` },
     );

@@ -110,7 +110,12 @@ export async function runWorker(o: WorkerOptions): Promise<Worker> {
   if (!catalog.some((b) => b.name === side.late)) catalog.push({ name: side.late, schema: bySchemaOf(Topics.late)! });
   if (!catalog.some((b) => b.name === side.dlq)) catalog.push({ name: side.dlq, schema: bySchemaOf(Topics.dlq)! });
   const used = new Set<string>([side.late, side.dlq, ...o.processors.flatMap((p) => [...p.inputTopics, ...p.outputTopics, ...(p.globalTopics ?? [])])]);
-  const serde = createSerde({ registryUrl: o.registryUrl, schemasDir: o.schemasDir });
+  const metrics = new RuntimeMetrics(o.metricsRegistry);
+  const serde = createSerde({
+    registryUrl: o.registryUrl,
+    schemasDir: o.schemasDir,
+    registryLookup: { onError: (e) => metrics.registryErrors.inc({ kind: e.kind, cached: String(e.cached) }) },
+  });
   await serde.registerAll(catalog.filter((b) => used.has(b.name)));
   for (const t of used) if (!serde.knows(t) && !isInternalTopic(t)) log.warn('topic has no schema in the catalog; its values are JSON-encoded', { topic: t });
   const codec = new TopicCodec(serde);
@@ -142,7 +147,6 @@ export async function runWorker(o: WorkerOptions): Promise<Worker> {
     await admin.disconnect();
   }
 
-  const metrics = new RuntimeMetrics(o.metricsRegistry);
   const globalTopics = [...new Set(o.processors.flatMap((p) => p.globalTopics ?? []))];
   const globals = new GlobalTableReader(kafka, codec, globalTopics, metrics.registry, globalValidatorsOf(o.processors), o.app);
   await globals.start();

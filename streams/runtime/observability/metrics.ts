@@ -25,6 +25,7 @@ export class RuntimeMetrics {
   readonly logInputLines: client.Gauge<'partition' | 'kind'>;
   readonly alerts: client.Counter<'processor' | 'outcome' | 'rule' | 'reason'>;
   readonly logClusterEvents: client.Counter<'processor' | 'type'>;
+  readonly registryErrors: client.Counter<'kind' | 'cached'>;
 
   constructor(registry = new client.Registry()) {
     this.registry = registry;
@@ -46,6 +47,7 @@ export class RuntimeMetrics {
     this.rulesActiveVersion = new client.Gauge({ name: 'fmeaflow_rules_active_version', help: 'Active FMEA rule set: newest publication time of its worksheets (epoch s), labelled by the set fingerprint', labelNames: ['processor', 'fingerprint'], registers: r });
     this.logInputLines = new client.Gauge({ name: 'fmeaflow_log_input_lines', help: 'Log input the log-clusters processor repaired, dropped or could not attribute, by kind (LOG_INPUT_COUNTERS in processors/logs/log-store.ts); totals from its store per partition', labelNames: ['partition', 'kind'], registers: r });
     this.alerts = new client.Counter({ name: 'fmeaflow_alerts_total', help: 'Alert records published, by outcome (pending|fired|suppressed|resolved; processors/alerts/alert-outcome.ts), rule and reason (the suppressing policy, unsuppressible, none)', labelNames: ['processor', 'outcome', 'rule', 'reason'], registers: r });
+    this.registryErrors = new client.Counter({ name: 'fmeaflow_registry_errors_total', help: 'Failed schema-id lookups by kind (not_found, client_error: the record is dead-lettered; server_error, timeout, unreachable: retried with backoff, then the batch is re-read); cached="true" are unknown ids answered from the negative cache', labelNames: ['kind', 'cached'], registers: r });
     this.logClusterEvents = new client.Counter({ name: 'fmeaflow_log_cluster_events_total', help: 'Log-cluster trend events published on fmeaflow.log-clusters.v1, by type (NEW, RATE_UP, ...)', labelNames: ['processor', 'type'], registers: r });
   }
 }

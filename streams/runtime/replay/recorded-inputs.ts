@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import avro from 'avsc';
 import { ErrorCodes, FmeaflowError } from '../../errors.ts';
+import { parseAvroSchema } from '../serde/avro-type.ts';
 import { replayDrives, replaySources } from '../../../vehicle-producer/publish/replay.ts';
 import type { ReplayRecord } from './replay.ts';
 
@@ -39,7 +40,8 @@ export async function avroContainerRecords(file: string, topic: string, keyField
     const fail = (err: unknown): void => reject(new FmeaflowError(ErrorCodes.PARSE_ERROR, `${file}: not a readable Avro container file (${(err as Error).message})`, { cause: err, details: { file } }));
     createReadStream(file)
       .on('error', fail)
-      .pipe(new avro.streams.BlockDecoder())
+      // The file's own schema, parsed with the bounded array/map reads every topic value gets (serde/bounded-avro.ts).
+      .pipe(new avro.streams.BlockDecoder({ parseHook: (schema) => parseAvroSchema(schema) }))
       .on('data', (value: Record<string, unknown>) => {
         const key = value[keyField];
         if (typeof key !== 'string') return fail(new Error(`record ${out.length + 1} has no string field '${keyField}' to key it by`));

@@ -6,13 +6,14 @@
 import { readFileSync } from 'node:fs';
 import avro from 'avsc';
 import { ErrorCodes, FmeaflowError } from '../../errors.ts';
+import { AvroBoundError, boundedReadHook } from './bounded-avro.ts';
 
 export type AvroType = avro.Type;
 
-/** Parses an Avro schema (object or JSON text) into an avsc type. */
+/** Parses an Avro schema (object or JSON text) into an avsc type whose arrays and maps decode bounded (bounded-avro.ts). */
 export function parseAvroSchema(schema: unknown): AvroType {
   const obj = typeof schema === 'string' ? JSON.parse(schema) : schema;
-  return avro.Type.forSchema(obj as avro.Schema);
+  return avro.Type.forSchema(obj as avro.Schema, { typeHook: boundedReadHook });
 }
 
 /** Reads and parses one `.avsc` file; the error names the file when it is not valid Avro. */
@@ -60,24 +61,31 @@ function typeName(t: AvroType): string {
   return t.name ?? t.typeName;
 }
 
-/** Decodes an Avro body written with `writer`, read as `reader` (schema evolution); truncated input → SERDE_TRUNCATED_PAYLOAD. */
+/**
+ * Decodes an Avro body written with `writer`, read as `reader` (schema evolution). Memory and CPU stay bounded by the body
+ * length when the types come from `parseAvroSchema`: a block-count bomb → SERDE_BLOCK_COUNT_EXCEEDED, truncated input →
+ * SERDE_TRUNCATED_PAYLOAD, anything else that does not decode → SERDE_INVALID_BODY.
+ */
 export function decodeAvro(reader: AvroType, writer: AvroType, resolver: avro.Resolver | undefined, body: Buffer, where: string): unknown {
   let res: { value: unknown; offset: number };
   try {
     res = resolver ? reader.decode(body, 0, resolver) : writer.decode(body, 0);
   } catch (err) {
+    if (err instanceof AvroBoundError) {
+      throw new FmeaflowError(err.code, `${where}: Avro body (${body.length} bytes) refused: ${err.message}`, { details: { length: body.length } });
+    }
     // avsc throws RangeError-ish errors on buffer overreads in some code paths (e.g. long strings).
     const msg = (err as Error).message;
     if (/truncated|out of range|overflow|outside buffer/i.test(msg)) {
       throw new FmeaflowError(ErrorCodes.TRUNCATED_PAYLOAD, `${where}: Avro body truncated (${body.length} bytes): ${msg}`, { cause: err });
     }
-    throw new FmeaflowError(ErrorCodes.INVALID_RECORD, `${where}: Avro body does not decode with schema ${typeName(writer)}: ${msg}`, { cause: err });
+    throw new FmeaflowError(ErrorCodes.INVALID_BODY, `${where}: Avro body does not decode with schema ${typeName(writer)}: ${msg}`, { cause: err });
   }
   if (res.offset < 0) {
     throw new FmeaflowError(ErrorCodes.TRUNCATED_PAYLOAD, `${where}: Avro body truncated (${body.length} bytes is shorter than the record needs)`, { details: { length: body.length } });
   }
   if (res.offset !== body.length) {
-    throw new FmeaflowError(ErrorCodes.INVALID_RECORD, `${where}: ${body.length - res.offset} trailing bytes after the Avro record (wrong schema id for these bytes?)`, { details: { trailing: body.length - res.offset } });
+    throw new FmeaflowError(ErrorCodes.INVALID_BODY, `${where}: ${body.length - res.offset} trailing bytes after the Avro record (wrong schema id for these bytes?)`, { details: { trailing: body.length - res.offset } });
   }
   return res.value;
 }

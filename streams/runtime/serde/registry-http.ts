@@ -41,14 +41,14 @@ export class RegistryHttp {
   }
 
   /** One request; rejects only when no answer came (network, TLS, timeout), with the cause's code. */
-  request(method: string, path: string, body?: string): Promise<RegistryAnswer> {
+  request(method: string, path: string, body?: string, timeoutMs = TIMEOUT_MS): Promise<RegistryAnswer> {
     const url = new URL(this.baseUrl + path);
     const lib = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       const req = lib.request(url, {
         method,
         agent: this.agent,
-        timeout: TIMEOUT_MS,
+        timeout: timeoutMs,
         headers: { accept: 'application/vnd.schemaregistry.v1+json, application/json', ...this.headers, ...(body !== undefined ? { 'content-type': 'application/vnd.schemaregistry.v1+json', 'content-length': Buffer.byteLength(body) } : {}) },
       }, (res) => {
         const chunks: Buffer[] = [];

@@ -10,7 +10,7 @@ import type avro from 'avsc';
 import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 import { registryUrl as defaultRegistryUrl } from '../kafka/connection.ts';
 import { decodeAvro, encodeAvro, loadAvroSchemaFile, type AvroType } from './avro-type.ts';
-import { RegistryClient } from './registry-client.ts';
+import { RegistryClient, type RegistryLookupOptions } from './registry-client.ts';
 import { PROJECT_ROOT } from '../stack/stack-config.ts';
 import { unframe, frame } from './wire-format.ts';
 
@@ -25,6 +25,8 @@ export interface SerdeOptions {
   readonly registryUrl?: string;
   /** Folder holding the `.avsc` files; default `<cwd>/schemas`. */
   readonly schemasDir?: string;
+  /** Negative cache, retries and error reporting of schema-id lookups (registry-client.ts). */
+  readonly registryLookup?: RegistryLookupOptions;
 }
 
 export interface RegisterAllResult {
@@ -73,7 +75,7 @@ export function listSchemaFiles(schemasDir = DEFAULT_SCHEMAS_DIR): string[] {
 export function createSerde(opts: SerdeOptions = {}): Serde {
   const url = opts.registryUrl ?? defaultRegistryUrl();
   const schemasDir = opts.schemasDir ?? DEFAULT_SCHEMAS_DIR;
-  const registry = new RegistryClient(url);
+  const registry = new RegistryClient(url, undefined, opts.registryLookup);
   const topics = new Map<string, TopicEntry>();
   const resolvers = new Map<string, avro.Resolver | null>();
 

@@ -44,7 +44,7 @@ test('schema mismatch names the field path; truncated bodies are typed', () => {
   assert.throws(() => encodeAvro(t, { atMs: 1, items: [] }, 't'), (e: unknown) => /\bid: got undefined/.test((e as Error).message));
   const body = encodeAvro(t, { id: 'hello', atMs: 5, items: [{ n: 1 }] }, 't');
   assert.throws(() => decodeAvro(t, t, undefined, body.subarray(0, body.length - 1), 't'), code(ErrorCodes.TRUNCATED_PAYLOAD));
-  assert.throws(() => decodeAvro(t, t, undefined, Buffer.concat([body, Buffer.from([0])]), 't'), code(ErrorCodes.INVALID_RECORD));
+  assert.throws(() => decodeAvro(t, t, undefined, Buffer.concat([body, Buffer.from([0])]), 't'), code(ErrorCodes.INVALID_BODY));
 });
 
 test('registry JSON pointers map to field names', () => {
