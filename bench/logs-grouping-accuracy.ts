@@ -39,11 +39,8 @@ export interface GaRow {
 }
 
 /** The miner settings the leave-one-out step chooses from (the default is one of them). */
-export const MINER_GRID: readonly Partial<TemplateMinerOptions>[] = [
-  { similarityThreshold: 0.4 },
-  { similarityThreshold: 0.5 },
-  { similarityThreshold: 0.6 },
-];
+export const MINER_GRID: readonly Partial<TemplateMinerOptions>[] = [0.4, 0.5, 0.6].flatMap((similarityThreshold) =>
+  [0, DEFAULT_MINER_OPTIONS.splitMaxValues].map((splitMaxValues) => ({ similarityThreshold, splitMaxValues })));
 
 /** Mines `d` and returns, per line, the id of the template it belongs to at the end of the stream and that template's text. */
 export function mineDataset(d: LabelledLines, options: Partial<TemplateMinerOptions> = {}): { labels: string[]; texts: string[]; miner: TemplateMiner } {
@@ -51,7 +48,11 @@ export function mineDataset(d: LabelledLines, options: Partial<TemplateMinerOpti
   const masked = d.contents.map((line) => maskLine(line, DEFAULT_MASKING));
   const ids = masked.map((tokens) => miner.add(tokens, 0).templateId);
   // A merged template's id resolves to the survivor; a line of a template that was later split goes to the part it matches now.
-  const live = ids.map((id, i) => miner.resolve(id) ?? miner.match(masked[i]!)!);
+  const splitFrom = new Set(miner.templates().flatMap((t) => (t.origin === undefined ? [] : [t.origin])));
+  const live = ids.map((id, i) => {
+    const now = miner.resolve(id);
+    return now === undefined || splitFrom.has(now) ? (miner.match(masked[i]!) ?? now ?? id) : now;
+  });
   const text = new Map<number, string>();
   const texts = live.map((id) => {
     let t = text.get(id);
@@ -140,7 +141,8 @@ async function main(): Promise<void> {
     console.log(`| **mean** | | **${mean(loo, (r) => r.ga).toFixed(3)}** | **${mean(loo, (r) => r.fga).toFixed(3)}** |`);
     console.log('');
   }
-  console.log(`Default configuration (${JSON.stringify({ similarityThreshold: DEFAULT_MINER_OPTIONS.similarityThreshold, prefixTokens: DEFAULT_MINER_OPTIONS.prefixTokens })}):`);
+  const { similarityThreshold, prefixTokens, splitMaxValues } = DEFAULT_MINER_OPTIONS;
+  console.log(`Default configuration (${JSON.stringify({ similarityThreshold, prefixTokens, splitMaxValues })}):`);
   console.log(`| dataset | lines | GT templates | mined templates | GA mining | FGA | PA | FTA | clusters (eps=${eps}${lstm ? ', +LSTM' : ''}) | GA clustered | FGA clustered |`);
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
