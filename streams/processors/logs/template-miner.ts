@@ -365,7 +365,8 @@ export class TemplateMiner {
   }
 
   private routeKey(token: string): string {
-    if (isVariableToken(token)) return WILDCARD;
+    // A quoted value is a value, however many words it has: it never routes.
+    if (isVariableToken(token) || token.startsWith('"')) return WILDCARD;
     // A key=value routes on its key: the value may vary, and values on different branches are never compared.
     return keyOf(token) ?? token;
   }
