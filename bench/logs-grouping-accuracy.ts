@@ -13,6 +13,7 @@
  *   npx tsx bench/logs-grouping-accuracy.ts [--dir DIR] [--datasets A,B,…] [--eps 0.12] [--lstm] [--no-loo] [--json out.json]
  */
 import { writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { LOGHUB_DATASETS, LOGHUB_DIR, groupingAccuracy, groupingF1, loadLoghub, requireLoghub, templateAccuracy, type LabelledLines } from './logs-loghub.ts';
 import { DEFAULT_MASKING, maskLine } from '../streams/processors/logs/masking.ts';
 import { DEFAULT_MINER_OPTIONS, TemplateMiner, type TemplateMinerOptions } from '../streams/processors/logs/template-miner.ts';
@@ -22,6 +23,7 @@ import { DEFAULT_CLUSTERING, groupVectors, type ClusteringOptions } from '../str
 import { LstmCodeEncoder } from '../streams/processors/logs/embedding-model.ts';
 import { trainLstmWeights } from '../streams/runtime/logs/lstm-training.ts';
 import { describeBackend } from '../streams/runtime/logs/tf-backend.ts';
+import { DEFAULT_TRAINER_OPTIONS } from '../streams/runtime/logs/embedding-trainer.ts';
 
 /** Scores of one dataset. */
 export interface GaRow {
@@ -74,8 +76,10 @@ export async function evaluateDataset(d: LabelledLines, clustering: ClusteringOp
   for (const t of templates) tfidf.observe(t.id, t.tokens);
   let codes: number[][] | undefined;
   if (lstm) {
-    const weights = await trainLstmWeights(templates.map((t) => t.tokens), { epochs: 4 });
-    console.error(describeBackend(weights.backend));
+    // The worker's own bounds (DEFAULT_TRAINER_OPTIONS): at most 200 templates sampled, 2 epochs, early stop.
+    const t0 = performance.now();
+    const weights = await trainLstmWeights(templates.map((t) => t.tokens), { ...DEFAULT_TRAINER_OPTIONS.training, maxTemplates: DEFAULT_TRAINER_OPTIONS.maxTemplates });
+    console.error(`${d.name}: ${describeBackend(weights.backend)}; trained on ${weights.trainedOnTemplates} of ${templates.length} templates, ${weights.epochsRun} epochs, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     // The processor's own forward pass over the trained weights, as in production.
     codes = new LstmCodeEncoder({ ...weights, version: 1, partition: 0 }).encode(templates.map((t) => t.tokens));
   }

@@ -120,9 +120,17 @@ function classifyCore(core: string): string {
  */
 export function classifyTokens(raw: readonly string[]): string[] {
   const out: string[] = [];
+  let run = 0;
+  let fold = false;
   for (let i = 0; i < raw.length; i++) {
     let tok = raw[i]!;
     const q = tok[0];
+    // Hot path: a plain word (no digit, mask, dot, quote or bracket, and not a capitalised short word) is a constant.
+    if (q !== '"' && q !== "'" && q !== '(' && q !== '[' && tok.length > 2 && !(tok.length <= 5 && q! >= 'A' && q! <= 'Z') && plainWord(tok)) {
+      out.push(tok);
+      run = 0;
+      continue;
+    }
     if ((q === '"' || q === "'") && !(tok.length > 1 && tok.endsWith(q))) {
       // A quoted value with spaces is one token: its word count must not change the template's shape.
       let j = i + 1;
@@ -154,8 +162,19 @@ export function classifyTokens(raw: readonly string[]): string[] {
       }
     }
     out.push(masked);
+    run = variableLike(masked) ? run + 1 : 0;
+    if (run === 2) fold = true;
   }
-  return foldVariableRuns(out);
+  return fold ? foldVariableRuns(out) : out;
+}
+
+// No digit, no mask, no dot: nothing in the token can be a variable by role.
+function plainWord(tok: string): boolean {
+  for (let k = 0; k < tok.length; k++) {
+    const c = tok.charCodeAt(k);
+    if ((c >= 48 && c <= 57) || c === 60 || c === 46) return false;
+  }
+  return true;
 }
 
 const EMPTY_VALUE = /^(?:\(\)|\[\]|\{\}|""|''|-)$/;
@@ -168,15 +187,8 @@ function variableLike(token: string): boolean {
 
 /** A run of two or more variable-like tokens becomes one `<*>`: lists of ids or numbers of any length have one shape. */
 function foldVariableRuns(tokens: string[]): string[] {
-  let run = 0;
-  let folded = false;
-  for (const t of tokens) {
-    run = variableLike(t) ? run + 1 : 0;
-    if (run === 2) { folded = true; break; }
-  }
-  if (!folded) return tokens;
   const out: string[] = [];
-  run = 0;
+  let run = 0;
   for (const t of tokens) {
     if (!variableLike(t)) { run = 0; out.push(t); continue; }
     run++;
