@@ -69,7 +69,8 @@ export function maskLine(line: string, options: MaskingOptions = DEFAULT_MASKING
 }
 
 // Edges a token carries without changing its role: `(5070,` is the number 5070.
-const LEAD = /^[(\[{"'`]+/;
+const LEAD_CHARS = '([{"\'`';
+const TRAIL_CHARS = ')]},;.:!?"\'`';
 const TRAIL = /[)\]},;.:!?"'`]+$/;
 const NUMBER = /^[-+]?\d+(?:[.,]\d+)*$/;
 // A host name (at least one dot) with a port: one variable, judged before any number inside it is masked.
@@ -98,12 +99,15 @@ function classifyCore(core: string): string {
   const hasMask = core.includes("<");
   if (!hasMask && !HAS_DIGIT.test(core)) return DATE_WORD.test(core) || (core.includes('.') && HOST_NAME.test(core)) ? WILDCARD : core;
   if (NUMBER.test(core)) return '<NUM>';
-  if (HOST_PORT.test(core)) return WILDCARD;
-  const kv = KEY_VALUE.exec(core);
-  if (kv !== null) {
-    // Whatever class the value was masked as (<NUM> here, <HEX> there), it is one variable of one key.
-    const value = kv[3]!;
-    return HAS_DIGIT.test(value) || value.includes('<') ? `${kv[1]}${kv[2]}${WILDCARD}` : core;
+  const colon = core.indexOf(':');
+  if (colon > 0 && core.indexOf('.') > 0 && HOST_PORT.test(core)) return WILDCARD;
+  if (colon > 0 || core.indexOf('=') > 0) {
+    const kv = KEY_VALUE.exec(core);
+    if (kv !== null) {
+      // Whatever class the value was masked as (<NUM> here, <HEX> there), it is one variable of one key.
+      const value = kv[3]!;
+      return HAS_DIGIT.test(value) || value.includes('<') ? `${kv[1]}${kv[2]}${WILDCARD}` : core;
+    }
   }
   if (!HAS_DIGIT.test(core)) return core;
   if (NAME_WITH_DIGIT.test(core)) return core;
@@ -126,7 +130,7 @@ export function classifyTokens(raw: readonly string[]): string[] {
     let tok = raw[i]!;
     const q = tok[0];
     // Hot path: a plain word (no digit, mask, dot, quote or bracket, and not a capitalised short word) is a constant.
-    if (q !== '"' && q !== "'" && q !== '(' && q !== '[' && tok.length > 2 && !(tok.length <= 5 && q! >= 'A' && q! <= 'Z') && plainWord(tok)) {
+    if (q !== '"' && q !== "'" && q !== '(' && q !== '[' && tok.length > 2 && plainWord(tok) && !(tok.length <= 4 && DATE_WORD.test(tok.slice(0, 3)))) {
       out.push(tok);
       run = 0;
       continue;
@@ -140,10 +144,13 @@ export function classifyTokens(raw: readonly string[]): string[] {
         i = j;
       }
     }
-    const lead = LEAD.exec(tok)?.[0] ?? '';
-    const rest = tok.slice(lead.length);
-    const trail = TRAIL.exec(rest)?.[0] ?? '';
-    const core = rest.slice(0, rest.length - trail.length);
+    let a = 0;
+    while (a < tok.length && LEAD_CHARS.includes(tok[a]!)) a++;
+    let b = tok.length;
+    while (b > a && TRAIL_CHARS.includes(tok[b - 1]!)) b--;
+    const lead = tok.slice(0, a);
+    const trail = tok.slice(b);
+    const core = tok.slice(a, b);
     const masked = core.length === 0 ? tok : lead + classifyCore(core) + trail;
     if (lead.startsWith('(') || lead.startsWith('[')) {
       // A bracketed restatement of the quantity just seen: "<NUM> bytes (87.5 KB)" is "<NUM> bytes".
@@ -181,8 +188,8 @@ const EMPTY_VALUE = /^(?:\(\)|\[\]|\{\}|""|''|-)$/;
 
 // Variable-like: a mask, a token holding one (blk_-<NUM>, (<*>)), or an empty value; not a key=value, whose key is a constant.
 function variableLike(token: string): boolean {
-  if (MASK_TOKEN.test(token) || EMPTY_VALUE.test(token)) return true;
-  return token.includes('<') && !KEY_VALUE.test(token);
+  if (token.indexOf('<') < 0) return token.length <= 2 && EMPTY_VALUE.test(token);
+  return MASK_TOKEN.test(token) || !KEY_VALUE.test(token);
 }
 
 /** A run of two or more variable-like tokens becomes one `<*>`: lists of ids or numbers of any length have one shape. */
