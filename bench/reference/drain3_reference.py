@@ -1,7 +1,7 @@
 """Reference run of the Python drain3 package for bench/logs-throughput.ts.
 
 Reads JSON on stdin: {"datasets": {name: [content, ...]}, "repeat": n, "labels": bool, "masks": [{"pattern", "flags", "token"}]}
-Writes JSON on stdout: per configuration ("comparable": depth 5 = two prefix tokens, sim 0.5 and
+Writes JSON on stdout: per configuration ("comparable": depth 5 = two prefix tokens, fmeaflow's similarity ("sim") and
 the same masking rules as fmeaflow; "default": drain3's own defaults, no masking) the cluster id
 of every line per dataset (for grouping accuracy) and the time to mine all lines `repeat` times
 in one process (throughput, one core).
@@ -15,12 +15,12 @@ from drain3.masking import MaskingInstruction
 from drain3.template_miner_config import TemplateMinerConfig
 
 
-def make_miner(kind, masks):
+def make_miner(kind, masks, sim):
     cfg = TemplateMinerConfig()
     cfg.profiling_enabled = False
     if kind == "comparable":
         cfg.drain_depth = 5
-        cfg.drain_sim_th = 0.5
+        cfg.drain_sim_th = sim
         cfg.drain_max_children = 100
         cfg.mask_prefix = "<"
         cfg.mask_suffix = ">"
@@ -41,10 +41,10 @@ def main():
         labels = {}
         if job.get("labels", True):
             for name, lines in job["datasets"].items():
-                miner = make_miner(kind, job["masks"])
+                miner = make_miner(kind, job["masks"], job.get("sim", 0.5))
                 labels[name] = [miner.add_log_message(line)["cluster_id"] for line in lines]
         all_lines = [l for lines in job["datasets"].values() for l in lines]
-        miner = make_miner(kind, job["masks"])
+        miner = make_miner(kind, job["masks"], job.get("sim", 0.5))
         t0 = time.perf_counter()
         for _ in range(job["repeat"]):
             for line in all_lines:

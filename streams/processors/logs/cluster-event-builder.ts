@@ -73,8 +73,8 @@ export function buildClusterEvent(input: ClusterEventInput): LogClusterEvent {
       templateId: `p${partition}-t${t}`,
       template: ws.miner.get(t)?.tokens.join(' ') ?? '',
       count: n,
-      // Per-partition template ids never merge (template-miner.ts); fleet events list the per-partition ids here.
-      mergedTemplateIds: [],
+      // Ids merged into this template (template-miner.ts): evidence recorded under them continues under this one.
+      mergedTemplateIds: (ws.miner.get(t)?.aliases ?? []).map((a) => `p${partition}-t${a}`),
     }));
   const vehicles = [...(b?.vehicles ?? new Map<string, number>()).entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
   const examples = cl.templateIds

@@ -31,6 +31,8 @@ export interface EmbeddingModel {
   readonly bias: string;
   /** Templates the model was trained on, training loss and tfjs backend: provenance for the reader of an event. */
   readonly trainedOnTemplates: number;
+  /** Epochs actually run (training stops early once the loss stops improving). */
+  readonly epochsRun?: number;
   readonly finalLoss: number;
   readonly backend: string;
   /** Highest template id the training saw: templates above it are the "new" ones that trigger the next training. */

@@ -218,6 +218,20 @@ export function createLogClusterProcessor(config: Partial<LogClusterConfig> = {}
     const t = record.eventTimeMs;
     const res = ws.miner.add(maskLine(s.text, cfg.masking), t);
     const id = res.templateId;
+    if (res.merged !== undefined) {
+      // The merged id lives on as an alias in the survivor's record: open windows' counts under it still resolve.
+      const gone = ws.examples.get(res.merged.from) ?? [];
+      ws.examples.delete(res.merged.from);
+      ws.examples.set(res.merged.into, [...(ws.examples.get(res.merged.into) ?? []), ...gone].sort((a, b) => a.timestampMs - b.timestampMs).slice(-cfg.examplesPerTemplate));
+      updates.push({ key: StoreKeys.template(res.merged.from), value: null });
+    }
+    if (res.split !== undefined) {
+      // Children start with their own counts and an origin; the parent (kept for other values) stops tracking that position.
+      for (const child of [res.split.from, ...res.split.into]) {
+        const record = ws.miner.get(child);
+        if (record !== undefined) updates.push({ key: StoreKeys.template(child), value: { kind: 'template', record, examples: ws.examples.get(child) ?? [] } });
+      }
+    }
     let examples = ws.examples.get(id) ?? [];
     if (res.evictedId !== undefined) {
       ws.examples.delete(res.evictedId);
@@ -238,7 +252,7 @@ export function createLogClusterProcessor(config: Partial<LogClusterConfig> = {}
       examples = [...examples, example].sort((a, b) => a.timestampMs - b.timestampMs).slice(-cfg.examplesPerTemplate);
       ws.examples.set(id, examples);
     }
-    if (wantExample || res.change !== 'none') {
+    if (wantExample || res.change !== 'none' || res.merged !== undefined) {
       updates.push({ key: StoreKeys.template(id), value: { kind: 'template', record: ws.miner.get(id)!, examples } });
     }
 

@@ -5,15 +5,19 @@
  * absorbs the line (differing positions become `<*>`). The walk and the leaf scan are
  * bounded, so assigning a line costs near-constant time however many templates exist.
  *
- * Template ids are stable: a template keeps its id while it generalises, and templates
- * never converge, so no id is ever merged into another. A line that would turn template A
- * into a copy of a sibling B matches B at least as well (B already has the wildcards A would
- * gain) and has more wildcards, so `bestMatch` gives it to B and A stays as it is. (A merge
- * pass with aliases used to sit here; it never fired on Loghub-2k under five configurations
- * nor on 200k random lines, and was removed.) Memory is bounded: past `maxTemplates` the
- * least-recently-used template is evicted and counted.
+ * Template ids are stable as templates change, so trends and evidence keyed by id do not restart:
+ * - a template keeps its id while it generalises;
+ * - a merge: when a template generalises into the shape of another live template (same tokens once every
+ *   variable class reads `<*>`, wherever in the tree it was filed), the older id survives and the other id
+ *   becomes its alias (`resolve` follows it, the record lists it);
+ * - a split: a wildcard born from constant words that has taken only a few values, each repeatedly
+ *   (`client alpha` / `client beta`), gets one child template per value with a new id and `origin` = the parent;
+ *   the parent stays for any other value.
+ * Routing uses the key of a key=value token (`overlap:`), not its value, so values never separate leaves.
+ * Memory is bounded: past `maxTemplates` the least-recently-used template is evicted and counted; aliases and
+ * tracked values per template are capped.
  */
-import { WILDCARD, isVariableToken } from './masking.ts';
+import { WILDCARD, isVariableToken, keyOf } from './masking.ts';
 
 /** Tuning of the miner; one configuration serves every source. */
 export interface TemplateMinerOptions {
@@ -25,15 +29,30 @@ export interface TemplateMinerOptions {
   readonly maxChildren: number;
   /** Hard cap on live templates (least recently used is evicted beyond it). */
   readonly maxTemplates: number;
+  /** A wildcard that took at most this many constant values is split into one template per value (0: never split). */
+  readonly splitMaxValues: number;
+  /** Lines each value must have been seen in before a split (a value seen once may still be a variable). */
+  readonly splitMinLinesPerValue: number;
+  /**
+   * Only templates with at most this many constant tokens split: in a short template one differing word is half the
+   * evidence the similarity threshold weighed (`Begin`/`End`), in a long one a few recurring values are usually a variable.
+   */
+  readonly splitMaxConstants: number;
 }
 
-/** Defaults chosen once on the Loghub-2k benchmark for all datasets together (bench/results/logs.md). */
+/** One configuration for every source: the grid setting the leave-one-dataset-out step picks on the Loghub-2k benchmark (bench/RESULTS.md). */
 export const DEFAULT_MINER_OPTIONS: TemplateMinerOptions = {
   prefixTokens: 2,
-  similarityThreshold: 0.5,
+  similarityThreshold: 0.6,
   maxChildren: 100,
   maxTemplates: 5000,
+  splitMaxValues: 3,
+  splitMinLinesPerValue: 3,
+  splitMaxConstants: 3,
 };
+
+/** Most ids remembered as aliases of one template (older aliases stop resolving first). */
+export const MAX_ALIASES_PER_TEMPLATE = 32;
 
 /** A mined template as persisted in the state store. */
 export interface TemplateRecord {
@@ -45,6 +64,12 @@ export interface TemplateRecord {
   readonly lastSeenMs: number;
   /** Tree path the template was filed under; kept so a restore rebuilds the identical tree. */
   readonly path: readonly string[];
+  /** Ids merged into this template (they resolve to it). */
+  readonly aliases?: readonly number[];
+  /** The template this one was split from. */
+  readonly origin?: number;
+  /** Per position: counts of the constant values a wildcard born from constants has taken (null: not a candidate for a split). */
+  readonly values?: readonly (readonly [string, number][] | null)[];
 }
 
 /** Outcome of adding one line. */
@@ -54,6 +79,10 @@ export interface AddResult {
   readonly change: 'created' | 'updated' | 'none';
   /** Template evicted to make room (LRU), if any. */
   readonly evictedId?: number;
+  /** The line's template took the shape of an older one and was merged into it (`templateId` is the survivor). */
+  readonly merged?: { readonly from: number; readonly into: number };
+  /** The line's template was split: new ids minted from `from` (the line's id is one of them or `from`). */
+  readonly split?: { readonly from: number; readonly into: readonly number[] };
 }
 
 /** Serializable state of the whole miner. */
@@ -76,18 +105,26 @@ interface LiveTemplate {
   lastSeenMs: number;
   path: string[];
   leaf: Node;
+  aliases: number[];
+  origin: number | undefined;
+  values: (Map<string, number> | null)[] | undefined;
+  signature: string;
 }
 
 function newNode(): Node {
   return { children: new Map(), templateIds: [] };
 }
 
-/** Drain-style miner with stable ids and an LRU cap. */
+/** Drain-style miner with stable ids (merge aliases, split origins) and an LRU cap. */
 export class TemplateMiner {
   readonly options: TemplateMinerOptions;
   private readonly root = new Map<number, Node>();
   // Map iteration order is insertion order; re-inserting on every hit makes it an O(1) LRU.
   private readonly live = new Map<number, LiveTemplate>();
+  // Shape (every variable as <*>) → live template id: how a template that generalised finds its twin in another leaf.
+  private readonly bySignature = new Map<string, number>();
+  // Merged id → surviving id (bounded: each survivor keeps at most MAX_ALIASES_PER_TEMPLATE).
+  private readonly aliasOf = new Map<number, number>();
   private nextId = 1;
   private evictionCount = 0;
 
@@ -105,29 +142,46 @@ export class TemplateMiner {
     return this.live.size;
   }
 
-  /** Assigns masked `tokens` to a template, creating or generalising one. */
+  /** Assigns masked `tokens` to a template, creating, generalising, merging or splitting one. */
   add(tokens: readonly string[], eventTimeMs: number): AddResult {
     const found = this.leafFor(tokens, false);
     const match = found === undefined ? undefined : this.bestMatch(found, tokens);
     if (match === undefined) {
       const path: string[] = [];
       const leaf = this.leafFor(tokens, true, path)!;
-      const id = this.nextId++;
-      const t: LiveTemplate = { id, tokens: [...tokens], count: 1, createdMs: eventTimeMs, lastSeenMs: eventTimeMs, path, leaf };
-      leaf.templateIds.push(id);
-      this.live.set(id, t);
+      const t = this.create([...tokens], path, leaf, eventTimeMs, undefined);
       const evictedId = this.live.size > this.options.maxTemplates ? this.evictOldest() : undefined;
-      return evictedId === undefined ? { templateId: id, change: 'created' } : { templateId: id, change: 'created', evictedId };
+      return evictedId === undefined ? { templateId: t.id, change: 'created' } : { templateId: t.id, change: 'created', evictedId };
     }
     this.touch(match, eventTimeMs);
     let changed = false;
     for (let i = 0; i < tokens.length; i++) {
-      if (match.tokens[i] !== tokens[i] && match.tokens[i] !== WILDCARD) {
-        match.tokens[i] = WILDCARD;
-        changed = true;
+      const tt = match.tokens[i]!;
+      const lt = tokens[i]!;
+      if (tt === lt) continue;
+      if (tt === WILDCARD) {
+        this.countValue(match, i, lt);
+        continue;
       }
+      if (tt.endsWith(WILDCARD) && keyWildcardMatches(tt, lt)) {
+        this.countValue(match, i, lt);
+        continue;
+      }
+      // Two values of one key generalise the value only: `overlap:false` + `overlap:true` → `overlap:<*>`.
+      const key = keyOf(tt);
+      const generalised = key !== undefined && key === keyOf(lt) ? key + WILDCARD : WILDCARD;
+      this.startValues(match, i, tt, lt);
+      match.tokens[i] = generalised;
+      changed = true;
     }
-    return { templateId: match.id, change: changed ? 'updated' : 'none' };
+    if (!changed) {
+      const split = this.maybeSplit(match, tokens, eventTimeMs);
+      if (split !== undefined) return split;
+      return { templateId: match.id, change: 'none' };
+    }
+    const merged = this.reSign(match);
+    if (merged !== undefined) return { templateId: merged.into, change: 'updated', merged };
+    return { templateId: match.id, change: 'updated' };
   }
 
   /** Finds the template `tokens` would join, without changing anything. */
@@ -136,9 +190,15 @@ export class TemplateMiner {
     return leaf === undefined ? undefined : this.bestMatch(leaf, tokens)?.id;
   }
 
-  /** The id itself while the template is live, undefined once evicted. */
+  /** The live template an id stands for now: itself, or the template it was merged into; undefined once evicted. */
   resolve(id: number): number | undefined {
-    return this.live.has(id) ? id : undefined;
+    if (this.live.has(id)) return id;
+    let at = this.aliasOf.get(id);
+    for (let hops = 0; at !== undefined && hops < 64; hops++) {
+      if (this.live.has(at)) return at;
+      at = this.aliasOf.get(at);
+    }
+    return undefined;
   }
 
   /** A live template by id. */
@@ -177,8 +237,124 @@ export class TemplateMiner {
     if (existing !== undefined) this.removeLive(existing);
     const leaf = this.leafForPath(r.tokens.length, r.path);
     leaf.templateIds.push(r.id);
-    this.live.set(r.id, { id: r.id, tokens: [...r.tokens], count: r.count, createdMs: r.createdMs, lastSeenMs: r.lastSeenMs, path: [...r.path], leaf });
+    const values = r.values?.map((v) => (v === null ? null : new Map(v)));
+    const t: LiveTemplate = {
+      id: r.id, tokens: [...r.tokens], count: r.count, createdMs: r.createdMs, lastSeenMs: r.lastSeenMs, path: [...r.path], leaf,
+      aliases: [...(r.aliases ?? [])], origin: r.origin, values, signature: signatureOf(r.tokens),
+    };
+    this.live.set(r.id, t);
+    this.bySignature.set(t.signature, t.id);
+    for (const a of t.aliases) this.aliasOf.set(a, t.id);
     if (r.id >= this.nextId) this.nextId = r.id + 1;
+  }
+
+  private create(tokens: string[], path: string[], leaf: Node, eventTimeMs: number, origin: number | undefined): LiveTemplate {
+    const id = this.nextId++;
+    const t: LiveTemplate = { id, tokens, count: 1, createdMs: eventTimeMs, lastSeenMs: eventTimeMs, path, leaf, aliases: [], origin, values: undefined, signature: signatureOf(tokens) };
+    leaf.templateIds.push(id);
+    this.live.set(id, t);
+    if (!this.bySignature.has(t.signature)) this.bySignature.set(t.signature, id);
+    return t;
+  }
+
+  // A wildcard just born from two constant words starts counting the words it takes (a split candidate).
+  private startValues(t: LiveTemplate, i: number, before: string, now: string): void {
+    if (this.options.splitMaxValues <= 0) return;
+    t.values ??= t.tokens.map(() => null);
+    t.values[i] = isVariableToken(before) || isVariableToken(now) || before.includes('<') || now.includes('<')
+      ? null
+      : new Map([[before, t.count - 1], [now, 1]]);
+  }
+
+  private countValue(t: LiveTemplate, i: number, value: string): void {
+    const values = t.values?.[i];
+    if (values === undefined || values === null) return;
+    if (value.includes('<')) {
+      t.values![i] = null;
+      return;
+    }
+    values.set(value, (values.get(value) ?? 0) + 1);
+    if (values.size > this.options.splitMaxValues) t.values![i] = null;
+  }
+
+  /** Splits `t` at the first position whose few values each recur; the line goes to its value's child. */
+  private maybeSplit(t: LiveTemplate, tokens: readonly string[], eventTimeMs: number): AddResult | undefined {
+    if (t.values === undefined) return undefined;
+    let constants = 0;
+    for (const x of t.tokens) if (!x.includes('<')) constants++;
+    if (constants > this.options.splitMaxConstants) return undefined;
+    for (let i = 0; i < t.values.length; i++) {
+      const values = t.values[i];
+      if (values === null || values === undefined || values.size < 2) continue;
+      let ready = true;
+      for (const n of values.values()) if (n < this.options.splitMinLinesPerValue) ready = false;
+      if (!ready) continue;
+      t.values[i] = null;
+      const into: number[] = [];
+      let lineId = t.id;
+      for (const [value, n] of [...values.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+        const childTokens = [...t.tokens];
+        childTokens[i] = value;
+        const sig = signatureOf(childTokens);
+        if (this.bySignature.has(sig)) continue;
+        const child = this.create(childTokens, [...t.path], t.leaf, eventTimeMs, t.id);
+        child.count = n;
+        child.values = t.values.map((v, j) => (j === i || v === null ? null : new Map(v)));
+        into.push(child.id);
+        if (tokens[i] === value) lineId = child.id;
+      }
+      if (into.length === 0) return undefined;
+      while (this.live.size > this.options.maxTemplates) this.evictOldest();
+      return { templateId: this.resolve(lineId) ?? t.id, change: 'created', split: { from: t.id, into } };
+    }
+    return undefined;
+  }
+
+  /**
+   * Re-files `t` under its new shape. A live template with the same shape elsewhere, or a sibling in its leaf that `t`
+   * now covers (equal or wildcard at every position), is the same event: the two merge, the older id survives.
+   */
+  private reSign(t: LiveTemplate): { from: number; into: number } | undefined {
+    if (this.bySignature.get(t.signature) === t.id) this.bySignature.delete(t.signature);
+    t.signature = signatureOf(t.tokens);
+    const twinId = this.bySignature.get(t.signature);
+    let twin = twinId === undefined ? undefined : this.live.get(twinId);
+    if (twin === undefined || twin.id === t.id) {
+      twin = undefined;
+      for (const id of t.leaf.templateIds) {
+        const o = this.live.get(id);
+        if (o !== undefined && o.id !== t.id && covers(t.tokens, o.tokens)) {
+          twin = o;
+          break;
+        }
+      }
+    }
+    if (twin === undefined) {
+      this.bySignature.set(t.signature, t.id);
+      return undefined;
+    }
+    const [keep, gone] = twin.id < t.id ? [twin, t] : [t, twin];
+    keep.count += gone.count;
+    keep.createdMs = Math.min(keep.createdMs, gone.createdMs);
+    keep.lastSeenMs = Math.max(keep.lastSeenMs, gone.lastSeenMs);
+    for (let i = 0; i < keep.tokens.length; i++) if (keep.tokens[i] !== gone.tokens[i]) keep.tokens[i] = WILDCARD;
+    if (this.bySignature.get(keep.signature) === keep.id) this.bySignature.delete(keep.signature);
+    keep.signature = signatureOf(keep.tokens);
+    keep.values = undefined;
+    keep.aliases = [...keep.aliases, gone.id, ...gone.aliases].slice(-MAX_ALIASES_PER_TEMPLATE);
+    this.removeLive(gone);
+    for (const a of [gone.id, ...gone.aliases]) this.aliasOf.set(a, keep.id);
+    this.trimAliases();
+    this.bySignature.set(keep.signature, keep.id);
+    // The survivor is the most recently used.
+    this.live.delete(keep.id);
+    this.live.set(keep.id, keep);
+    return { from: gone.id, into: keep.id };
+  }
+
+  private trimAliases(): void {
+    const cap = this.options.maxTemplates * 4;
+    while (this.aliasOf.size > cap) this.aliasOf.delete(this.aliasOf.keys().next().value as number);
   }
 
   private touch(t: LiveTemplate, eventTimeMs: number): void {
@@ -189,7 +365,10 @@ export class TemplateMiner {
   }
 
   private routeKey(token: string): string {
-    return isVariableToken(token) ? WILDCARD : token;
+    // A quoted value is a value, however many words it has: it never routes.
+    if (isVariableToken(token) || token.startsWith('"')) return WILDCARD;
+    // A key=value routes on its key: the value may vary, and values on different branches are never compared.
+    return keyOf(token) ?? token;
   }
 
   // Walks (and with `create`, grows) the tree; full nodes send new tokens to the wildcard child as Drain does.
@@ -243,7 +422,7 @@ export class TemplateMiner {
     let bestParams = -1;
     for (const id of leaf.templateIds) {
       const t = this.live.get(id);
-      if (t === undefined) continue;
+      if (t === undefined || t.tokens.length !== tokens.length) continue;
       let same = 0;
       let params = 0;
       let sameConstants = 0;
@@ -251,8 +430,10 @@ export class TemplateMiner {
         const tt = t.tokens[i]!;
         // A variable the masking already found (the line's own <*>) matches a variable position: without this,
         // lines made mostly of masked tokens could never reach the threshold and each became a new template.
-        if (tt === WILDCARD) tokens[i] === WILDCARD ? same++ : params++;
+        if (tt === WILDCARD) isVariableToken(tokens[i]!) ? same++ : params++;
         else if (tt === tokens[i]) { same++; sameConstants++; }
+        else if (isVariableToken(tt) && isVariableToken(tokens[i]!)) same++;
+        else if (tt.endsWith(WILDCARD) && keyWildcardMatches(tt, tokens[i]!)) params++;
       }
       // ... but a line must share at least one of the template's constants: variables alone say nothing of the event.
       if (sameConstants === 0 && params + same < t.tokens.length) continue;
@@ -270,17 +451,47 @@ export class TemplateMiner {
     const i = t.leaf.templateIds.indexOf(t.id);
     if (i >= 0) t.leaf.templateIds.splice(i, 1);
     this.live.delete(t.id);
+    if (this.bySignature.get(t.signature) === t.id) this.bySignature.delete(t.signature);
   }
 
   private evictOldest(): number | undefined {
     const oldest = this.live.values().next().value as LiveTemplate | undefined;
     if (oldest === undefined) return undefined;
     this.removeLive(oldest);
+    for (const a of oldest.aliases) this.aliasOf.delete(a);
     this.evictionCount++;
     return oldest.id;
   }
 }
 
+// `key=<*>` matches `key=anything`.
+function keyWildcardMatches(template: string, token: string): boolean {
+  const prefix = template.length - WILDCARD.length;
+  return token.length > prefix && token.startsWith(template.slice(0, prefix)) && keyOf(template) !== undefined;
+}
+
+// True when every position of `specific` equals `general`'s or is a variable (of any class) in `general`.
+function covers(general: readonly string[], specific: readonly string[]): boolean {
+  if (general.length !== specific.length) return false;
+  for (let i = 0; i < general.length; i++) {
+    const g = general[i]!;
+    if (g !== specific[i] && !isVariableToken(g)) return false;
+  }
+  return true;
+}
+
+/** A template's shape: every variable class reads `<*>`. Two live templates never share one. */
+export function signatureOf(tokens: readonly string[]): string {
+  let s = '';
+  for (const t of tokens) s += (isVariableToken(t) ? WILDCARD : t) + '\u0001';
+  return s;
+}
+
 function toRecord(t: LiveTemplate): TemplateRecord {
-  return { id: t.id, tokens: [...t.tokens], count: t.count, createdMs: t.createdMs, lastSeenMs: t.lastSeenMs, path: [...t.path] };
+  return {
+    id: t.id, tokens: [...t.tokens], count: t.count, createdMs: t.createdMs, lastSeenMs: t.lastSeenMs, path: [...t.path],
+    ...(t.aliases.length > 0 ? { aliases: [...t.aliases] } : {}),
+    ...(t.origin !== undefined ? { origin: t.origin } : {}),
+    ...(t.values !== undefined ? { values: t.values.map((v) => (v === null ? null : [...v.entries()])) } : {}),
+  };
 }

@@ -256,7 +256,7 @@ export class EmbeddingTrainer extends EventEmitter implements EmbeddingModelSour
     const jobId = this.nextJob++;
     const reply = await new Promise<WorkerReply>((resolve) => {
       this.pending.set(jobId, { resolve });
-      this.worker!.postMessage({ jobId, templates: recent.map(([, t]) => t.tokens), options: this.options.training });
+      this.worker!.postMessage({ jobId, templates: recent.map(([, t]) => t.tokens), options: { ...this.options.training, maxTemplates: this.options.maxTemplates } });
     });
     const backend = this.backendName ?? 'unknown';
     // stop() ended the thread mid-job: a shutdown, not a failed training.

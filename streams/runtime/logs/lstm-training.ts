@@ -26,6 +26,13 @@ export interface LstmTrainingOptions {
   readonly batchSize: number;
   readonly learningRate: number;
   readonly seed: number;
+  /**
+   * Early stop: training ends once an epoch lowers the loss by less than this share of the previous epoch's loss
+   * (0: every epoch runs). Deterministic, unlike a time budget, so the same templates still give the same weights.
+   */
+  readonly earlyStopMinImprovement: number;
+  /** Most templates one training sees (an even, deterministic sample beyond it): bounds the cost of a big partition. */
+  readonly maxTemplates: number;
 }
 
 /** The issue's network (64 hidden units, dropout 0.1); epochs and sizes small enough for a background job on 2 cores. */
@@ -39,14 +46,24 @@ export const DEFAULT_LSTM_OPTIONS: LstmTrainingOptions = {
   batchSize: 32,
   learningRate: 0.01,
   seed: 42,
+  earlyStopMinImprovement: 0.02,
+  maxTemplates: 200,
 };
+
+/** At most `max` templates, evenly spread over the input in its order (deterministic). */
+export function sampleTemplates<T>(templates: readonly T[], max: number): T[] {
+  if (templates.length <= max) return [...templates];
+  const step = templates.length / max;
+  return Array.from({ length: max }, (_, i) => templates[Math.floor(i * step)]!);
+}
 
 /** A trained encoder without its version and partition (the trainer assigns those). */
 export type TrainedWeights = Omit<EmbeddingModel, 'version' | 'partition'>;
 
 /** Trains on `templates` (token lists) and returns the encoder's weights. */
-export async function trainLstmWeights(templates: readonly (readonly string[])[], options: Partial<LstmTrainingOptions> = {}): Promise<TrainedWeights> {
+export async function trainLstmWeights(allTemplates: readonly (readonly string[])[], options: Partial<LstmTrainingOptions> = {}): Promise<TrainedWeights> {
   const o = { ...DEFAULT_LSTM_OPTIONS, ...options };
+  const templates = sampleTemplates(allTemplates, Math.max(1, o.maxTemplates));
   const backend = await selectTfBackend();
   const vocabulary = buildVocabulary(templates, o.maxVocabulary);
   const index = vocabularyIndex(vocabulary);
@@ -73,7 +90,17 @@ export async function trainLstmWeights(templates: readonly (readonly string[])[]
   const y = tf.tensor3d(seqs.map((s) => s.map((id) => [id])), [seqs.length, o.maxSequenceLength, 1], 'float32');
   try {
     // shuffle: false — batch order is part of what the seed must pin down.
-    const history = await model.fit(x, y, { epochs: o.epochs, batchSize: o.batchSize, shuffle: false, verbose: 0 });
+    let previous = Number.POSITIVE_INFINITY;
+    const history = await model.fit(x, y, {
+      epochs: o.epochs, batchSize: o.batchSize, shuffle: false, verbose: 0,
+      callbacks: {
+        onEpochEnd: async (_epoch, logs) => {
+          const loss = logs?.['loss'] ?? Number.NaN;
+          if (o.earlyStopMinImprovement > 0 && Number.isFinite(previous) && previous - loss < o.earlyStopMinImprovement * previous) model.stopTraining = true;
+          previous = loss;
+        },
+      },
+    });
     const losses = history.history['loss'] as number[];
     const finalLoss = losses[losses.length - 1] ?? Number.NaN;
     const [embeddings] = embeddingLayer.getWeights();
@@ -82,7 +109,7 @@ export async function trainLstmWeights(templates: readonly (readonly string[])[]
     const [e, k, r, b] = floats.map(encodeFloats) as [string, string, string, string];
     const shape = { hiddenUnits: o.hiddenUnits, tokenEmbeddingSize: o.tokenEmbeddingSize, maxSequenceLength: o.maxSequenceLength };
     const sha = createHash('sha256').update(JSON.stringify({ ...shape, vocabulary, e, k, r, b })).digest('hex');
-    return { sha, ...shape, vocabulary, embeddings: e, kernel: k, recurrentKernel: r, bias: b, trainedOnTemplates: templates.length, finalLoss, backend };
+    return { sha, ...shape, vocabulary, embeddings: e, kernel: k, recurrentKernel: r, bias: b, trainedOnTemplates: templates.length, epochsRun: losses.length, finalLoss, backend };
   } finally {
     x.dispose();
     y.dispose();
