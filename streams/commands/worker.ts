@@ -27,11 +27,12 @@ export function parseGrouping(flag: string, value: string): (typeof GROUPING_CHO
 }
 
 /** The topology options (streams/topology.ts TopologyOptions) the worker's flags set. */
-export function topologyOptionsOf(opts: { policies?: string; metricGrouping: string; spanGrouping: string }): Record<string, unknown> {
+export function topologyOptionsOf(opts: { policies?: string; canNetwork?: string; metricGrouping: string; spanGrouping: string }): Record<string, unknown> {
   return {
     metricGrouping: parseGrouping('--metric-grouping', opts.metricGrouping),
     spanGrouping: parseGrouping('--span-grouping', opts.spanGrouping),
     ...(opts.policies !== undefined ? { policiesFile: opts.policies } : {}),
+    ...(opts.canNetwork !== undefined ? { canNetworkFile: opts.canNetwork } : {}),
   };
 }
 
@@ -72,6 +73,7 @@ export function register(program: Command): void {
     .option('--topology <file>', 'module exporting the processors', 'streams/topology.ts')
     .option('--timing <scale>', 'fleet (1-minute series windows, 30 warm-up windows) | drive (5-second windows: for the bundled two-minute drives)', 'fleet')
     .option('--policies <file>', 'suppression policy file: policies, service catalog, alert rules (default config/suppression-policies.yaml)')
+    .option('--can-network <file>', 'CAN networks per vehicle model: DBCs, bitrates, periodic messages (default config/can-networks.yaml; other models get a learned schedule)')
     .option('--metric-grouping <g>', 'metric series: vehicle (one per vehicle) | fleet (one across the fleet) | both', 'vehicle')
     .option('--span-grouping <g>', 'span latency/error-rate series: vehicle | fleet | both', 'fleet')
     .option('--only <names>', 'comma-separated processor names to run (default: all)')
@@ -82,7 +84,7 @@ export function register(program: Command): void {
     .option('--embedding-every <duration>', 'how often owned log-cluster partitions are checked for retraining (e.g. 5m, 30s)', '5m')
     .option('--embedding-epochs <n>', 'training epochs per model (more = better codes, more CPU in the trainer thread)', '2')
     .option('--embedding-templates <n>', 'most recently seen templates a training uses', '200')
-    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; metricsHost: string; topology: string; timing: string; policies?: string; metricGrouping: string; spanGrouping: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string; logEmbeddings: boolean; embeddingEvery: string; embeddingEpochs: string; embeddingTemplates: string }) => {
+    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; metricsHost: string; topology: string; timing: string; policies?: string; canNetwork?: string; metricGrouping: string; spanGrouping: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string; logEmbeddings: boolean; embeddingEvery: string; embeddingEpochs: string; embeddingTemplates: string }) => {
       if (opts.mode !== 'exactly-once' && opts.mode !== 'at-least-once') {
         throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--mode ${opts.mode}: use exactly-once (default) or at-least-once`);
       }
