@@ -7,7 +7,7 @@
  * file, line, column and field (CAN_NETWORK_INVALID; a DBC that does not parse is DBC_INVALID
  * at its own file and line).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
@@ -73,13 +73,14 @@ export function parseCanNetworkFile(text: string, file: string): CanNetworks {
       const byId = new Map<number, DbcMessage>();
       dbcs.forEach((d, i) => {
         const p = path.resolve(dir, d);
+        const where: Path = typeof raw.dbc === 'string' ? [...at, 'dbc'] : [...at, 'dbc', i];
+        if (!existsSync(p)) return fail(where, `DBC file ${p}: no such file (paths are relative to the network file)`);
         let messages: readonly DbcMessage[];
         try {
           messages = loadDbcFile(p).messages;
         } catch (err) {
           if (err instanceof SourceLocationError) throw err;
-          const code = (err as NodeJS.ErrnoException).code;
-          return fail(typeof raw.dbc === 'string' ? [...at, 'dbc'] : [...at, 'dbc', i], `DBC file ${p}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message} (paths are relative to the network file)`);
+          return fail(where, `DBC file ${p}: ${(err as Error).message.replace(`${p}: `, '')}`);
         }
         for (const m of messages) if (!m.extended) byId.set(m.frameId, m);
       });
