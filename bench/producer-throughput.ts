@@ -82,9 +82,9 @@ const dry = await timed(() => replaySources([{ type: 'candump', file: logFile, v
 rows.push(['file → parse → batch(100 ms) → Avro (no broker)', fmt(dry.r.frames / dry.wall), fmt(dry.r.frames / dry.cpu)]);
 // 3b. same with run-time DBC decoding (produce --dbc): known ids also become can_signal points
 {
-  const dbc = [loadDbcFile('../shared/data/dbc/vehicles/toyota_prius_2010_pt.dbc')];
+  const dbc = [loadDbcFile('vehicle-producer/dbc/vehicles/hybrid_hatchback.dbc')];
   const dec = await timed(() => replaySources([{ type: 'candump', file: logFile, vehicleId: 'BENCH-1' }], { dryRun: true, speed: 'max', dbc }));
-  rows.push(['… with --dbc decoding (Prius 2010; no broker)', fmt(dec.r.frames / dec.wall), fmt(dec.r.frames / dec.cpu)]);
+  rows.push(['… with --dbc decoding (simulated hybrid hatchback; no broker)', fmt(dec.r.frames / dec.wall), fmt(dec.r.frames / dec.cpu)]);
   rows.push([`  (decoded ${dec.r.decode?.decodedFrames ?? '?'} of ${dec.r.frames} frames; can_signal points ${dec.r.decode?.signalPoints ?? "?"}, metric records ${dec.r.records.metrics})`, '—', '—']);
 }
 // 4. same with the broker in the loop (unique topic)
@@ -104,9 +104,9 @@ try {
   const frames = [...sim.r.frames.values()].reduce((a, f) => a + f.length, 0);
   rows.push(['fleet simulator (4 vehicles, DBC encode, UDS, telemetry)', fmt(frames / sim.wall), fmt(frames / sim.cpu)]);
 }
-// 6. DBC decode vs cantools on the Prius frames of the log
+// 6. DBC decode vs cantools on the hatchback frames of the log
 {
-  const db = loadDbcFile('../shared/data/dbc/vehicles/toyota_prius_2010_pt.dbc');
+  const db = loadDbcFile('vehicle-producer/dbc/vehicles/hybrid_hatchback.dbc');
   const byId = new Map(db.messages.map((m) => [m.frameId, m]));
   const frames: [number, Buffer][] = [];
   const st = newCandumpParseState();
@@ -115,13 +115,13 @@ try {
     if (p.kind === 'frame' && byId.has(p.frame.id) && p.frame.data.length >= byId.get(p.frame.id)!.length) frames.push([p.frame.id, p.frame.data]);
   }
   const ours = await timed(() => { for (const [id, d] of frames) decodeMessage(byId.get(id)!, d); return frames.length; });
-  rows.push(['DBC decode (Prius 2010, decoded frames)', fmt(ours.r / ours.wall), fmt(ours.r / ours.cpu)]);
+  rows.push(['DBC decode (simulated hybrid hatchback, decoded frames)', fmt(ours.r / ours.wall), fmt(ours.r / ours.cpu)]);
   const vecFile = join(dir, 'frames.txt');
   writeFileSync(vecFile, frames.map(([id, d]) => `${id} ${d.toString('hex')}`).join('\n'));
   try {
     const out = execFileSync('python3', ['-c', `
 import time, cantools
-db=cantools.database.load_file('../shared/data/dbc/vehicles/toyota_prius_2010_pt.dbc')
+db=cantools.database.load_file('vehicle-producer/dbc/vehicles/hybrid_hatchback.dbc')
 fr=[(int(a),bytes.fromhex(b)) for a,b in (l.split() for l in open(${JSON.stringify(vecFile)}))]
 msgs={m.frame_id:m for m in db.messages}
 t=time.perf_counter()

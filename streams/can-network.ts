@@ -1,33 +1,105 @@
 /**
- * What the engine expects on the bus, read from DBC files: the cycle time and DLC of every
- * periodic standard-id message. The CAN feature processor judges `missing_periodic_share` and
- * DLC mismatches against it. List only messages that every vehicle on the bus sends (a message
- * one model does not have would count as missing on the others).
+ * Reads a CAN network file (config/can-networks.yaml, schema config/can-networks.schema.json):
+ * per vehicle model and bus, the DBC files, bitrates and the periodic messages every vehicle
+ * of the model must send, into the `CanNetworks` the CAN feature processor judges against.
+ * YAML syntax, the JSON Schema (ajv) and the meaning (DBC files exist and parse, periodic
+ * messages exist and have a cycle time) are checked; every problem is one error naming the
+ * file, line, column and field (CAN_NETWORK_INVALID; a DBC that does not parse is DBC_INVALID
+ * at its own file and line).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Ajv } from 'ajv';
+import { LineCounter, parseDocument } from 'yaml';
+import schema from '../config/can-networks.schema.json' with { type: 'json' };
 import { loadDbcFile } from '../vehicle-producer/dbc/dbc-parser.ts';
+import type { DbcMessage } from '../vehicle-producer/dbc/dbc-types.ts';
+import { ErrorCodes, FmeaflowError, SourceLocationError } from './errors.ts';
+import type { BusNetwork, CanNetworks } from './processors/can/can-network.ts';
+import { fieldName, locate, schemaIssue, type Path } from './processors/suppression/policy-file.ts';
 import { PROJECT_ROOT } from './runtime/stack/stack-config.ts';
 
-/** Expected periodic traffic: arbitration id → cycle time (ms) and DLC. */
-export interface CanNetwork {
-  readonly cycleTimesMs: ReadonlyMap<number, number>;
-  readonly expectedDlc: ReadonlyMap<number, number>;
+/** The bundled network file: the simulated fleet's models. */
+export const DEFAULT_CAN_NETWORK_FILE = path.join(PROJECT_ROOT, 'config', 'can-networks.yaml');
+
+const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+
+interface RawBus { dbc: string | string[]; bitrate: number; dataBitrate?: number; periodic?: (string | number)[] }
+
+/** DLC code of a payload length (CAN FD lengths above 8 bytes have their own codes). */
+function dlcOfLength(len: number): number {
+  if (len <= 8) return len;
+  const fd = [12, 16, 20, 24, 32, 48, 64].indexOf(len);
+  return fd < 0 ? 15 : 9 + fd;
 }
 
-/** The bundled fleet network: the messages every simulated and bundled-drive vehicle carries (BMS heartbeat 0x2A3). */
-export const DEFAULT_DBC_FILES: readonly string[] = [path.join(PROJECT_ROOT, 'vehicle-producer', 'dbc', 'fleet-extras.dbc')];
-
-/** Reads the periodic messages of DBC files (later files win on a shared id); parse errors name file and line. */
-export function loadCanNetwork(files: readonly string[] = DEFAULT_DBC_FILES): CanNetwork {
-  const cycleTimesMs = new Map<number, number>();
-  const expectedDlc = new Map<number, number>();
-  for (const file of files) {
-    for (const m of loadDbcFile(file).messages) {
-      // Extended ids are not judged for timeouts (the feature window ignores them too).
-      if (m.extended || m.cycleTimeMs === null || m.cycleTimeMs <= 0) continue;
-      cycleTimesMs.set(m.frameId, m.cycleTimeMs);
-      expectedDlc.set(m.frameId, m.length);
-    }
+/** Reads and checks a network file; throws CONFIG_INVALID (unreadable), CAN_NETWORK_INVALID or DBC_INVALID. */
+export function loadCanNetworkFile(file: string = DEFAULT_CAN_NETWORK_FILE): CanNetworks {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const what = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? String(err)})`;
+    throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `CAN network file ${file}: ${what}; pass a YAML network file with --can-network <file> (the bundled one is config/can-networks.yaml)`, { details: { file } });
   }
-  return { cycleTimesMs, expectedDlc };
+  return parseCanNetworkFile(text, file);
+}
+
+/** Parses the text of a network file; DBC paths are relative to `file`'s folder. */
+export function parseCanNetworkFile(text: string, file: string): CanNetworks {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const fail = (p: Path, message: string, key?: string): never => {
+    const pos = locate(doc, lc, p, key);
+    throw new SourceLocationError(ErrorCodes.CAN_NETWORK_INVALID, message, { file, line: pos.line, column: pos.column, field: fieldName(key ? [...p, key] : p) });
+  };
+  if (doc.errors.length > 0) {
+    const pos = lc.linePos(doc.errors[0]!.pos[0]);
+    throw new SourceLocationError(ErrorCodes.CAN_NETWORK_INVALID, doc.errors[0]!.message.split('\n')[0]!, { file, line: pos.line, column: pos.col, field: '(yaml)' });
+  }
+  const data = doc.toJS() as unknown;
+  if (!validate(data)) {
+    const i = schemaIssue(doc, lc, file, validate.errors![0]!);
+    throw new SourceLocationError(ErrorCodes.CAN_NETWORK_INVALID, i.message, { file, line: i.line, column: i.column, field: i.field });
+  }
+  const dir = path.dirname(file);
+  const models = new Map<string, Map<string, BusNetwork>>();
+  for (const [model, buses] of Object.entries((data as { models: Record<string, Record<string, RawBus>> }).models)) {
+    const out = new Map<string, BusNetwork>();
+    for (const [bus, raw] of Object.entries(buses)) {
+      const at: Path = ['models', model, bus];
+      const dbcs = typeof raw.dbc === 'string' ? [raw.dbc] : raw.dbc;
+      const byId = new Map<number, DbcMessage>();
+      dbcs.forEach((d, i) => {
+        const p = path.resolve(dir, d);
+        const where: Path = typeof raw.dbc === 'string' ? [...at, 'dbc'] : [...at, 'dbc', i];
+        if (!existsSync(p)) return fail(where, `DBC file ${p}: no such file (paths are relative to the network file)`);
+        let messages: readonly DbcMessage[];
+        try {
+          messages = loadDbcFile(p).messages;
+        } catch (err) {
+          if (err instanceof SourceLocationError) throw err;
+          return fail(where, `DBC file ${p}: ${(err as Error).message.replace(`${p}: `, '')}`);
+        }
+        for (const m of messages) if (!m.extended) byId.set(m.frameId, m);
+      });
+      const expectedDlc = new Map([...byId].map(([id, m]) => [id, dlcOfLength(m.length)]));
+      const cycleTimesMs = new Map<number, number>();
+      if (raw.periodic === undefined) {
+        for (const [id, m] of byId) if (m.cycleTimeMs !== null && m.cycleTimeMs > 0) cycleTimesMs.set(id, m.cycleTimeMs);
+      } else {
+        raw.periodic.forEach((ref, i) => {
+          const m = typeof ref === 'number' ? byId.get(ref) : [...byId.values()].find((x) => x.name === ref);
+          if (!m) return fail([...at, 'periodic', i], `message ${typeof ref === 'number' ? `0x${ref.toString(16).toUpperCase()}` : JSON.stringify(ref)} is in none of the bus's DBC files (standard ids only)`);
+          if (m.cycleTimeMs === null || m.cycleTimeMs <= 0) return fail([...at, 'periodic', i], `message ${m.name} has no GenMsgCycleTime in its DBC, so it cannot be judged as periodic`);
+          cycleTimesMs.set(m.frameId, m.cycleTimeMs);
+        });
+      }
+      if (raw.dataBitrate !== undefined && raw.dataBitrate < raw.bitrate) fail([...at, 'dataBitrate'], `the CAN FD data bitrate (${raw.dataBitrate}) is below the nominal bitrate (${raw.bitrate})`);
+      out.set(bus, { cycleTimesMs, expectedDlc, bitrateBps: raw.bitrate, ...(raw.dataBitrate !== undefined ? { dataBitrateBps: raw.dataBitrate } : {}) });
+    }
+    models.set(model, out);
+  }
+  return models;
 }

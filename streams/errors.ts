@@ -54,6 +54,7 @@ export const ErrorCodes = {
   RULE_INVALID: 'RULE_INVALID',
   POLICY_INVALID: 'POLICY_INVALID',
   DBC_INVALID: 'DBC_INVALID',
+  CAN_NETWORK_INVALID: 'CAN_NETWORK_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -16,7 +16,7 @@
  *   drift, alerts, log clusters, canary verdicts, CAN features, CAN clusters ─► [fleet] ─► fmea-evaluate ─► fmeaflow.actions.v1
  */
 import path from 'node:path';
-import { loadCanNetwork } from './can-network.ts';
+import { loadCanNetworkFile } from './can-network.ts';
 import { loadKnownSeriesEntries, loadOccurrenceTable, noiseFloorsOf } from './fmea/rule-files.ts';
 import { createAlertProcessor } from './processors/alerts/alert-processor.ts';
 import { createCanaryProcessor } from './processors/canary/canary-processor.ts';
@@ -115,8 +115,8 @@ export interface TopologyOptions {
   /** Series of spans (P50/P95/P99 latency, error rate): fleet-wide (default), per vehicle, or both. */
   readonly spanGrouping?: GroupingChoice;
   readonly rulesDir?: string;
-  /** DBC files naming the periodic messages every vehicle sends (default: vehicle-producer/dbc/fleet-extras.dbc). */
-  readonly dbcFiles?: readonly string[];
+  /** CAN networks per vehicle model (default config/can-networks.yaml); vehicles of other models are judged against a learned schedule. */
+  readonly canNetworkFile?: string;
   /** Fleet size for the observed occurrence; default: the vehicles of the registry (fmeaflow.vehicles.v1). */
   readonly fleetSize?: number;
   /** Caps on series state per partition (default DEFAULT_SERIES_LIMITS; idle expiry follows the baseline's). */
@@ -154,7 +154,7 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
   const evidence = repartitionTopicOf(o.app, 'fmea-evidence');
   const logClustersFleet = repartitionTopicOf(o.app, 'log-clusters-fleet');
 
-  const canFeatures = createCanFeaturesProcessor({ windowMs: t.canWindowMs, ...loadCanNetwork(o.dbcFiles) });
+  const canFeatures = createCanFeaturesProcessor({ windowMs: t.canWindowMs, networks: loadCanNetworkFile(o.canNetworkFile) });
   const canClusters = createCanClustersProcessor({ periodMs: t.canClusterPeriodMs, ...(t.canClusterLatenessMs !== undefined ? { allowedLatenessMs: t.canClusterLatenessMs } : {}) });
   const limits = o.seriesLimits ?? {};
   const seriesDrift = createSeriesDriftProcessor({ window: { windowMs: t.seriesWindowMs, grouping: 'vehicle', limits }, drift });

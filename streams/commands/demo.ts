@@ -11,6 +11,7 @@ import { LIVE_TOPICS, LiveState } from '../runtime/live/live-state.ts';
 import { startLiveServer, type LiveServer } from '../runtime/live/live-server.ts';
 import { deleteAppResources } from '../runtime/admin/app-resources.ts';
 import { loadPolicyFile } from '../runtime/config/policy-file-loader.ts';
+import { loadCanNetworkFile } from '../can-network.ts';
 import { startPipeline, type PipelineSession } from '../runtime/pipeline-session.ts';
 import { PROJECT_ROOT } from '../runtime/stack/stack-config.ts';
 import { stackDown, stackUp } from '../runtime/stack/stack.ts';
@@ -28,6 +29,7 @@ interface DemoOptions {
   keepStack?: boolean;
   keepState?: boolean;
   policies?: string;
+  canNetwork?: string;
 }
 
 function parseSpeed(s: string): number | 'max' {
@@ -54,6 +56,7 @@ export function register(program: Command): void {
     .option('--drives <names>', 'comma-separated drive names from drives/manifest.json (default: all)')
     .option('--live-port <port>', 'also serve the live web view on this port (127.0.0.1)')
     .option('--policies <file>', 'suppression policy file: policies, service catalog, alert rules (default config/suppression-policies.yaml)')
+    .option('--can-network <file>', 'CAN networks per vehicle model for the demo\'s engine (default config/can-networks.yaml)')
     .option('--settle-seconds <s>', 'after the replay, wait until no new output for this long', '8')
     .option('--keep-stack', 'leave a broker/registry that the demo started running on exit')
     .option('--keep-state', 'keep the demo app\'s changelogs, repartition topics and consumer groups on exit (deleted by default)')
@@ -86,6 +89,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
   if (unknown.length > 0 || names.length === 0) throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--drives: unknown drive(s) ${unknown.join(', ') || '(none given)'}; available: ${known.join(', ')}`);
   // Before anything is started: a bad policy file is one line naming file, line and field, not a half-started stack.
   if (opts.policies !== undefined) loadPolicyFile(opts.policies);
+  if (opts.canNetwork !== undefined) loadCanNetworkFile(opts.canNetwork);
 
   const say = (m: string): void => void process.stderr.write(`demo: ${m}\n`);
   // The engine's JSON logs would scroll the table away; FMEAFLOW_LOG_LEVEL=info brings them back.
@@ -127,7 +131,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
   async function runStarted(): Promise<void> {
   stack = await stackUp(say);
   const app = `fmeaflow-demo-${Date.now().toString(36)}`;
-  session = await startPipeline({ app, brokers: stack.brokers, registryUrl: stack.registryUrl, timing: DRIVE_TIMING, fromLatest: true, log: say, ...(opts.policies !== undefined ? { policiesFile: opts.policies } : {}) });
+  session = await startPipeline({ app, brokers: stack.brokers, registryUrl: stack.registryUrl, timing: DRIVE_TIMING, fromLatest: true, log: say, ...(opts.policies !== undefined ? { policiesFile: opts.policies } : {}), ...(opts.canNetwork !== undefined ? { canNetworkFile: opts.canNetwork } : {}) });
   const live = new LiveState();
   let lastOutputAt = Date.now();
   let dirty = false;

@@ -20,6 +20,7 @@ import { candumpTimeOptions } from '../../vehicle-producer/sources/candump-time-
 import { loadDbcFiles } from '../../vehicle-producer/dbc/signal-decoder.ts';
 
 interface ProduceOpts {
+  bitrate: string[];
   speed: string;
   fanOut: string;
   fanOutOffsetMs: string;
@@ -159,6 +160,7 @@ export function register(program: Command): void {
     .option('--metrics-host <host>', 'address the producer\'s /metrics binds to (0.0.0.0 inside a container)', '127.0.0.1')
     .option('--tracing', 'start the OpenTelemetry SDK even without OTEL_EXPORTER_OTLP_ENDPOINT: one span per produce batch, its traceparent on every record')
     .option('--dbc <file[,file]>', 'decode CAN frames with these DBC files (repeatable): known ids are published as can_signal metrics, unknown ids counted and passed through undecoded', (v: string, acc: string[]) => [...acc, ...v.split(',').map((x) => x.trim()).filter(Boolean)], [] as string[])
+    .option('--bitrate <bus=bps>', 'nominal bitrate of a bus, stamped on its CAN records for bus load (repeatable; e.g. --bitrate can0=500000; a bare number applies to every bus)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--signal-interval-ms <ms>', 'with --dbc: event time between two published points of one signal', '1000')
     .option('--candump-timestamps <style>', 'candump files: absolute (-L, -ta, -tA; the default, epoch stamps as they are), zero (-tz, time since the first frame) or delta (-td, time since the previous frame)')
     .option('--candump-base-time <time>', 'candump files: epoch the relative (zero/delta) stamps start at, and the time of lines without a stamp; ISO 8601 with a zone (2025-01-06T08:00:00Z) or epoch seconds')
@@ -173,6 +175,19 @@ export function register(program: Command): void {
         await stopTracing?.();
       }
     });
+}
+
+/** `--bitrate can0=500000` (repeatable) → per-bus bitrates; a bare number is every bus's. */
+export function parseBitrates(values: readonly string[]): { bitrateBps?: number; bitrateByBus?: Record<string, number> } {
+  const out: { bitrateBps?: number; bitrateByBus?: Record<string, number> } = {};
+  for (const v of values) {
+    const m = /^(?:([A-Za-z0-9_.:-]{1,64})=)?(\d{1,9})$/.exec(v.trim());
+    const bps = m ? Number(m[2]) : NaN;
+    if (!m || bps < 10_000 || bps > 16_000_000) bad(`--bitrate ${JSON.stringify(v)}: give bus=bit/s between 10000 and 16000000, e.g. --bitrate can0=500000 (or a bare number for every bus)`);
+    if (m[1] === undefined) out.bitrateBps = bps;
+    else (out.bitrateByBus ??= {})[m[1]] = bps;
+  }
+  return out;
 }
 
 /** Runs one produce invocation (live capture or inputs in turn). */
@@ -192,6 +207,7 @@ async function run(inputs: string[], o: ProduceOpts): Promise<void> {
     sampleLogs: o.sampleLogs,
     dryRun: o.dryRun,
     ...(o.dbc.length > 0 ? { dbc: loadDbcFiles(o.dbc), signalIntervalMs: num('--signal-interval-ms', o.signalIntervalMs, 1) } : {}),
+    ...parseBitrates(o.bitrate),
     candumpTime: candumpTimeOptions({ timestamps: o.candumpTimestamps, baseTime: o.candumpBaseTime, tzOffset: o.candumpTzOffset }),
   };
   if (o.live) {

@@ -27,7 +27,7 @@ export function parseGrouping(flag: string, value: string): (typeof GROUPING_CHO
 }
 
 /** The topology options (streams/topology.ts TopologyOptions) the worker's flags set. */
-export function topologyOptionsOf(opts: { policies?: string; metricGrouping: string; spanGrouping: string; maxSeries?: string; maxSeriesPerName?: string; maxVehicles?: string }): Record<string, unknown> {
+export function topologyOptionsOf(opts: { policies?: string; canNetwork?: string; metricGrouping: string; spanGrouping: string; maxSeries?: string; maxSeriesPerName?: string; maxVehicles?: string }): Record<string, unknown> {
   const limit = (flag: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -42,6 +42,7 @@ export function topologyOptionsOf(opts: { policies?: string; metricGrouping: str
     spanGrouping: parseGrouping('--span-grouping', opts.spanGrouping),
     ...(opts.policies !== undefined ? { policiesFile: opts.policies } : {}),
     ...(Object.keys(seriesLimits).length ? { seriesLimits } : {}),
+    ...(opts.canNetwork !== undefined ? { canNetworkFile: opts.canNetwork } : {}),
   };
 }
 
@@ -82,6 +83,7 @@ export function register(program: Command): void {
     .option('--topology <file>', 'module exporting the processors', 'streams/topology.ts')
     .option('--timing <scale>', 'fleet (1-minute series windows, 30 warm-up windows) | drive (5-second windows: for the bundled two-minute drives)', 'fleet')
     .option('--policies <file>', 'suppression policy file: policies, service catalog, alert rules (default config/suppression-policies.yaml)')
+    .option('--can-network <file>', 'CAN networks per vehicle model: DBCs, bitrates, periodic messages (default config/can-networks.yaml; other models get a learned schedule)')
     .option('--metric-grouping <g>', 'metric series: vehicle (one per vehicle) | fleet (one across the fleet) | both', 'vehicle')
     .option('--span-grouping <g>', 'span latency/error-rate series: vehicle | fleet | both', 'fleet')
     .option('--max-series <n>', 'series per partition of each series processor; records of further series go to the DLQ as STATE_LIMIT_REACHED (default 50000)')
@@ -97,7 +99,7 @@ export function register(program: Command): void {
     .option('--embedding-every <duration>', 'how often owned log-cluster partitions are checked for retraining (e.g. 5m, 30s)', '5m')
     .option('--embedding-epochs <n>', 'training epochs per model (more = better codes, more CPU in the trainer thread)', '2')
     .option('--embedding-templates <n>', 'most recently seen templates a training uses', '200')
-    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; metricsHost: string; topology: string; timing: string; policies?: string; metricGrouping: string; spanGrouping: string; maxSeries?: string; maxSeriesPerName?: string; maxVehicles?: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string; logEmbeddings?: boolean; embeddingEvery: string; embeddingEpochs: string; embeddingTemplates: string }) => {
+    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; metricsHost: string; topology: string; timing: string; policies?: string; canNetwork?: string; metricGrouping: string; spanGrouping: string; maxSeries?: string; maxSeriesPerName?: string; maxVehicles?: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string; logEmbeddings?: boolean; embeddingEvery: string; embeddingEpochs: string; embeddingTemplates: string }) => {
       if (opts.mode !== 'exactly-once' && opts.mode !== 'at-least-once') {
         throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--mode ${opts.mode}: use exactly-once (default) or at-least-once`);
       }

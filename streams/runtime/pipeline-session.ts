@@ -25,6 +25,8 @@ export interface PipelineOptions {
   readonly rulesDir?: string;
   /** Suppression policy file (service catalog, alert rules); default config/suppression-policies.yaml. */
   readonly policiesFile?: string;
+  /** CAN network file (default config/can-networks.yaml). */
+  readonly canNetworkFile?: string;
   readonly metricsPort?: number;
   readonly log?: (message: string) => void;
 }
@@ -56,7 +58,7 @@ export async function startPipeline(o: PipelineOptions): Promise<PipelineSession
   const rulesDir = o.rulesDir ?? path.join(PROJECT_ROOT, 'fmea-rules');
   const published = await publishRuleFiles(expandRuleFiles([rulesDir]), { brokers: o.brokers, registryUrl: o.registryUrl, publishedBy: o.app });
   log(`rules: published ${published.worksheets.join(', ')} to ${published.topic}`);
-  const processors = buildTopology({ app: o.app, ...(o.timing ? { timing: o.timing } : {}), ...(o.policiesFile !== undefined ? { policiesFile: o.policiesFile } : {}) });
+  const processors = buildTopology({ app: o.app, ...(o.timing ? { timing: o.timing } : {}), ...(o.policiesFile !== undefined ? { policiesFile: o.policiesFile } : {}), ...(o.canNetworkFile !== undefined ? { canNetworkFile: o.canNetworkFile } : {}) });
   const worker = await runWorker({
     app: o.app, processors, brokers: o.brokers, registryUrl: o.registryUrl, schemasDir: path.join(PROJECT_ROOT, 'schemas'),
     handleSignals: false, startFrom: o.fromLatest ? 'latest' : 'earliest', ...(o.metricsPort !== undefined ? { metricsPort: o.metricsPort } : {}),

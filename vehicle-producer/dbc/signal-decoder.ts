@@ -21,7 +21,7 @@ export const SIGNAL_METRIC = 'can_signal';
 /** Loads DBC files in order; a missing file is a CLI error, a malformed one DBC_INVALID with file and line. */
 export function loadDbcFiles(paths: readonly string[]): DbcDatabase[] {
   return paths.map((p) => {
-    if (!existsSync(p)) throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `DBC file '${p}' does not exist; give a path such as ../shared/data/dbc/vehicles/toyota_prius_2010_pt.dbc (several separated by commas)`);
+    if (!existsSync(p)) throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `DBC file '${p}' does not exist; give a path such as vehicle-producer/dbc/vehicles/hybrid_hatchback.dbc (several separated by commas)`);
     return loadDbcFile(p);
   });
 }

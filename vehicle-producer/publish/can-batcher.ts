@@ -20,6 +20,8 @@ interface Open {
 export interface CanBatcherOptions {
   batchMs: number;
   bitrateBps?: number | null;
+  /** Per bus name; wins over bitrateBps. */
+  bitrateByBus?: Readonly<Record<string, number>>;
 }
 
 /** Stateful batcher; `add` and `flush` return finished batches. */
@@ -78,6 +80,6 @@ export class CanBatcher {
     this.seq.set(k, seq + 1);
     const droppedFrames = this.dropped.get(k) ?? 0;
     this.dropped.delete(k);
-    return { vehicleId: o.vehicleId, bus: o.bus, bitrateBps: this.opts.bitrateBps ?? null, seq, batchStartUs: o.startUs, batchEndUs: o.startUs + this.batchUs, frames: o.frames, droppedFrames };
+    return { vehicleId: o.vehicleId, bus: o.bus, bitrateBps: (Object.hasOwn(this.opts.bitrateByBus ?? {}, o.bus) ? this.opts.bitrateByBus![o.bus] : undefined) ?? this.opts.bitrateBps ?? null, seq, batchStartUs: o.startUs, batchEndUs: o.startUs + this.batchUs, frames: o.frames, droppedFrames };
   }
 }

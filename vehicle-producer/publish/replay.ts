@@ -86,6 +86,8 @@ export interface ReplayOptions {
   maxPacedWaitMs?: number;
   /** Bitrate put into CanFrameBatch.bitrateBps. */
   bitrateBps?: number | null;
+  /** Bitrate per bus name (`produce --bitrate can0=500000`); wins over bitrateBps. */
+  bitrateByBus?: Readonly<Record<string, number>>;
   onProgress?: (p: ReplayProgress) => void;
   /** Sees every record as it is emitted (before encoding); with `dryRun` this replays into memory. */
   onRecord?: (topic: string, key: string, value: unknown) => void;
@@ -173,7 +175,7 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
     await sink.start();
   }
 
-  const batcher = new CanBatcher({ batchMs, bitrateBps: opts.bitrateBps ?? null });
+  const batcher = new CanBatcher({ batchMs, bitrateBps: opts.bitrateBps ?? null, ...(opts.bitrateByBus ? { bitrateByBus: opts.bitrateByBus } : {}) });
   const cap = new BandwidthCap(opts.bandwidthBps ?? 0);
   const sampler = new LogSampler(seedrandom(String(opts.seed ?? 1)));
   const rateGauge = new SamplingRateGauge();

@@ -1,7 +1,8 @@
 /**
- * Which frames a vehicle model sends: a subset of the cyclic messages of its real DBC
- * (those the signal roles can animate come first; messages faster than `minCycleMs`
- * are left out to keep drives small) plus the fleet-extras BMS heartbeat 0x2A3.
+ * Which frames a vehicle model sends: a subset of the cyclic messages of its DBC in
+ * vehicle-producer/dbc/vehicles (those the signal roles can animate come first; messages
+ * faster than `minCycleMs` are left out to keep drives small) plus the fleet-extras BMS
+ * heartbeat 0x2A3.
  * Default cycle time is 100 ms where the DBC has no GenMsgCycleTime.
  */
 import { fileURLToPath } from 'node:url';
@@ -14,9 +15,9 @@ export const DEFAULT_CYCLE_MS = 100;
 
 const dbcCache = new Map<string, DbcDatabase>();
 
-/** Folder of the vehicle DBCs (shared reference data beside the project). */
+/** The DBC of a simulated vehicle model (in the repository, written for the simulator). */
 export function vehicleDbcPath(model: VehicleModel): string {
-  return fileURLToPath(new URL(`../../../shared/data/dbc/vehicles/${model}.dbc`, import.meta.url));
+  return fileURLToPath(new URL(`../dbc/vehicles/${model}.dbc`, import.meta.url));
 }
 
 function cached(path: string): DbcDatabase {

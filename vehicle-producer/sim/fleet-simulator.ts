@@ -1,6 +1,6 @@
 /**
  * The fleet simulator: turns a validated scenario into a drive — per-vehicle CAN frames
- * from real DBC layouts, metrics, spans, logs and release events — deterministically from
+ * from the DBC layouts of its vehicle models, metrics, spans, logs and release events — deterministically from
  * the scenario seed. Fault injections act on a seeded choice of affected vehicles from
  * their onset on; what each fault should look like downstream is described in the result
  * so the drive manifest can state it.

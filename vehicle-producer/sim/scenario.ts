@@ -13,8 +13,8 @@ import { ErrorCodes, SourceLocationError } from '../../streams/errors.ts';
 export const FAULT_KINDS = ['can-timeout', 'eeprom-verify-fail', 'harness-reflection', 'bootloader-check-fail', 'gray-release-latency'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-/** Vehicle models backed by real DBCs in ../shared/data/dbc/vehicles. */
-export const VEHICLE_MODELS = ['toyota_prius_2010_pt', 'tesla_model3', 'ford_lincoln_base_pt'] as const;
+/** Simulated vehicle models, one DBC each in vehicle-producer/dbc/vehicles. */
+export const VEHICLE_MODELS = ['hybrid_hatchback', 'ev_sedan', 'pickup_truck'] as const;
 export type VehicleModel = (typeof VEHICLE_MODELS)[number];
 
 /** Parameters of each fault kind with their defaults. */

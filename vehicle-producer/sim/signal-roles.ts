@@ -1,5 +1,5 @@
 /**
- * Maps DBC signal names to quantities of the vehicle model, so real DBC layouts carry
+ * Maps DBC signal names to quantities of the vehicle model, so any DBC layout carries
  * plausible values: speeds in the signal's unit, engine speed, temperatures, steering,
  * gear by choice name, rolling counters, battery values. Signals with no known role
  * keep a fixed value chosen once per vehicle (status flags rarely change in a drive).

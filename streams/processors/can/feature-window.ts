@@ -3,11 +3,21 @@
  * the feature vector, and turning them into the vector when the window closes. Two pieces
  * of state: the window accumulator (dies with the window) and the link state (lives across
  * windows: last arrival per id for jitter, usual DLC per id, open diagnostic requests and
- * ISO-TP reassemblies, the diagnostic latency baseline). Both are plain JSON for changelogs.
+ * ISO-TP reassemblies, the diagnostic latency baseline, the learned schedule). Both are plain
+ * JSON for changelogs.
+ *
+ * Periodic traffic is judged against a schedule: the configured one of the vehicle's model
+ * (network file or DBC) or, for a vehicle nobody configured, the one it is learned to send.
+ * Learning watches the link's first `learnWindows` windows of event time: an id whose
+ * inter-arrival times are regular (coefficient of variation ≤ 0.5) and which was present over
+ * the learning time gets its mean gap as period and its usual DLC; diagnostic (UDS) ids are
+ * request-driven and never learned. A window that closes before learning ends leaves the
+ * schedule-based features missing rather than guessed.
  */
 import type { CanFrame } from './can-batch.ts';
 import { CAN_FEATURE_DIMENSIONS, type CanFeatureDimension } from './feature-dimensions.ts';
 import { frameBits } from './frame-bits.ts';
+import type { BusSchedule } from './can-network.ts';
 import { DTC_ACTIVE_MASK, isUdsRequestId, isUdsResponseId, parseIsoTp, parseUdsResponse, reassemble, UDS_FUNCTIONAL_ID, type IsoTpReassembly } from './uds.ts';
 
 export interface CanFeatureConfig {
@@ -28,12 +38,25 @@ export interface CanFeatureConfig {
   readonly latencyBaselineAlpha: number;
   /** Requests unanswered this long are forgotten (default 5 000 ms; P2* is typically 5 s). */
   readonly requestTimeoutMs: number;
+  /** Windows of event time a link without a configured schedule learns from before it is judged (default 3). */
+  readonly learnWindows: number;
+  /** Arbitration ids one link keeps state for (last arrival, DLC histogram, learning); later new ids are only counted (default 512). */
+  readonly maxIdsPerLink: number;
 }
 
 export const DEFAULT_CAN_FEATURE_CONFIG: CanFeatureConfig = {
   windowMs: 10_000, defaultBitrateBps: 500_000, fdDataBitrateBps: 2_000_000, cycleTimesMs: new Map(), minDlcSamples: 5,
-  latencyBaselineAlpha: 0.2, requestTimeoutMs: 5_000,
+  latencyBaselineAlpha: 0.2, requestTimeoutMs: 5_000, learnWindows: 3, maxIdsPerLink: 512,
 };
+
+/** Inter-arrival statistics of one id while a link learns its schedule. */
+export interface LearningId { n: number; gapN: number; gapSum: number; gapSq: number }
+
+/** A link's schedule being learned: since when (event time), the time its batches covered, per-id statistics. */
+export interface ScheduleLearning { startMs: number; coveredMs: number; ids: Record<string, LearningId> }
+
+/** What a link normally sends, learned from its first windows: id key → period (ms) and DLC. */
+export interface LearnedSchedule { periodMs: Record<string, number>; dlc: Record<string, number> }
 
 export interface WindowAcc {
   vehicleId: string;
@@ -41,6 +64,8 @@ export interface WindowAcc {
   startMs: number;
   endMs: number;
   bitrateBps: number;
+  /** CAN FD data-phase bitrate of the bus when configured; otherwise the processor's default. */
+  dataBitrateBps?: number;
   coveredMs: number;
   frames: number;
   errorFrames: number;
@@ -73,12 +98,17 @@ export interface LinkState {
   pending: Record<string, number>;
   isotp: Record<string, IsoTpReassembly>;
   latencyBaselineMs: number | null;
+  /** Ids with an entry in lastTsUs (bounded by maxIdsPerLink); absent in state written before the bound. */
+  idCount?: number;
+  /** Present while the link learns its schedule (no configured schedule, not learned yet). */
+  learning?: ScheduleLearning;
+  learned?: LearnedSchedule;
 }
 
 /** A fresh accumulator. */
-export function newWindow(vehicleId: string, bus: string, startMs: number, windowMs: number, bitrateBps: number): WindowAcc {
+export function newWindow(vehicleId: string, bus: string, startMs: number, windowMs: number, bitrateBps: number, dataBitrateBps?: number): WindowAcc {
   return {
-    vehicleId, bus, startMs, endMs: startMs + windowMs, bitrateBps, coveredMs: 0, frames: 0, errorFrames: 0, dataFrames: 0, dlcMismatch: 0, mismatchById: {},
+    vehicleId, bus, startMs, endMs: startMs + windowMs, bitrateBps, ...(dataBitrateBps !== undefined ? { dataBitrateBps } : {}), coveredMs: 0, frames: 0, errorFrames: 0, dataFrames: 0, dlcMismatch: 0, mismatchById: {},
     bitsActual: 0, bitsWorst: 0, countsById: {}, jitterSum: 0, jitterN: 0, udsRequests: 0, finalResponses: 0, negatives: 0,
     latencySum: 0, latencyN: 0, dtcReports: 0, dtcActive: 0, dtcCodes: [], byteHist: new Array<number>(256).fill(0), payloadBytes: 0, droppedFrames: 0,
   };
@@ -106,33 +136,40 @@ function usualDlc(hist: Record<string, number> | undefined, min: number): number
 }
 
 /** Adds one frame to its window and the link state (both mutated: they are this record's private copies). */
-export function addFrame(acc: WindowAcc, link: LinkState, f: CanFrame, cfg: CanFeatureConfig): void {
+export function addFrame(acc: WindowAcc, link: LinkState, f: CanFrame, cfg: CanFeatureConfig, schedule?: BusSchedule): void {
   const tMs = f.timestampUs / 1000;
   acc.frames++;
-  const bits = frameBits(f, acc.bitrateBps, cfg.fdDataBitrateBps);
+  const bits = frameBits(f, acc.bitrateBps, acc.dataBitrateBps ?? cfg.fdDataBitrateBps);
   acc.bitsActual += bits.actual;
   acc.bitsWorst += bits.worst;
   if (f.error) { acc.errorFrames++; return; }
   const key = String(f.extended ? f.id + 0x80000000 : f.id);
   acc.countsById[key] = (acc.countsById[key] ?? 0) + 1;
 
-  const cycle = f.extended ? undefined : cfg.cycleTimesMs.get(f.id);
   const last = link.lastTsUs[key];
+  // Hostile or unknown buses may carry any of 2^29 ids: per-id link state stops growing at the bound.
+  const tracked = last !== undefined || (link.idCount ??= Object.keys(link.lastTsUs).length) < cfg.maxIdsPerLink;
+  const cycle = schedule ? (f.extended ? undefined : schedule.cycleTimesMs.get(f.id)) : link.learned?.periodMs[key];
   if (cycle !== undefined && last !== undefined) {
     const delta = (f.timestampUs - last) / 1000;
     // Gaps longer than a few cycles are missing frames (their own feature), not jitter.
     if (delta > 0 && delta < 3 * cycle) { acc.jitterSum += Math.abs(delta - cycle) / cycle; acc.jitterN++; }
   }
-  link.lastTsUs[key] = f.timestampUs;
+  if (tracked) {
+    if (last === undefined) link.idCount = (link.idCount ?? 0) + 1;
+    if (link.learning && !isUdsRequestId(f.id) && !isUdsResponseId(f.id)) learnGap(link.learning, key, last, f.timestampUs);
+    link.lastTsUs[key] = f.timestampUs;
+  }
 
   if (!f.rtr) {
     acc.dataFrames++;
-    const expected = (f.extended ? undefined : cfg.expectedDlc?.get(f.id)) ?? usualDlc(link.dlcHist[key], cfg.minDlcSamples);
+    const configured = schedule && !f.extended ? schedule.expectedDlc?.get(f.id) : undefined;
+    const expected = configured ?? link.learned?.dlc[key] ?? usualDlc(link.dlcHist[key], cfg.minDlcSamples);
     if (expected !== undefined && expected !== f.dlc) {
       acc.dlcMismatch++;
       acc.mismatchById[key] = (acc.mismatchById[key] ?? 0) + 1;
     }
-    const hist = (link.dlcHist[key] ??= {});
+    const hist = tracked ? (link.dlcHist[key] ??= {}) : {};
     // Counts saturate so the usual DLC can still change after a long run, and the numbers stay small.
     if ((hist[f.dlc] = (hist[f.dlc] ?? 0) + 1) > 1_000_000) for (const d of Object.keys(hist)) hist[d] = Math.ceil(hist[d]! / 2);
     for (let i = 0; i < f.data.length; i++) acc.byteHist[f.data[i]!]!++;
@@ -191,8 +228,8 @@ export interface FinishedWindow {
   readonly latencyBaselineMs: number | null;
 }
 
-/** Computes the feature vector of a closed window and the updated latency baseline. */
-export function finishWindow(acc: WindowAcc, link: Pick<LinkState, 'latencyBaselineMs'>, cfg: CanFeatureConfig): FinishedWindow {
+/** Computes the feature vector of a closed window and the updated latency baseline; `schedule` is the configured one, if any. */
+export function finishWindow(acc: WindowAcc, link: Pick<LinkState, 'latencyBaselineMs' | 'learned'>, cfg: CanFeatureConfig, schedule?: BusSchedule): FinishedWindow {
   const f: Partial<Record<CanFeatureDimension, number>> = {};
   const secs = acc.coveredMs / 1000;
   if (secs > 0) {
@@ -203,7 +240,8 @@ export function finishWindow(acc: WindowAcc, link: Pick<LinkState, 'latencyBasel
     f.dtc_active_per_s = acc.dtcActive / secs;
     let expected = 0;
     let missing = 0;
-    for (const [id, cycle] of cfg.cycleTimesMs) {
+    const periods: Iterable<readonly [number | string, number]> = schedule ? schedule.cycleTimesMs : Object.entries(link.learned?.periodMs ?? {});
+    for (const [id, cycle] of periods) {
       const exp = Math.floor(acc.coveredMs / cycle);
       expected += exp;
       missing += Math.max(0, exp - (acc.countsById[String(id)] ?? 0));
@@ -228,6 +266,50 @@ export function finishWindow(acc: WindowAcc, link: Pick<LinkState, 'latencyBasel
   if (h !== undefined) f.payload_entropy_bits = h;
   const missingDims = CAN_FEATURE_DIMENSIONS.filter((d) => f[d] === undefined);
   return { features: f, missing: missingDims, latencyBaselineMs: baseline };
+}
+
+/** Gaps an id needs before its period can be learned. */
+const MIN_LEARN_GAPS = 5;
+
+function learnGap(l: ScheduleLearning, key: string, lastUs: number | undefined, tUs: number): void {
+  const s = (l.ids[key] ??= { n: 0, gapN: 0, gapSum: 0, gapSq: 0 });
+  s.n++;
+  if (lastUs === undefined || tUs <= lastUs) return;
+  const gap = (tUs - lastUs) / 1000;
+  // Once a period shows, a gap of several periods is missed frames, not the period.
+  if (s.gapN >= MIN_LEARN_GAPS && gap > 4 * (s.gapSum / s.gapN)) return;
+  s.gapN++;
+  s.gapSum += gap;
+  s.gapSq += gap * gap;
+}
+
+/** The schedule learned so far: regular ids present over most of the learning time, with their usual DLC. */
+export function learnedSchedule(l: ScheduleLearning, link: Pick<LinkState, 'dlcHist'>, cfg: Pick<CanFeatureConfig, 'minDlcSamples'>): LearnedSchedule {
+  const out: LearnedSchedule = { periodMs: {}, dlc: {} };
+  for (const [key, s] of Object.entries(l.ids)) {
+    if (s.gapN < MIN_LEARN_GAPS) continue;
+    const mean = s.gapSum / s.gapN;
+    const sd = Math.sqrt(Math.max(0, s.gapSq / s.gapN - mean * mean));
+    // Event-driven ids (bursts, rare messages) are irregular or absent for much of the time.
+    if (sd > 0.5 * mean || s.n * mean < 0.5 * l.coveredMs) continue;
+    out.periodMs[key] = mean;
+    const dlc = usualDlc(link.dlcHist[key], cfg.minDlcSamples);
+    if (dlc !== undefined) out.dlc[key] = dlc;
+  }
+  return out;
+}
+
+/**
+ * Credits a batch's time to a learning link (mutates `link`) and, once `learnWindows` windows
+ * of event time have passed since learning started, keeps what it learned.
+ */
+export function advanceLearning(link: LinkState, batchStartMs: number, batchEndMs: number, cfg: CanFeatureConfig): void {
+  const l = link.learning;
+  if (!l) return;
+  l.coveredMs += Math.max(0, batchEndMs - batchStartMs);
+  if (batchEndMs - l.startMs < cfg.learnWindows * cfg.windowMs) return;
+  link.learned = learnedSchedule(l, link, cfg);
+  delete link.learning;
 }
 
 /** Ids need this many frames in a window before their share counts (one stray frame is not a 100% share). */

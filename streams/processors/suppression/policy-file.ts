@@ -14,7 +14,7 @@ import type { ConfiguredAlertRule, CoreChain, PolicyIssue, PolicySet, Suppressio
 
 const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
 
-type Path = (string | number)[];
+export type Path = (string | number)[];
 
 /** Parses `5m`, `30s`, `1h`, `250ms` into milliseconds. */
 export function parseDurationMs(text: string): number {
@@ -24,19 +24,19 @@ export function parseDurationMs(text: string): number {
   return Number(m[1]) * unit;
 }
 
-function fieldName(path: Path): string {
+export function fieldName(path: Path): string {
   let s = '';
   for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${p}` : p;
   return s || '(root)';
 }
 
-function pointerToPath(ptr: string): Path {
+export function pointerToPath(ptr: string): Path {
   if (!ptr) return [];
   return ptr.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~')).map((t) => (/^[0-9]+$/.test(t) ? Number(t) : t));
 }
 
 /** Source position of the node at `path` (or of its key when `key` is set); falls back to the nearest existing parent. */
-function locate(doc: Document, lc: LineCounter, path: Path, key?: string): { line: number; column: number } {
+export function locate(doc: Document, lc: LineCounter, path: Path, key?: string): { line: number; column: number } {
   for (let n = path.length; n >= 0; n--) {
     const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
     const target = n === path.length && key !== undefined && isMap(node)
@@ -50,7 +50,7 @@ function locate(doc: Document, lc: LineCounter, path: Path, key?: string): { lin
   return { line: 1, column: 1 };
 }
 
-function schemaIssue(doc: Document, lc: LineCounter, file: string, e: ErrorObject): PolicyIssue {
+export function schemaIssue(doc: Document, lc: LineCounter, file: string, e: ErrorObject): PolicyIssue {
   const path = pointerToPath(e.instancePath);
   let field = fieldName(path);
   let message = `${e.message ?? e.keyword}`;

@@ -65,8 +65,8 @@ test('multiplexing, choices and GenMsgCycleTime', () => {
 });
 
 test('encode then decode returns the physical values (within one scale step) on every vehicle DBC message', () => {
-  for (const f of ['toyota_prius_2010_pt', 'tesla_model3', 'ford_lincoln_base_pt']) {
-    const db = loadDbcFile(`../shared/data/dbc/vehicles/${f}.dbc`);
+  for (const f of ['vehicle-producer/dbc/vehicles/hybrid_hatchback.dbc', 'vehicle-producer/dbc/vehicles/ev_sedan.dbc', 'vehicle-producer/dbc/vehicles/pickup_truck.dbc', 'test/fixtures/dbc/decoder-cases.dbc']) {
+    const db = loadDbcFile(f);
     for (const m of db.messages) {
       const values: Record<string, number> = {};
       for (const s of m.signals) {

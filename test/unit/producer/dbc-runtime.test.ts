@@ -14,8 +14,7 @@ import { replayDrive, replaySources } from '../../../vehicle-producer/publish/re
 import { producerRegistry } from '../../../vehicle-producer/producer-metrics.ts';
 import type { CanFrameBatchRecord, MetricRecord } from '../../../vehicle-producer/schemas.ts';
 
-const CANTOOLS = '../shared/data/dbc/cantools';
-const VEHICLES = '../shared/data/dbc/vehicles';
+const CASES = 'test/fixtures/dbc/decoder-cases.dbc';
 const CLI = join(import.meta.dirname, '../../../streams/cli.ts');
 
 function tmpDir(t: { after(fn: () => void): void }): string {
@@ -41,9 +40,9 @@ async function undecodedCount(reason: string): Promise<number> {
   return m.values.find((v) => v.labels.reason === reason)?.value ?? 0;
 }
 
-test('cantools vectors (motohawk) decode to can_signal metrics with the same values; unknown ids are counted and passed through', async (t) => {
-  const fixture = JSON.parse(readFileSync('test/fixtures/dbc/motohawk.vectors.json', 'utf8')) as { messages: { frameId: number; vectors: { data: string; values?: Record<string, number> }[] }[] };
-  const msg = fixture.messages[0]!;
+test('cantools vectors (decoder cases, Motorola message) decode to can_signal metrics with the same values; unknown ids are counted and passed through', async (t) => {
+  const fixture = JSON.parse(readFileSync('test/fixtures/dbc/decoder-cases.vectors.json', 'utf8')) as { messages: { name: string; frameId: number; vectors: { data: string; values?: Record<string, number> }[] }[] };
+  const msg = fixture.messages.find((m) => m.name === 'MOTOROLA_PLAIN')!;
   const vectors = msg.vectors.filter((v) => v.values);
   assert.ok(vectors.length >= 4);
   const lines: string[] = [];
@@ -56,7 +55,7 @@ test('cantools vectors (motohawk) decode to can_signal metrics with the same val
   writeFileSync(file, lines.join('\n') + '\n');
   const unknownBefore = await undecodedCount('unknown_id');
   const c = capture();
-  const r = await replaySources([{ type: 'candump', file, vehicleId: 'V1' }], { dryRun: true, dbc: loadDbcFiles([`${CANTOOLS}/motohawk.dbc`]), onRecord: c.onRecord });
+  const r = await replaySources([{ type: 'candump', file, vehicleId: 'V1' }], { dryRun: true, dbc: loadDbcFiles([CASES]), onRecord: c.onRecord });
 
   assert.equal(c.frames, lines.length, 'every frame, decoded or not, is in the CAN batches');
   assert.deepEqual({ decoded: r.decode?.decodedFrames, unknown: r.decode?.unknownFrames, ids: r.decode?.unknownIds }, { decoded: vectors.length, unknown: vectors.length, ids: [['0x123', vectors.length]] });
@@ -66,12 +65,12 @@ test('cantools vectors (motohawk) decode to can_signal metrics with the same val
       const got = c.signals.filter((m) => m.labels.signal === sig && m.timestampMs === (1_736_150_400 + i) * 1000);
       assert.equal(got.length, 1, `${sig} at vector ${i}`);
       assert.ok(Math.abs(got[0]!.value! - want) <= 1e-9 * Math.max(1, Math.abs(want)), `${sig}: ${got[0]!.value} vs cantools ${want}`);
-      assert.deepEqual(got[0]!.labels, { bus: 'can0', message: 'ExampleMessage', signal: sig });
+      assert.deepEqual(got[0]!.labels, { bus: 'can0', message: 'MOTOROLA_PLAIN', signal: sig });
       assert.equal(got[0]!.vehicleId, 'V1');
       assert.equal(got[0]!.kind, 'GAUGE');
     }
   });
-  assert.equal(c.signals.find((m) => m.labels.signal === 'Temperature')!.unit, 'degK', 'unit from the DBC');
+  assert.equal(c.signals.find((m) => m.labels.signal === 'SignedMoto')!.unit, 'A', 'unit from the DBC');
 });
 
 test('signal points are thinned to one per signal per --signal-interval-ms of event time', async (t) => {
@@ -88,14 +87,16 @@ test('signal points are thinned to one per signal per --signal-interval-ms of ev
   assert.equal(c.signals.find((m) => m.labels.signal === 'PackVoltage')!.unit, 'V');
 });
 
-test('a drive with its vehicle DBC and the bundled extras: every Prius id decodes except UDS, which is counted', async () => {
+test('a drive with its vehicle DBC and the bundled extras: every hatchback id decodes except UDS, which is counted', async () => {
   const c = capture();
-  const r = await replayDrive({ drive: 'drives/clean', dryRun: true, dbc: loadDbcFiles([`${VEHICLES}/toyota_prius_2010_pt.dbc`, 'vehicle-producer/dbc/fleet-extras.dbc']), onRecord: c.onRecord });
+  const r = await replayDrive({ drive: 'drives/clean', dryRun: true, dbc: loadDbcFiles(['vehicle-producer/dbc/vehicles/hybrid_hatchback.dbc', 'vehicle-producer/dbc/fleet-extras.dbc']), onRecord: c.onRecord });
   const d = r.decode!;
   assert.ok(d.decodedFrames > 4000, `decoded ${d.decodedFrames}`);
   assert.ok(d.unknownIds.some(([id]) => id === '0x7E8'), 'UDS responses are not in the powertrain DBC');
-  const prius = new Set(c.signals.filter((m) => m.labels.message === 'BMS_STATUS').map((m) => m.vehicleId));
-  assert.ok(prius.has('VIN-SIM-0001') && prius.has('VIN-SIM-0004'), 'the BMS heartbeat from the bundled DBC decodes on the Prius vehicles');
+  const bms = new Set(c.signals.filter((m) => m.labels.message === 'BMS_STATUS').map((m) => m.vehicleId));
+  assert.ok(bms.has('VIN-SIM-0001') && bms.has('VIN-SIM-0004'), 'the BMS heartbeat from the bundled DBC decodes on the hatchback vehicles');
+  const speed = new Set(c.signals.filter((m) => m.labels.message === 'VEHICLE_SPEED').map((m) => m.vehicleId));
+  assert.deepEqual([...speed].sort(), ['VIN-SIM-0001', 'VIN-SIM-0004'], 'the hatchback DBC decodes the hatchbacks\' speed only (the other models use other ids)');
 });
 
 test('produce --dbc: a malformed DBC exits with file, line and reason [DBC_INVALID], a missing one names the path; no stack trace', (t) => {
@@ -111,7 +112,7 @@ test('produce --dbc: a malformed DBC exits with file, line and reason [DBC_INVAL
   const missing = spawnSync('npx', ['tsx', CLI, 'produce', log, '--dry-run', '--dbc', join(dir, 'nope.dbc')], { encoding: 'utf8' });
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /DBC file '.*nope\.dbc' does not exist.*\[CLI_BAD_ARGUMENT\]/);
-  const ok = spawnSync('npx', ['tsx', CLI, 'produce', log, '--dry-run', '--dbc', `${CANTOOLS}/motohawk.dbc`], { encoding: 'utf8' });
+  const ok = spawnSync('npx', ['tsx', CLI, 'produce', log, '--dry-run', '--dbc', CASES], { encoding: 'utf8' });
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /1 frames with ids in no DBC, passed through undecoded: 0x064 ×1/);
 });
