@@ -28,6 +28,8 @@ export interface BaselineRecord {
   readonly driftSinceMs: number | null;
   readonly alpha: number;
   readonly lastWindowEndMs: number;
+  /** Value of the window just judged, so a chart can draw the series beside its band (null: nothing judged yet). */
+  readonly value?: number | null;
 }
 
 /** Value of `fmeaflow.drift.v1`, key = seriesId. */

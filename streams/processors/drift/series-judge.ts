@@ -75,8 +75,13 @@ export function baselineRecord(s: SeriesState, cfg: DriftConfig): BaselineRecord
   };
 }
 
-/** Judges one window; pure. */
+/** Judges one window; pure. The published baseline carries the judged value (the live view draws the series from it). */
 export function judgeWindow(prev: SeriesState | undefined, p: SeriesPoint, configured: DriftConfig): JudgeResult {
+  const r = judge(prev, p, configured);
+  return r.stale ? r : { ...r, baseline: { ...r.baseline, value: Number.isFinite(p.value) ? p.value : null } };
+}
+
+function judge(prev: SeriesState | undefined, p: SeriesPoint, configured: DriftConfig): JudgeResult {
   const cfg = seriesDriftConfig(configured, p.name);
   const s0 = prev ?? fresh(p);
   if (p.windowEndMs <= s0.lastWindowEndMs) return { state: s0, baseline: baselineRecord(s0, cfg), events: [], stale: true };
