@@ -59,9 +59,6 @@ export const FIELD_RULE_DRIFT_CONFIG: DriftConfig = {
 /** Defaults: the adaptive detector (the field rule stays available as FIELD_RULE_DRIFT_CONFIG / `driftConfig({ adaptive: null })`). */
 export const DEFAULT_DRIFT_CONFIG: DriftConfig = { ...FIELD_RULE_DRIFT_CONFIG, adaptive: DEFAULT_ADAPTIVE_DETECTOR };
 
-/** Named drift configurations (the worker's `--drift-detector`). */
-export const DRIFT_DETECTORS = { adaptive: DEFAULT_DRIFT_CONFIG, 'field-rule': FIELD_RULE_DRIFT_CONFIG } as const;
-
 /**
  * Merges a partial config over the defaults and checks it (throws BAD_CONFIG). Setting `zRule` or
  * `chart` without `adaptive` selects the field-rule detectors (the adaptive one would ignore them).
