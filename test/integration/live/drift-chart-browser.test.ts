@@ -56,9 +56,13 @@ test('a drift chart draws the series line, the baseline band and mean, the onset
   assert.ok(dom.drifting >= 1, 'the drifting period is shaded');
 
   // The screenshot: count pixels of each colour the chart draws (decoded by the browser itself).
-  const png = (await chart.screenshot()).toString('base64');
+  // The page re-renders every second (same content, same place): shoot the chart's area of the page, not the element.
+  const box = await page.evaluate(`(() => { const r = document.querySelector('svg.drift-chart').getBoundingClientRect(); return { x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height }; })()`) as { x: number; y: number; width: number; height: number };
+  const png = (await page.screenshot({ clip: box, fullPage: true })).toString('base64');
   // Passed as source text: the test runner's transpiler would name inner functions with a helper the page does not have.
-  const counts = (await page.evaluate(`(async () => {
+  // Decoded in a blank page: the live page's Content-Security-Policy rightly refuses data: fetches.
+  const scratch = await browser.newPage();
+  const counts = (await scratch.evaluate(`(async () => {
     const img = await createImageBitmap(await (await fetch('data:image/png;base64,${png}')).blob());
     const c = new OffscreenCanvas(img.width, img.height);
     const ctx = c.getContext('2d');
