@@ -6,10 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { LIVE_TOPICS, LiveState } from '../../streams/runtime/live/live-state.ts';
 import { startLiveServer } from '../../streams/runtime/live/live-server.ts';
 import { followOutputs } from '../../streams/runtime/live/output-feed.ts';
@@ -17,28 +14,12 @@ import { startPipeline } from '../../streams/runtime/pipeline-session.ts';
 import { stackEndpoints } from '../../streams/runtime/stack/stack.ts';
 import { DRIVE_TIMING } from '../../streams/topology.ts';
 import { replayDrives } from '../../vehicle-producer/publish/replay.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 import { DRIVES_DIR } from './drive-pipeline.ts';
 import { faultDriveExpectations } from './expectations.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/live-view.png';
 const DRIVES = ['harness-reflection', 'can-timeout'];
-
-/** Launches the system Chromium with a fresh profile (playwright's own browser downloads are not used). */
-async function launchChromium(): Promise<{ browser: BrowserContext; profile: string }> {
-  if (!fs.existsSync(CHROMIUM)) {
-    assert.fail(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (Debian/Ubuntu; CI does this) or point CHROMIUM_PATH at a Chromium binary`);
-  }
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'fmeaflow-live-chromium-'));
-  // playwright owns --user-data-dir: a persistent context on a fresh tmp dir is the supported way to set it.
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1400, height: 1000 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  return { browser, profile };
-}
 
 test('the live view shows the replayed drives\' actions and a drift chart in a real browser', { timeout: 300_000 }, async (t) => {
   // The entries come from the drive manifest + worksheets (expectations.ts), not from the engine.
@@ -46,11 +27,8 @@ test('the live view shows the replayed drives\' actions and a drift chart in a r
   assert.deepEqual([...expected].sort(), ['S-CAN-03', 'S-ODS-08']);
 
   // Browser first: a missing Chromium fails before the engine starts, and it is closed first.
-  const { browser, profile } = await launchChromium();
-  t.after(async () => {
-    await browser.close();
-    fs.rmSync(profile, { recursive: true, force: true });
-  });
+  const { browser, close } = await launchChromium();
+  t.after(close);
   const { brokers, registryUrl } = stackEndpoints();
   const app = `e2e-live-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
   const session = await startPipeline({ app, brokers, registryUrl, timing: DRIVE_TIMING, fromLatest: true });

@@ -6,10 +6,17 @@
 import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 import { DEFAULT_BASELINE_CONFIG, type BaselineConfig } from '../baseline/ewma-baseline.ts';
 import { DEFAULT_EWMA_CHART, type EwmaChartConfig } from './ewma-chart.ts';
+import type { AdaptiveDetectorConfig } from './adaptive-detector.ts';
 
 /** Drift judgement configuration. */
 export interface DriftConfig {
   readonly baseline: BaselineConfig;
+  /**
+   * The adaptive detector (adaptive-detector.ts). When set it judges the series alone and
+   * `zRule`/`chart`/`recoveryWindows`/`rebaselineAfterWindows` are not used; it takes
+   * `baseline.warmupWindows` and the σ floors (`minStdAbs`, `minStdRel`, noise floors).
+   */
+  readonly adaptive: AdaptiveDetectorConfig | null;
   /** Field rule: |z| > zThreshold for zConsecutive windows; null disables it. */
   readonly zRule: { readonly threshold: number; readonly consecutive: number } | null;
   /** Small-shift chart; null disables it. */
@@ -25,9 +32,23 @@ export interface DriftConfig {
   readonly noiseFloors: ReadonlyMap<string, number>;
 }
 
-/** Defaults from the field plus the small-shift chart. */
-export const DEFAULT_DRIFT_CONFIG: DriftConfig = {
+/**
+ * The default adaptive detector. Chosen by bench/drift-nab.ts on one half of the NAB series
+ * (its out-of-sample score is the other half's) among the settings that keep the in-control
+ * ARL ≥ 10,000 windows and find a 1σ shift within 15 windows (bench/drift-false-alarms.ts);
+ * figures and commands in bench/RESULTS.md.
+ */
+export const DEFAULT_ADAPTIVE_DETECTOR: AdaptiveDetectorConfig = {
+  levelAlpha: 0.05, refAlpha: 0.002, scaleAlpha: 0.01, huber: 3, spikeZ: 7,
+  shift: { lambda: 0.1, L: 3.5 }, shiftWarmupWindows: 30, likelihood: null, adapt: null,
+  daily: { bins: 24, alpha: 0.2, minDays: 2 },
+  holdWindows: 100, recoveryWindows: 50, rebaselineAfterWindows: 200,
+};
+
+/** The field rule of the seed article: EWMA α = 0.2, |z| > 3 in 2 consecutive windows, plus the small-shift EWMA chart; a drift ends after 3 quiet windows. */
+export const FIELD_RULE_DRIFT_CONFIG: DriftConfig = {
   baseline: DEFAULT_BASELINE_CONFIG,
+  adaptive: null,
   zRule: { threshold: 3, consecutive: 2 },
   chart: DEFAULT_EWMA_CHART,
   recoveryWindows: 3,
@@ -35,9 +56,16 @@ export const DEFAULT_DRIFT_CONFIG: DriftConfig = {
   noiseFloors: new Map(),
 };
 
-/** Merges a partial config over the defaults and checks it (throws BAD_CONFIG). */
+/** Defaults: the adaptive detector (the field rule stays available as FIELD_RULE_DRIFT_CONFIG / `driftConfig({ adaptive: null })`). */
+export const DEFAULT_DRIFT_CONFIG: DriftConfig = { ...FIELD_RULE_DRIFT_CONFIG, adaptive: DEFAULT_ADAPTIVE_DETECTOR };
+
+/**
+ * Merges a partial config over the defaults and checks it (throws BAD_CONFIG). Setting `zRule` or
+ * `chart` without `adaptive` selects the field-rule detectors (the adaptive one would ignore them).
+ */
 export function driftConfig(p: Partial<Omit<DriftConfig, 'baseline'>> & { baseline?: Partial<BaselineConfig> } = {}): DriftConfig {
-  return checkDriftConfig({ ...DEFAULT_DRIFT_CONFIG, ...p, baseline: { ...DEFAULT_BASELINE_CONFIG, ...p.baseline } });
+  const classic = p.adaptive === undefined && (p.zRule !== undefined || p.chart !== undefined);
+  return checkDriftConfig({ ...DEFAULT_DRIFT_CONFIG, ...(classic ? { adaptive: null } : {}), ...p, baseline: { ...DEFAULT_BASELINE_CONFIG, ...p.baseline } });
 }
 
 /** Throws BAD_CONFIG naming the first out-of-range setting (checked once, when a processor is created). */
@@ -58,7 +86,23 @@ export function checkDriftConfig(c: DriftConfig): DriftConfig {
     unit(c.chart.lambda, 'chart.lambda');
     if (!(c.chart.L > 0)) bad('chart.L', `must be > 0, got ${c.chart.L}`);
   }
-  if (!c.zRule && !c.chart) bad('zRule/chart', 'cannot both be disabled');
+  if (!c.zRule && !c.chart && !c.adaptive) bad('zRule/chart', 'cannot both be disabled without the adaptive detector');
+  const a = c.adaptive;
+  if (a) {
+    unit(a.levelAlpha, 'adaptive.levelAlpha');
+    unit(a.refAlpha, 'adaptive.refAlpha');
+    unit(a.scaleAlpha, 'adaptive.scaleAlpha');
+    if (!(a.huber > 0)) bad('adaptive.huber', `must be > 0, got ${a.huber}`);
+    if (!(a.spikeZ >= 0)) bad('adaptive.spikeZ', `must be >= 0, got ${a.spikeZ}`);
+    if (a.shift) { unit(a.shift.lambda, 'adaptive.shift.lambda'); if (!(a.shift.L > 0)) bad('adaptive.shift.L', `must be > 0, got ${a.shift.L}`); }
+    if (!(Number.isInteger(a.shiftWarmupWindows) && a.shiftWarmupWindows >= 0)) bad('adaptive.shiftWarmupWindows', `must be an integer >= 0, got ${a.shiftWarmupWindows}`);
+    if (a.likelihood) { unit(a.likelihood.shortAlpha, 'adaptive.likelihood.shortAlpha'); unit(a.likelihood.longAlpha, 'adaptive.likelihood.longAlpha'); unit(a.likelihood.tail, 'adaptive.likelihood.tail'); }
+    if (a.adapt && !(a.adapt.step >= 0 && a.adapt.decay > 0 && a.adapt.decay <= 1)) bad('adaptive.adapt', 'needs step >= 0 and decay in (0, 1]');
+    if (a.daily && !(Number.isInteger(a.daily.bins) && a.daily.bins >= 2 && a.daily.bins <= 288 && a.daily.alpha > 0 && a.daily.alpha <= 1 && a.daily.minDays >= 1)) bad('adaptive.daily', 'needs an integer bins in [2, 288], alpha in (0, 1] and minDays >= 1');
+    if (!(a.spikeZ > 0 || a.shift || a.likelihood)) bad('adaptive', 'needs at least one of spikeZ, shift, likelihood');
+    for (const [f, v] of [['holdWindows', a.holdWindows], ['recoveryWindows', a.recoveryWindows]] as const) if (!(Number.isInteger(v) && v >= 1)) bad(`adaptive.${f}`, `must be an integer >= 1, got ${v}`);
+    if (!(Number.isInteger(a.rebaselineAfterWindows) && a.rebaselineAfterWindows >= 2)) bad('adaptive.rebaselineAfterWindows', `must be an integer >= 2, got ${a.rebaselineAfterWindows}`);
+  }
   if (!(Number.isInteger(c.recoveryWindows) && c.recoveryWindows >= 1)) bad('recoveryWindows', `must be an integer >= 1, got ${c.recoveryWindows}`);
   if (!(Number.isInteger(c.rebaselineAfterWindows) && c.rebaselineAfterWindows >= 2)) bad('rebaselineAfterWindows', `must be an integer >= 2, got ${c.rebaselineAfterWindows}`);
   for (const [name, v] of c.noiseFloors) if (!(Number.isFinite(v) && v > 0)) bad(`noiseFloors[${JSON.stringify(name)}]`, `must be a finite number > 0, got ${v}`);

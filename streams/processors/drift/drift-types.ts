@@ -6,8 +6,8 @@
  * closing RECOVERED or REBASELINED event when it stops.
  */
 
-/** Which detector raised the drift. */
-export type DriftDetector = 'Z_RULE' | 'EWMA_CHART';
+/** Which detector raised the drift: the field rule's two, or one of the adaptive detector's scores. */
+export type DriftDetector = 'Z_RULE' | 'EWMA_CHART' | 'SPIKE' | 'SHIFT' | 'LIKELIHOOD';
 
 /** Where a drift event sits in the drift's life. */
 export type DriftPhase = 'ONSET' | 'ONGOING' | 'RECOVERED' | 'REBASELINED';
@@ -28,6 +28,8 @@ export interface BaselineRecord {
   readonly driftSinceMs: number | null;
   readonly alpha: number;
   readonly lastWindowEndMs: number;
+  /** Value of the window just judged, so a chart can draw the series beside its band (null: nothing judged yet). */
+  readonly value?: number | null;
 }
 
 /** Value of `fmeaflow.drift.v1`, key = seriesId. */

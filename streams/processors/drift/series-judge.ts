@@ -11,6 +11,7 @@ import { emptyBaseline, isWarmingUp, judgementStd, learn, rebaseline, referenceS
 import { CHART_RESET, estimatedChartStep, type EwmaChartState } from './ewma-chart.ts';
 import { seriesDriftConfig, type DriftConfig } from './drift-config.ts';
 import type { BaselineRecord, DriftDetector, DriftEvent, DriftPhase } from './drift-types.ts';
+import { ADAPTIVE_RESET, adaptiveStep, floorScale, isTrusted, type AdaptiveState } from './adaptive-detector.ts';
 
 /** An ongoing drift. */
 export interface DriftEpisode {
@@ -35,6 +36,8 @@ export interface SeriesState {
   readonly chartRunStartMs: number;
   readonly drift: DriftEpisode | null;
   readonly lastWindowEndMs: number;
+  /** The adaptive detector's numbers (when the config uses it). */
+  readonly adaptive?: AdaptiveState;
 }
 
 /** Outcome of judging one window. */
@@ -55,6 +58,15 @@ function fresh(p: SeriesPoint): SeriesState {
 
 /** The baseline record to publish for a state. */
 export function baselineRecord(s: SeriesState, cfg: DriftConfig): BaselineRecord {
+  if (cfg.adaptive) {
+    const a = s.adaptive ?? ADAPTIVE_RESET;
+    const sd = floorScale(a.scale, a.level, cfg.baseline.minStdAbs, cfg.baseline.minStdRel);
+    return {
+      seriesId: s.seriesId, name: s.name, labels: s.labels, scope: s.scope,
+      mean: a.level, stdDev: sd, referenceMean: a.ref, referenceStdDev: sd, windowsLearned: a.n, warmingUp: !isTrusted(a, cfg.baseline.warmupWindows),
+      status: s.drift ? 'DRIFTING' : 'NORMAL', driftSinceMs: s.drift?.sinceMs ?? null, alpha: cfg.adaptive.levelAlpha, lastWindowEndMs: s.lastWindowEndMs,
+    };
+  }
   return {
     seriesId: s.seriesId, name: s.name, labels: s.labels, scope: s.scope,
     mean: s.baseline.mean, stdDev: Math.sqrt(s.baseline.variance), referenceMean: s.baseline.refMean, referenceStdDev: Math.sqrt(s.baseline.refVariance),
@@ -63,11 +75,17 @@ export function baselineRecord(s: SeriesState, cfg: DriftConfig): BaselineRecord
   };
 }
 
-/** Judges one window; pure. */
+/** Judges one window; pure. The published baseline carries the judged value (the live view draws the series from it). */
 export function judgeWindow(prev: SeriesState | undefined, p: SeriesPoint, configured: DriftConfig): JudgeResult {
+  const r = judge(prev, p, configured);
+  return r.stale ? r : { ...r, baseline: { ...r.baseline, value: Number.isFinite(p.value) ? p.value : null } };
+}
+
+function judge(prev: SeriesState | undefined, p: SeriesPoint, configured: DriftConfig): JudgeResult {
   const cfg = seriesDriftConfig(configured, p.name);
   const s0 = prev ?? fresh(p);
   if (p.windowEndMs <= s0.lastWindowEndMs) return { state: s0, baseline: baselineRecord(s0, cfg), events: [], stale: true };
+  if (cfg.adaptive) return judgeAdaptive(s0, p, cfg);
   const x = p.value;
   const b = s0.baseline;
   const base = { ...s0, lastWindowEndMs: p.windowEndMs };
@@ -147,4 +165,39 @@ export function judgeWindow(prev: SeriesState | undefined, p: SeriesPoint, confi
   }
   const st: SeriesState = { ...base, zRun, zRunStartMs, chart, chartRunStartMs, drift: { ...d, quiet, recent } };
   return { state: st, baseline: baselineRecord(st, cfg), events: [], stale: false };
+}
+
+const ADAPTIVE_DETECTOR: Record<string, DriftDetector> = { SPIKE: 'SPIKE', SHIFT: 'SHIFT', LIKELIHOOD: 'LIKELIHOOD' };
+
+/** Judges one window with the adaptive detector (the default). */
+function judgeAdaptive(s0: SeriesState, p: SeriesPoint, cfg: DriftConfig): JudgeResult {
+  const ad = cfg.adaptive!;
+  // A non-finite value carries no information about the series and would poison every estimate: the window is skipped.
+  if (!Number.isFinite(p.value)) {
+    const st: SeriesState = { ...s0, lastWindowEndMs: p.windowEndMs };
+    return { state: st, baseline: baselineRecord(st, cfg), events: [], stale: false };
+  }
+  const r = adaptiveStep(s0.adaptive ?? ADAPTIVE_RESET, p.value, p.windowStartMs, ad, cfg.baseline.warmupWindows, cfg.baseline.minStdAbs, cfg.baseline.minStdRel);
+  // The shift chart's excursion starts where its statistic last changed sign.
+  const chartRunStartMs = r.phase === 'WARMUP' || Math.sign(r.state.chart) !== Math.sign(s0.adaptive?.chart ?? 0) ? p.windowStartMs : s0.chartRunStartMs;
+  const windowMs = p.windowEndMs - p.windowStartMs;
+  const detector: DriftDetector = r.signal ? ADAPTIVE_DETECTOR[r.signal]! : s0.drift?.detector ?? 'SPIKE';
+  let drift: DriftEpisode | null = s0.drift;
+  if (r.phase === 'ONSET') drift = { sinceMs: p.windowStartMs, detector, windows: 1, quiet: 0, recent: [] };
+  else if (r.phase === 'ONGOING' || r.phase === 'QUIET') drift = drift ? { ...drift, windows: drift.windows + 1, quiet: r.phase === 'QUIET' ? drift.quiet + 1 : 0 } : drift;
+  else if (r.phase === 'RECOVERED' || r.phase === 'REBASELINED') drift = null;
+  const st: SeriesState = { ...s0, adaptive: r.state, chartRunStartMs, drift, lastWindowEndMs: p.windowEndMs };
+  const phase: DriftPhase | null = r.phase === 'ONSET' || r.phase === 'ONGOING' || r.phase === 'RECOVERED' || r.phase === 'REBASELINED' ? r.phase : null;
+  if (!phase) return { state: st, baseline: baselineRecord(st, cfg), events: [], stale: false };
+  const shift = detector === 'SHIFT';
+  const event: DriftEvent = {
+    eventId: `${p.seriesId}#${p.windowStartMs}#${phase}`, seriesId: p.seriesId, name: p.name, labels: p.labels, scope: p.scope,
+    detector, phase, value: p.value, baselineMean: r.level, baselineStdDev: r.sd, zScore: r.u,
+    chartStatistic: ad.shift ? r.chart : null, chartLimit: ad.shift ? r.chartLimit : null,
+    windowStartMs: p.windowStartMs, windowEndMs: p.windowEndMs,
+    firstWindowStartMs: shift ? chartRunStartMs : p.windowStartMs,
+    evidenceWindows: shift ? Math.max(1, Math.round((p.windowStartMs - chartRunStartMs) / windowMs) + 1) : 1,
+    driftWindows: (phase === 'RECOVERED' || phase === 'REBASELINED' ? s0.drift?.windows : drift?.windows) ?? 0, windowMs,
+  };
+  return { state: st, baseline: baselineRecord(st, cfg), events: [event], stale: false };
 }

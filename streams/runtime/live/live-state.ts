@@ -15,8 +15,9 @@ interface SeriesView {
   name: string;
   labels: Record<string, string>;
   scope: string;
-  band: { t: number; mean: number; std: number }[];
-  drift: { t: number; value: number; z: number; detector: string }[];
+  /** Per judged window: the baseline (mean, σ), the window's value (null in records without it) and whether the series drifted. */
+  band: { t: number; mean: number; std: number; value: number | null; drifting: boolean }[];
+  drift: { t: number; value: number; z: number; detector: string; phase: string }[];
   /** Suppressed periods by alert id (an alert's updates replace its period); `to: null` = until the release ends. */
   suppressed: { alertId: string; from: number; to: number | null; policy: string; reason: string }[];
   lastT: number;
@@ -88,14 +89,16 @@ export class LiveState {
       case Topics.baselines: {
         const s = this.seriesOf(v);
         const t = Number(v.lastWindowEndMs);
-        pushBounded(s.band, { t, mean: Number(v.mean), std: Number(v.stdDev) });
+        // A warming-up baseline has no band worth drawing yet; its value still shows the series.
+        const warm = v.warmingUp === true;
+        pushBounded(s.band, { t, mean: warm ? Number.NaN : Number(v.mean), std: warm ? Number.NaN : Number(v.stdDev), value: typeof v.value === 'number' && Number.isFinite(v.value) ? v.value : null, drifting: v.status === 'DRIFTING' });
         s.lastT = Math.max(s.lastT, t);
         break;
       }
       case Topics.drift: {
         const s = this.seriesOf(v);
         const t = Number(v.windowEndMs);
-        pushBounded(s.drift, { t, value: Number(v.value), z: Number(v.zScore), detector: String(v.detector) });
+        pushBounded(s.drift, { t, value: Number(v.value), z: Number(v.zScore), detector: String(v.detector), phase: String(v.phase) });
         s.lastT = Math.max(s.lastT, t);
         break;
       }
@@ -166,7 +169,10 @@ export class LiveState {
       actions: this.board.ranked().slice(0, 50),
       // Fleet-wide clusters first: they sum every partition, so they are what a fleet engineer reads.
       clusters: [...this.clusters.values()].sort((a, b) => Number(b.scope === 'fleet') - Number(a.scope === 'fleet') || b.lastT - a.lastT).slice(0, 50),
-      series: [...this.series.entries()].filter(([, s]) => s.drift.length > 0 || s.suppressed.length > 0).slice(0, 24).map(([id, s]) => ({ id, ...s })),
+      // The series that matter: drifting now first, then those with any drift or suppression, newest first.
+      series: [...this.series.entries()].filter(([, s]) => s.drift.length > 0 || s.suppressed.length > 0)
+        .sort(([, a], [, b]) => Number(b.band.at(-1)?.drifting ?? false) - Number(a.band.at(-1)?.drifting ?? false) || b.lastT - a.lastT)
+        .slice(0, 24).map(([id, s]) => ({ id, ...s, band: s.band.map((b) => ({ ...b, mean: Number.isFinite(b.mean) ? b.mean : null, std: Number.isFinite(b.std) ? b.std : null })) })),
       releases: [...this.releases.values()],
     };
   }

@@ -12,7 +12,7 @@ import { createCanaryProcessor } from '../../../streams/processors/canary/canary
 import { judgementStd, referenceStd } from '../../../streams/processors/baseline/ewma-baseline.ts';
 import { gauge, gaussian, points, T0 } from './fixtures.ts';
 
-function run(values: number[], cfg = driftConfig()): { events: DriftEvent[]; states: SeriesState[] } {
+function run(values: number[], cfg = driftConfig({ adaptive: null })): { events: DriftEvent[]; states: SeriesState[] } {
   let st: SeriesState | undefined;
   const events: DriftEvent[] = [];
   const states: SeriesState[] = [];
@@ -30,7 +30,7 @@ test('a 3σ step is flagged by the field rule after exactly 2 windows', () => {
   const warm: number[] = Array.from({ length: 40 }, (_, i) => (i % 2 ? 11 : 9));
   const sd = Math.sqrt(40 / 39); // Welford sample variance of ±1 around 10 over 40 values
   // Default detectors (field rule + EWMA chart): the chart needs a 3rd window for a 3σ step (Z = 0.3, 0.57, 0.81 vs limit 0.645).
-  const cfg = driftConfig({ baseline: { warmupWindows: 40 } });
+  const cfg = driftConfig({ adaptive: null, baseline: { warmupWindows: 40 } });
   const step = 10 + 3.01 * sd; // just beyond 3σ, so one window alone must not flag
   const { events } = run([...warm, step, step, step], cfg);
   const onset = events.filter((e) => e.phase === 'ONSET');
@@ -73,7 +73,7 @@ test('stationary Gaussian noise over 10k windows: the field rule raises no drift
   const g = gaussian('stationary-10k');
   const values = Array.from({ length: 10_000 }, () => 50 + 5 * g());
   assert.equal(run(values, driftConfig({ chart: null })).events.filter((e) => e.phase === 'ONSET').length, 0);
-  assert.equal(run(values, driftConfig()).events.filter((e) => e.phase === 'ONSET' && e.detector === 'Z_RULE').length, 0, 'default config: no field-rule drift');
+  assert.equal(run(values, driftConfig({ adaptive: null })).events.filter((e) => e.phase === 'ONSET' && e.detector === 'Z_RULE').length, 0, 'default config: no field-rule drift');
 });
 
 test('EWMA chart in-control ARL matches Lucas & Saccucci (λ=0.1, L=2.814 → 500)', () => {
@@ -140,7 +140,7 @@ test('default configuration: the chart false-alarm rate through the full judge m
   // slowly adapting reference. Run lengths of an in-control chart are near-geometric (SD ≈ mean), so the SE of the
   // measured ARL is ≈ ARL/√alarms (≈ 1000 alarms → ≈ 3 %); ±3 SE. Before the chart accounted for the reference's
   // estimation error and the default referenceAlpha went 0.01 → 0.002 this measured ≈ 656.
-  const cfg = driftConfig();
+  const cfg = driftConfig({ adaptive: null });
   let alarms = 0;
   let fieldAlarms = 0;
   let normal = 0;
@@ -253,18 +253,18 @@ test('a per-series noise floor: a quantised flat sensor does not drift on a one-
   // A 1 °C-resolution temperature that sat at 25 °C through warm-up: its learned σ is 0.
   const warm = Array.from({ length: 30 }, () => 25);
   const blip = [...warm, 26, 26, 25, 25, 25, 25, 25, 25];
-  const defaults = driftConfig({ baseline: { warmupWindows: 30 } });
+  const defaults = driftConfig({ adaptive: null, baseline: { warmupWindows: 30 } });
   assert.ok(run(blip, defaults).events.some((e) => e.phase === 'ONSET'), 'without a floor a two-window blip of one quantum is a drift (the problem)');
   // Floor = the resolution. (A step of one quantum that *stays* is a 1σ sustained shift, which the EWMA chart is
   // built to catch; the floor only stops flat series from turning every quantum into a huge z.)
-  const floored = driftConfig({ baseline: { warmupWindows: 30 }, noiseFloors: new Map([['x', 1]]) });
+  const floored = driftConfig({ adaptive: null, baseline: { warmupWindows: 30 }, noiseFloors: new Map([['x', 1]]) });
   assert.deepEqual(run(blip, floored).events.filter((e) => e.phase === 'ONSET'), [], 'a one-quantum blip is noise');
   const shift = run([...warm, 29, 29, 29], floored).events.filter((e) => e.phase === 'ONSET');
   assert.equal(shift.length, 1, 'a 4 °C shift is 4 floors: still a drift');
   assert.equal(shift[0]!.detector, 'Z_RULE');
   assert.ok(Math.abs(shift[0]!.zScore - 4) < 1e-9, `z = 4 °C / 1 °C floor, got ${shift[0]!.zScore}`);
   // The floor applies to its series only.
-  const other = driftConfig({ baseline: { warmupWindows: 30 }, noiseFloors: new Map([['y', 1]]) });
+  const other = driftConfig({ adaptive: null, baseline: { warmupWindows: 30 }, noiseFloors: new Map([['y', 1]]) });
   assert.ok(run(blip, other).events.some((e) => e.phase === 'ONSET'));
   // A gauge's window series (temp.mean, temp.last) share its unit and its floor; its rate (per second) does not.
   const named = (name: string, cfg: ReturnType<typeof driftConfig>): DriftEvent[] => {
@@ -277,7 +277,7 @@ test('a per-series noise floor: a quantised flat sensor does not drift on a one-
     }
     return events.filter((e) => e.phase === 'ONSET');
   };
-  const temp = driftConfig({ baseline: { warmupWindows: 30 }, noiseFloors: new Map([['temp', 1]]) });
+  const temp = driftConfig({ adaptive: null, baseline: { warmupWindows: 30 }, noiseFloors: new Map([['temp', 1]]) });
   assert.deepEqual(named('temp.mean', temp), []);
   assert.deepEqual(named('temp.last', temp), []);
   assert.equal(named('temp.rate', temp).length, 1);

@@ -13,7 +13,7 @@ interface SeriesSnap {
   name: string;
   labels: Record<string, string>;
   scope: string;
-  band: { t: number; mean: number; std: number }[];
+  band: { t: number; mean: number; std: number; value: number | null; drifting: boolean }[];
   drift: { t: number; value: number; z: number; detector: string }[];
   suppressed: { alertId: string; from: number; to: number | null; policy: string; reason: string }[];
 }
@@ -44,8 +44,8 @@ const LABELS = { bus: 'main' };
 const seriesId = (vehicle: string): string => `can_bus_error_rate.last{bus="main"}@${vehicle}`;
 
 /** baseline.avsc value. */
-function baseline(vehicle: string, windowEndMs: number, mean: number, stdDev: number): Record<string, unknown> {
-  return { seriesId: seriesId(vehicle), name: 'can_bus_error_rate.last', labels: LABELS, scope: vehicle, mean, stdDev, referenceMean: mean, referenceStdDev: stdDev, windowsLearned: 10, warmingUp: false, status: 'NORMAL', driftSinceMs: null, alpha: 0.2, lastWindowEndMs: windowEndMs };
+function baseline(vehicle: string, windowEndMs: number, mean: number, stdDev: number, value: number | null = null, status = 'NORMAL'): Record<string, unknown> {
+  return { seriesId: seriesId(vehicle), name: 'can_bus_error_rate.last', labels: LABELS, scope: vehicle, mean, stdDev, referenceMean: mean, referenceStdDev: stdDev, windowsLearned: 10, warmingUp: false, status, driftSinceMs: null, alpha: 0.2, lastWindowEndMs: windowEndMs, value };
 }
 
 /** drift-event.avsc value. */
@@ -131,10 +131,28 @@ test('drift: baselines form a band and drift events points, each on its own seri
   assert.deepEqual(v1.labels, LABELS);
   assert.equal(v1.scope, 'V1');
   assert.deepEqual(v1.band.map((b) => [b.t, Number(b.mean.toFixed(6)), b.std]), [[T0 + MIN, 0.6, 0.1], [T0 + 2 * MIN, 0.7, 0.1], [T0 + 3 * MIN, 0.8, 0.1]]);
-  assert.deepEqual(v1.drift, [{ t: T0 + 4 * MIN, value: 3.1, z: 26, detector: 'Z_RULE' }]);
+  assert.deepEqual(v1.drift, [{ t: T0 + 4 * MIN, value: 3.1, z: 26, detector: 'Z_RULE', phase: 'ONSET' }]);
   const v2 = series.find((x) => x.id === seriesId('V2'))!;
-  assert.deepEqual(v2.band, [{ t: T0 + MIN, mean: 2, std: 0.5 }]);
-  assert.deepEqual(v2.drift, [{ t: T0 + 2 * MIN, value: 9, z: 14, detector: 'CUSUM' }]);
+  assert.deepEqual(v2.band, [{ t: T0 + MIN, mean: 2, std: 0.5, value: null, drifting: false }]);
+  assert.deepEqual(v2.drift, [{ t: T0 + 2 * MIN, value: 9, z: 14, detector: 'CUSUM', phase: 'ONSET' }]);
+});
+
+test('drift: each baseline record adds the judged value and the decision; a warming-up baseline has no band yet; drifting series come first', () => {
+  const s = new LiveState();
+  s.apply(Topics.baselines, seriesId('V1'), { ...baseline('V1', T0 + MIN, 0.4, 0.2, 0.45), warmingUp: true });
+  s.apply(Topics.baselines, seriesId('V1'), baseline('V1', T0 + 2 * MIN, 0.5, 0.1, 0.52));
+  s.apply(Topics.baselines, seriesId('V1'), baseline('V1', T0 + 3 * MIN, 0.5, 0.1, 3.1, 'DRIFTING'));
+  s.apply(Topics.drift, seriesId('V1'), drift('V1', T0 + 3 * MIN, 3.1, 26, 'SPIKE'));
+  s.apply(Topics.baselines, seriesId('V2'), baseline('V2', T0 + 4 * MIN, 1, 0.1, 1.05));
+  s.apply(Topics.drift, seriesId('V2'), drift('V2', T0 + 2 * MIN, 9, 14));
+  const series = snap(s).series;
+  // V2 is newer but no longer drifting: the drifting V1 is shown first.
+  assert.deepEqual(series.map((x) => x.id), [seriesId('V1'), seriesId('V2')]);
+  assert.deepEqual(series[0]!.band, [
+    { t: T0 + MIN, mean: null, std: null, value: 0.45, drifting: false },
+    { t: T0 + 2 * MIN, mean: 0.5, std: 0.1, value: 0.52, drifting: false },
+    { t: T0 + 3 * MIN, mean: 0.5, std: 0.1, value: 3.1, drifting: true },
+  ]);
 });
 
 test('suppressed alerts become shaded periods on their series; unsuppressed alerts do not', () => {
@@ -147,7 +165,7 @@ test('suppressed alerts become shaded periods on their series; unsuppressed aler
   assert.deepEqual(series.map((x) => x.id), [seriesId('V1')]);
   assert.deepEqual(series[0]!.suppressed, [{ alertId: `a-V1-${T0 + 2 * MIN}`, from: T0 + MIN, to: T0 + 6 * MIN, policy: 'gray-release-latency-drift', reason: 'gateway is in gray release gw-1.8.1' }]);
   // The alert's subject is the series id, so the period lands on the series that has the band.
-  assert.deepEqual(series[0]!.band, [{ t: T0 + MIN, mean: 0.5, std: 0.1 }]);
+  assert.deepEqual(series[0]!.band, [{ t: T0 + MIN, mean: 0.5, std: 0.1, value: null, drifting: false }]);
 });
 
 test('releases: lifecycle events update the release, canary verdicts attach per metric, whichever arrives first', () => {

@@ -1,0 +1,117 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { judgeWindow, type SeriesState } from '../../../streams/processors/drift/series-judge.ts';
+import { DEFAULT_DRIFT_CONFIG, driftConfig, FIELD_RULE_DRIFT_CONFIG, type DriftConfig } from '../../../streams/processors/drift/drift-config.ts';
+import type { DriftEvent } from '../../../streams/processors/drift/drift-types.ts';
+import { ErrorCodes, FmeaflowError } from '../../../streams/errors.ts';
+import { gaussian, points } from './fixtures.ts';
+
+function run(values: readonly number[], cfg: DriftConfig = driftConfig(), from?: SeriesState): { events: DriftEvent[]; state: SeriesState | undefined } {
+  let st = from;
+  const events: DriftEvent[] = [];
+  for (const p of points(values)) {
+    const r = judgeWindow(st, p, cfg);
+    st = r.state;
+    events.push(...r.events);
+  }
+  return { events, state: st };
+}
+const onsets = (e: readonly DriftEvent[]): DriftEvent[] => e.filter((x) => x.phase === 'ONSET');
+
+test('the default is the adaptive detector; the field rule is the named FIELD_RULE_DRIFT_CONFIG (EWMA α 0.2, |z| > 3 twice)', () => {
+  assert.ok(driftConfig().adaptive, 'default judges with the adaptive detector');
+  assert.equal(DEFAULT_DRIFT_CONFIG.adaptive, driftConfig().adaptive);
+  assert.equal(FIELD_RULE_DRIFT_CONFIG.adaptive, null);
+  assert.deepEqual(FIELD_RULE_DRIFT_CONFIG.zRule, { threshold: 3, consecutive: 2 });
+  assert.equal(FIELD_RULE_DRIFT_CONFIG.baseline.alpha, 0.2);
+  // Asking for the field rule's parts selects the field rule.
+  assert.equal(driftConfig({ chart: null }).adaptive, null);
+});
+
+test('a counter that has never varied says nothing on its first blip (no noise estimate yet); the field rule calls it a drift', () => {
+  // 0 for 40 windows, then two windows at 0.2 and back: the old default raised an onset at z ≈ 2e8.
+  const values = [...Array.from({ length: 40 }, () => 0), 0.2, 0.2, 0, 0, 0];
+  assert.equal(onsets(run(values, FIELD_RULE_DRIFT_CONFIG).events).length, 1, 'the field rule flags it');
+  assert.deepEqual(onsets(run(values).events), []);
+});
+
+test('nothing is said during warm-up, however wild the first windows are', () => {
+  const warm = DEFAULT_DRIFT_CONFIG.baseline.warmupWindows;
+  const values = Array.from({ length: warm }, (_, i) => (i % 3 === 0 ? 1000 : i));
+  assert.deepEqual(run(values).events, []);
+});
+
+test('a 10σ step after a trusted baseline is an ONSET in its first window, against the pre-step level', () => {
+  const g = gaussian('step');
+  const pre = Array.from({ length: 100 }, () => 50 + 2 * g());
+  const { events } = run([...pre, 70, 70, 70]);
+  const on = onsets(events);
+  assert.equal(on.length, 1);
+  assert.equal(on[0]!.detector, 'SPIKE');
+  assert.equal(on[0]!.windowStartMs, points([...pre, 70])[100]!.windowStartMs, 'the first window after the step');
+  assert.ok(Math.abs(on[0]!.baselineMean - 50) < 1.5 && on[0]!.zScore > 7, `judged against the old level: ${on[0]!.baselineMean} z ${on[0]!.zScore}`);
+});
+
+test('stationary noise: the default raises at most a tenth of the field rule\'s false drifts on the same young series', () => {
+  let n = 0;
+  let field = 0;
+  for (let s = 0; s < 20; s++) {
+    const g = gaussian(`ic-${s}`);
+    const values = Array.from({ length: 2000 }, () => 50 + 5 * g());
+    n += onsets(run(values).events).length;
+    field += onsets(run(values, FIELD_RULE_DRIFT_CONFIG).events).length;
+  }
+  // Long settled runs (in-control ARL) are measured in bench/drift-false-alarms.ts; young series are the hard case.
+  assert.ok(field >= 40, `the field rule's own rate on this data: ${field}`);
+  assert.ok(n * 10 <= field, `${n} false drifts in 40,000 windows against the field rule's ${field}`);
+});
+
+test('a sustained 1σ shift after 300 windows is found by the shift chart within 20 windows (median; settled baselines: bench)', () => {
+  const delays: number[] = [];
+  for (let s = 0; s < 41; s++) {
+    const g = gaussian(`shift-${s}`);
+    const pre = Array.from({ length: 300 }, () => 50 + 5 * g());
+    const post = Array.from({ length: 100 }, () => 55 + 5 * g());
+    const { events } = run([...pre, ...post]);
+    const first = onsets(events).find((e) => e.windowStartMs >= points(pre)[299]!.windowEndMs);
+    delays.push(first ? Math.round((first.windowStartMs - points(pre)[299]!.windowEndMs) / 60_000) + 1 : Number.POSITIVE_INFINITY);
+  }
+  delays.sort((a, b) => a - b);
+  assert.ok(delays[20]! <= 20, `median delay ${delays[20]} windows (${delays.join(',')})`);
+});
+
+test('the state survives the changelog: a JSON round trip mid-series changes nothing that follows', () => {
+  const g = gaussian('restore');
+  const values = [...Array.from({ length: 200 }, () => 10 + g()), ...Array.from({ length: 50 }, () => 20 + g()), ...Array.from({ length: 300 }, () => 10 + g())];
+  const whole = run(values).events;
+  const first = run(values.slice(0, 230));
+  const restored = JSON.parse(JSON.stringify(first.state)) as SeriesState;
+  let st: SeriesState | undefined = restored;
+  const rest: DriftEvent[] = [];
+  for (const p of points(values).slice(230)) {
+    const r = judgeWindow(st, p, driftConfig());
+    st = r.state;
+    rest.push(...r.events);
+  }
+  assert.ok(onsets(whole).length >= 1, 'the series drifts');
+  assert.deepEqual([...first.events, ...rest], whole);
+});
+
+test('hostile values: NaN and ±Infinity windows are skipped without poisoning the baseline', () => {
+  const g = gaussian('hostile');
+  const pre = Array.from({ length: 100 }, () => 50 + g());
+  const clean = run([...pre, 50, 50]);
+  const dirty = run([...pre, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 50, 50]);
+  assert.deepEqual(dirty.events, []);
+  assert.equal(dirty.state!.adaptive!.level, clean.state!.adaptive!.level);
+  assert.ok(Number.isFinite(dirty.state!.adaptive!.scale));
+});
+
+test('out-of-range adaptive settings are refused with BAD_CONFIG naming the field', () => {
+  const bad = (re: RegExp) => (e: unknown): boolean => e instanceof FmeaflowError && e.code === ErrorCodes.BAD_CONFIG && re.test(e.message);
+  const a = DEFAULT_DRIFT_CONFIG.adaptive!;
+  assert.throws(() => driftConfig({ adaptive: { ...a, levelAlpha: 0 } }), bad(/adaptive\.levelAlpha/));
+  assert.throws(() => driftConfig({ adaptive: { ...a, holdWindows: 0.5 } }), bad(/adaptive\.holdWindows/));
+  assert.throws(() => driftConfig({ adaptive: { ...a, daily: { bins: 10_000, alpha: 0.2, minDays: 2 } } }), bad(/adaptive\.daily/));
+  assert.throws(() => driftConfig({ adaptive: { ...a, spikeZ: 0, shift: null, likelihood: null } }), bad(/at least one/));
+});
