@@ -7,7 +7,7 @@
  * need none), then nesting depth and node count. Pure and total: every problem is returned
  * with its offset in the text, nothing is thrown.
  */
-import { isAlias, isMap, isPair, isSeq, LineCounter, parseDocument, type Document, type DocumentOptions, type ParseOptions } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 
 export interface YamlLimits {
   /** Largest file in UTF-8 bytes. */
@@ -16,6 +16,8 @@ export interface YamlLimits {
   readonly maxDepth: number;
   /** Most YAML nodes (maps, lists, keys and values) in the file. */
   readonly maxNodes: number;
+  /** Widest indentation of a line, block indicators (`- `, `? `, `: `) included, in columns. */
+  readonly maxIndent: number;
 }
 
 /** A limit the text breaks, at an offset of the text (0 when it concerns the whole file). */
@@ -26,22 +28,36 @@ export interface YamlLimitProblem {
 
 export interface BoundedYaml {
   readonly lineCounter: LineCounter;
-  /** Absent when the text is over the size limit (it is then not parsed at all). */
+  /** Absent when the text is over the size or nesting limit (it is then not parsed at all). */
   readonly doc?: Document;
   /** Broken limits; the document's own syntax errors stay in `doc.errors`. */
   readonly problems: readonly YamlLimitProblem[];
 }
 
-/** Parses `text` within `limits`. Check `problems` and `doc.errors` before `doc.toJS()`. */
-export function parseBoundedYaml(text: string, limits: YamlLimits, options: ParseOptions & DocumentOptions = {}): BoundedYaml {
+/**
+ * Parses `text` within `limits`. Check `problems` and `doc.errors` before `doc.toJS()`.
+ * Duplicate keys are a problem too: the parser's own check compares every key with every
+ * earlier one (20,000 keys: seconds), this one keeps a set per map.
+ */
+export function parseBoundedYaml(text: string, limits: YamlLimits): BoundedYaml {
   const lineCounter = new LineCounter();
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > limits.maxBytes) {
     return { lineCounter, problems: [{ offset: 0, message: `file is over the limit of ${limits.maxBytes} bytes (split it into several files)` }] };
   }
+  // The parser recurses once per nesting level; past a few hundred levels it runs out of stack,
+  // and V8 can abort the whole process (not throw) when that happens while it compiles one of
+  // the parser's regular expressions. So nesting is bounded on the text, before parsing.
+  const nesting = textNestingProblem(text, limits);
+  if (nesting) {
+    // Not parsed, so the line starts are counted here for the caller to locate the problem.
+    lineCounter.addNewLine(0);
+    for (let i = text.indexOf('\n'); i >= 0 && i < nesting.offset; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+    return { lineCounter, problems: [nesting] };
+  }
   let doc: Document;
   try {
-    doc = parseDocument(text, { ...options, lineCounter, prettyErrors: false });
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   } catch (err) {
     // The parser reports syntax problems as document errors; this is for what it does not foresee.
     return { lineCounter, problems: [{ offset: 0, message: `YAML could not be parsed: ${firstLine(err)}` }] };
@@ -51,8 +67,8 @@ export function parseBoundedYaml(text: string, limits: YamlLimits, options: Pars
 }
 
 /**
- * Aliases, depth and node count, walked with an explicit stack (a deep tree must not overflow
- * the call stack that is meant to report it). Stops at the first alias or node past a bound.
+ * Aliases, duplicate keys, depth and node count, walked with an explicit stack (a deep tree
+ * must not overflow the call stack that is meant to report it). Stops at the first problem.
  */
 function treeProblems(doc: Document, limits: YamlLimits): YamlLimitProblem[] {
   const problems: YamlLimitProblem[] = [];
@@ -79,10 +95,62 @@ function treeProblems(doc: Document, limits: YamlLimits): YamlLimitProblem[] {
         problems.push({ offset, message: `nested deeper than ${limits.maxDepth} levels` });
         break;
       }
+      const repeated = isMap(node) ? repeatedKey(node.items) : undefined;
+      if (repeated) {
+        problems.push(repeated);
+        break;
+      }
       for (let i = node.items.length - 1; i >= 0; i--) stack.push({ node: node.items[i], depth: depth + 1 });
     }
   }
   return problems;
+}
+
+/**
+ * Nesting visible in the text: flow brackets (`[`, `{`) open at once, outside quotes and
+ * comments, and each line's indentation with its leading block indicators. Linear, no
+ * recursion. A bracket inside a plain scalar counts too; that only matters past maxDepth.
+ */
+function textNestingProblem(text: string, limits: YamlLimits): YamlLimitProblem | undefined {
+  let depth = 0;
+  let quote = '';
+  let lineStart = true;
+  let indent = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '\n') { quote = ''; lineStart = true; indent = 0; continue; }
+    if (lineStart) {
+      const next = text[i + 1];
+      const indicator = (ch === '-' || ch === '?' || ch === ':') && (next === ' ' || next === '\t' || next === '\n' || next === undefined);
+      if (ch === ' ' || ch === '\t' || indicator) {
+        indent += indicator ? 2 : 1;
+        if (indicator) i++;
+        if (indent > limits.maxIndent) return { offset: i, message: `indented deeper than ${limits.maxIndent} columns` };
+        continue;
+      }
+      lineStart = false;
+    }
+    if (quote) {
+      if (ch === quote) quote = '';
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '#' && (i === 0 || text[i - 1] === ' ' || text[i - 1] === '\t')) {
+      while (i + 1 < text.length && text[i + 1] !== '\n') i++;
+    } else if (ch === '[' || ch === '{') {
+      if (++depth > limits.maxDepth) return { offset: i, message: `nested deeper than ${limits.maxDepth} levels` };
+    } else if ((ch === ']' || ch === '}') && depth > 0) depth--;
+  }
+  return undefined;
+}
+
+function repeatedKey(pairs: readonly { key: unknown }[]): YamlLimitProblem | undefined {
+  const seen = new Set<string>();
+  for (const p of pairs) {
+    if (!isScalar(p.key)) continue;
+    const k = `${typeof p.key.value}:${String(p.key.value)}`;
+    if (seen.has(k)) return { offset: p.key.range?.[0] ?? 0, message: `Map keys must be unique: '${clip(String(p.key.value), 60)}' appears again` };
+    seen.add(k);
+  }
+  return undefined;
 }
 
 function clip(s: string, max: number): string {

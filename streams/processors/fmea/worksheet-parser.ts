@@ -26,9 +26,10 @@ const validateSchema = new (Ajv as unknown as new (o: object) => { compile(s: ob
  * Bounds of one worksheet file (README "FMEA rules"); entry and list counts are bounded by
  * `maxItems` in worksheet.schema.json. The shipped worksheets are a few KiB, 5 levels deep.
  */
-export const WORKSHEET_LIMITS: YamlLimits = { maxBytes: 256 * 1024, maxDepth: 24, maxNodes: 50_000 };
+export const WORKSHEET_LIMITS: YamlLimits = { maxBytes: 128 * 1024, maxDepth: 24, maxNodes: 50_000, maxIndent: 200 };
 
 const DEFAULT_WINDOW_MS = 3_600_000;
+const MAX_SYNTAX_ERRORS = 20;
 const SERIES_PSEUDO_FIELDS = new Set(['value', 'zscore', 'z']);
 const CLUSTER_EXTRA_FIELDS = new Set(['size', 'share']);
 const LEAF_KEYS = ['logCluster', 'canFeature', 'canCluster', 'drift', 'alert', 'dtc', 'canary'] as const;
@@ -70,10 +71,13 @@ export function parseWorksheet(file: string, text: string, opts: ParseOptions = 
 }
 
 function parseWorksheetText(file: string, text: string, opts: ParseOptions): ParseResult {
-  const { doc, lineCounter: lc, problems } = parseBoundedYaml(text, WORKSHEET_LIMITS, { uniqueKeys: true });
+  const { doc, lineCounter: lc, problems } = parseBoundedYaml(text, WORKSHEET_LIMITS);
   const issues: RuleIssue[] = [];
-  if (!doc) return { issues: problems.map((p) => ({ severity: 'error', file, line: 1, column: 1, field: '', message: p.message })) };
-  for (const e of doc.errors) {
+  if (!doc) {
+    return { issues: problems.map((p) => ({ severity: 'error', file, line: Math.max(1, lc.linePos(p.offset).line), column: Math.max(1, lc.linePos(p.offset).col), field: '', message: p.message })) };
+  }
+  // Each error is located with a scan of the text; a few are enough to fix a file, thousands would cost seconds.
+  for (const e of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) {
     let offset = e.pos[0];
     // The parser notices an unclosed quote at the end of the document; point at the opening quote instead.
     if (e.code === 'MISSING_CHAR' && /quote/i.test(e.message)) {

@@ -17,7 +17,7 @@ import type { ConfiguredAlertRule, CoreChain, PolicyIssue, PolicySet, Suppressio
 const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
 
 /** Bounds of a policy file (README "Configuration"); list lengths are bounded by `maxItems` in the JSON Schema. */
-export const POLICY_FILE_LIMITS: YamlLimits = { maxBytes: 256 * 1024, maxDepth: 16, maxNodes: 50_000 };
+export const POLICY_FILE_LIMITS: YamlLimits = { maxBytes: 64 * 1024, maxDepth: 16, maxNodes: 50_000, maxIndent: 200 };
 
 type Path = (string | number)[];
 
@@ -101,7 +101,7 @@ function readPolicyFile(text: string, file: string): { issues: PolicyIssue[]; se
 
 function readPolicyText(text: string, file: string): { issues: PolicyIssue[]; set: PolicySet | null } {
   const { doc, lineCounter: lc, problems } = parseBoundedYaml(text, POLICY_FILE_LIMITS);
-  if (!doc) return { set: null, issues: problems.map((p) => ({ file, line: 1, column: 1, field: '(root)', message: p.message })) };
+  if (!doc) return { set: null, issues: problems.map((p) => ({ file, line: Math.max(1, lc.linePos(p.offset).line), column: Math.max(1, lc.linePos(p.offset).col), field: '(root)', message: p.message })) };
   if (problems.length > 0) {
     return {
       set: null,
@@ -114,7 +114,7 @@ function readPolicyText(text: string, file: string): { issues: PolicyIssue[]; se
   if (doc.errors.length > 0) {
     return {
       set: null,
-      issues: doc.errors.map((e) => {
+      issues: doc.errors.slice(0, 20).map((e) => {
         const pos = lc.linePos(e.pos[0]);
         return { file, line: pos.line, column: pos.col, field: '(yaml)', message: e.message.split('\n')[0]! };
       }),

@@ -109,25 +109,42 @@ test('size, nesting depth and entry count have explicit bounds, each reported at
   const big = sheet('big', [entry('S-BIG-01')]) + `# ${'x'.repeat(WORKSHEET_LIMITS.maxBytes)}\n`;
   assert.deepEqual(parseWorksheet('big.yaml', big).issues.map((i) => [i.line, i.severity, i.message]), [[1, 'error', `file is over the limit of ${WORKSHEET_LIMITS.maxBytes} bytes (split it into several files)`]]);
 
-  // Evidence groups nested past the depth bound: { all: [ { all: [ … ] } ] } on one line.
-  let evidence = '{ canFeature: "error_frame_share > 0.1" }';
-  for (let i = 0; i < WORKSHEET_LIMITS.maxDepth; i++) evidence = `{ all: [ ${evidence} ] }`;
-  const deep = sheet('deep', [entry('S-DEEP-01').replace('    evidence:\n      canFeature: error_frame_share > 0.1\n', `    evidence: ${evidence}\n`)]);
+  // Evidence groups nested past the depth bound, in block style (flow brackets are caught on the text, see below).
+  let evidence = '    evidence:\n      all:\n';
+  for (let i = 0; i < 12; i++) evidence += `${' '.repeat(8 + 4 * i)}- all:\n`;
+  evidence += `${' '.repeat(8 + 4 * 12)}- canFeature: error_frame_share > 0.1\n`;
+  const deep = sheet('deep', [entry('S-DEEP-01').replace('    evidence:\n      canFeature: error_frame_share > 0.1\n', evidence)]);
   const deepIssues = parseWorksheet('deep.yaml', deep).issues;
   assert.equal(deepIssues.length, 1, JSON.stringify(deepIssues));
   assert.match(deepIssues[0]!.message, new RegExp(`nested deeper than ${WORKSHEET_LIMITS.maxDepth} levels`));
-  assert.equal(deepIssues[0]!.line, 12);
-  assert.match(deepIssues[0]!.field, /^entries\[0\]\.evidence\.all\[0\]/);
+  assert.equal(deepIssues[0]!.line, 24);
+  assert.equal(deepIssues[0]!.field, `entries[0].evidence${'.all[0]'.repeat(10)}.all`, 'the list at depth 25');
 
-  const many = sheet('many', Array.from({ length: 1001 }, (_, i) => entry(`S-MANY-${i}`)));
+  const many = sheet('many', Array.from({ length: 501 }, (_, i) => entry(`S-MANY-${i}`)));
   const manyIssues = parseWorksheet('many.yaml', many).issues.filter((i) => i.severity === 'error');
-  assert.deepEqual(manyIssues.map((i) => [i.line, i.field, i.message]), [[3, 'entries', 'must NOT have more than 1000 items']]);
+  assert.deepEqual(manyIssues.map((i) => [i.line, i.field, i.message]), [[3, 'entries', 'must NOT have more than 500 items']]);
 
   const files = Array.from({ length: MAX_WORKSHEETS + 1 }, (_, i) => tmpFile(`w${i}.yaml`, sheet(`w${i}`, [entry(`S-W-${i}`)])));
   const tooMany = lintRuleFiles(files);
   assert.equal(tooMany.errors, 1);
   assert.equal(tooMany.issues[0]!.file, files[MAX_WORKSHEETS]);
   assert.match(tooMany.issues[0]!.message, new RegExp(`at most ${MAX_WORKSHEETS} worksheets; this one has ${MAX_WORKSHEETS + 1}`));
+});
+
+test('nesting that would exhaust the parser\'s stack is refused from the text, before parsing, at its line and column', () => {
+  // ~2 KB: the YAML parser recursed ~800 levels deep here and ran out of stack (V8 could abort the process).
+  const brackets = `${'['.repeat(988)}1${']'.repeat(988)}`;
+  assert.deepEqual(parseWorksheet('b.yaml', brackets).issues.map((i) => [i.line, i.column, i.message]), [[1, WORKSHEET_LIMITS.maxDepth + 1, `nested deeper than ${WORKSHEET_LIMITS.maxDepth} levels`]]);
+  const stairs = Array.from({ length: 500 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n');
+  assert.deepEqual(parseWorksheet('s.yaml', stairs).issues.map((i) => [i.line, i.column, i.message]), [[WORKSHEET_LIMITS.maxIndent + 2, WORKSHEET_LIMITS.maxIndent + 1, `indented deeper than ${WORKSHEET_LIMITS.maxIndent} columns`]]);
+  const dashes = `entries:\n  ${'- '.repeat(150)}x`;
+  assert.equal(parseWorksheet('d.yaml', dashes).issues[0]!.message, `indented deeper than ${WORKSHEET_LIMITS.maxIndent} columns`);
+});
+
+test('a repeated key among 10,000 keys of one map is reported at its line', () => {
+  const keys = `worksheet: w\nentries: []\n${Array.from({ length: 10_000 }, (_, i) => `k${i}: 1\n`).join('')}k7: 2\n`;
+  const issues = parseWorksheet('k.yaml', keys).issues;
+  assert.deepEqual(issues.map((i) => [i.line, i.column, i.field, i.message]), [[10_003, 1, 'k7', "Map keys must be unique: 'k7' appears again"]]);
 });
 
 test('keys and values from the file are echoed on one bounded, printable line', () => {
