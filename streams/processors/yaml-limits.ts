@@ -67,7 +67,7 @@ export function parseBoundedYaml(text: string, limits: YamlLimits): BoundedYaml 
 }
 
 /**
- * Aliases, duplicate keys, depth and node count, walked with an explicit stack (a deep tree
+ * Aliases, duplicate and non-scalar keys, depth and node count, walked with an explicit stack (a deep tree
  * must not overflow the call stack that is meant to report it). Stops at the first problem.
  */
 function treeProblems(doc: Document, limits: YamlLimits): YamlLimitProblem[] {
@@ -79,6 +79,11 @@ function treeProblems(doc: Document, limits: YamlLimits): YamlLimitProblem[] {
     if (node === null || node === undefined) continue;
     const offset = (node as { range?: [number, number, number] }).range?.[0] ?? 0;
     if (isPair(node)) {
+      // A list or map as a key (`? [a, b]: c`) is no field name; read as an object it becomes a string and a process warning.
+      if (isMap(node.key) || isSeq(node.key)) {
+        problems.push({ offset: node.key.range?.[0] ?? offset, message: 'a key must be a plain value (a name), not a list or map' });
+        break;
+      }
       stack.push({ node: node.value, depth }, { node: node.key, depth });
       continue;
     }

@@ -147,6 +147,11 @@ test('a repeated key among 10,000 keys of one map is reported at its line', () =
   assert.deepEqual(issues.map((i) => [i.line, i.column, i.field, i.message]), [[10_003, 1, 'k7', "Map keys must be unique: 'k7' appears again"]]);
 });
 
+test('a list or map used as a key is refused at its place (it would become a string and a process warning)', () => {
+  const r = parseWorksheet('c.yaml', `worksheet: w\n? [a, b]\n: 1\nentries: []\n`);
+  assert.deepEqual(r.issues.map((i) => [i.line, i.column, i.message]), [[2, 3, 'a key must be a plain value (a name), not a list or map']]);
+});
+
 test('keys and values from the file are echoed on one bounded, printable line', () => {
   const evil = sheet('evil', [entry('S-EVIL-01')]).replace('    detection: 5\n', `    detection: 5\n    "\\e[2J\\nFAKE: ok${'y'.repeat(5000)}": 1\n`);
   const issues = parseWorksheet('evil.yaml', evil).issues;
