@@ -86,6 +86,14 @@ test('rules publish refuses an alias-bomb worksheet with one RULE_INVALID line n
   assert.match(c.err, /^fmeaflow: .*bomb\.yaml:5:\d+ \(owner\.l1\[0\]\): not published: YAML alias \*l0 .* \[RULE_INVALID\]\n$/);
 });
 
+test('rules export refuses an alias-bomb worksheet with one RULE_INVALID line', async () => {
+  const file = tmpFile('bomb.yaml', aliasBombWorksheet());
+  const c = await runCli(['rules', 'export', file]);
+  assert.equal(c.code, 1);
+  assert.equal(c.out, '');
+  assert.match(c.err, /^fmeaflow: .*bomb\.yaml:5:\d+ \(owner\.l1\[0\]\): YAML alias \*l0 .* \[RULE_INVALID\]\n$/);
+});
+
 test('the evaluation refuses an alias-bomb rule set from the rules topic and the previous set keeps producing actions', () => {
   const d = new Driver(createFmeaEvaluateProcessor({ occurrenceTable: loadOccurrenceTable('fmea-rules/occurrence-table.yaml') }));
   const table = new Map<string, RuleSetRecord>();
