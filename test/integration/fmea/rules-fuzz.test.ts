@@ -70,8 +70,9 @@ test(`rules lint on generated and mutated worksheets (seed ${SEED}): success or 
   t.diagnostic(`seed ${SEED} (FUZZ_SEED=${SEED} replays it)`);
   const r = await fuzzLint('rules', 250);
   checkLint('rules', r, 250);
-  const slowest = [...r.cases].sort((a, b) => b.ms - a.ms)[0]!;
-  t.diagnostic(`${r.cases.filter((c) => c.code === 0).length} of ${r.cases.length} files linted clean; slowest ${slowest.name} (${slowest.bytes} bytes) ${slowest.ms.toFixed(0)} ms under a ${HEAP_MB} MB heap`);
+  // The first case also loads every command module; it says nothing about the file.
+  const slowest = r.cases.slice(1).sort((a, b) => b.ms - a.ms)[0]!;
+  t.diagnostic(`${r.cases.filter((c) => c.code === 0).length} of ${r.cases.length} files linted clean; slowest after the first ${slowest.name} (${slowest.bytes} bytes) ${slowest.ms.toFixed(0)} ms under a ${HEAP_MB} MB heap`);
 });
 
 test(`policies lint on generated and mutated policy files (seed ${SEED}): success or located issues, bounded heap`, { timeout: 600_000 }, async (t) => {
