@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,22 +26,10 @@ import { Topics } from '../../../streams/topic-catalog.ts';
 import { runCli } from '../../helpers/cli.ts';
 import { ALIAS_BOMB_FIRST_ALIAS_LINE, aliasBombPolicyFile, aliasBombWorksheet } from '../../helpers/hostile-yaml.ts';
 import { Driver } from './harness.ts';
+import { entry, record, sheet } from './worksheet-text.ts';
 
 const T0 = 1_764_000_000_000;
 
-const entry = (id: string, severity = 6): string => `  - id: ${id}
-    item: gateway
-    function: route frames
-    failureMode: ${id} failure
-    effect: lost frames
-    cause: wiring
-    severity: ${severity}
-    occurrence: 4
-    detection: 5
-    evidence:
-      canFeature: error_frame_share > 0.1
-`;
-const sheet = (id: string, entries: string[]): string => `worksheet: ${id}\nentries:\n${entries.join('')}`;
 
 function tmpFile(name: string, text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'hostile-rules-')), name);
@@ -98,7 +85,7 @@ test('the evaluation refuses an alias-bomb rule set from the rules topic and the
   const d = new Driver(createFmeaEvaluateProcessor({ occurrenceTable: loadOccurrenceTable('fmea-rules/occurrence-table.yaml') }));
   const table = new Map<string, RuleSetRecord>();
   d.tables.set(Topics.rules, table as Map<string, unknown>);
-  const put = (worksheet: string, yaml: string) => table.set(worksheet, { worksheet, sourceFile: `${worksheet}.yaml`, yaml, sha256: createHash('sha256').update(yaml).digest('hex'), publishedAtMs: 0, publishedBy: null });
+  const put = (worksheet: string, yaml: string) => table.set(worksheet, record(worksheet, yaml));
   let t = T0;
   const fire = (): FmeaAction[] => d.feed(Topics.canFeatures, { vehicleId: 'V1', bus: 'main', windowStartMs: t, windowEndMs: (t += 10_000), features: { error_frame_share: 0.5 }, dtcCodes: [] } as never) as FmeaAction[];
 
