@@ -3,7 +3,7 @@
  * these; the evaluation refuses a rule set with any error-level issue.
  */
 import { ErrorCodes, SourceLocationError } from '../../errors.ts';
-import { printable } from '../printable.ts';
+import { printable } from '../../untrusted-text.ts';
 
 export interface RuleIssue {
   readonly severity: 'error' | 'warning';

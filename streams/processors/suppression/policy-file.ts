@@ -10,7 +10,7 @@ import { isMap, type Document, type LineCounter } from 'yaml';
 import schema from '../../../config/suppression-policies.schema.json' with { type: 'json' };
 import { ErrorCodes, FmeaflowError, SourceLocationError } from '../../errors.ts';
 import { parseMatcher, type LabelMatcher } from '../alerts/label-matcher.ts';
-import { printable } from '../printable.ts';
+import { printable } from '../../untrusted-text.ts';
 import { parseBoundedYaml, type YamlLimits } from '../yaml-limits.ts';
 import type { ConfiguredAlertRule, CoreChain, PolicyIssue, PolicySet, SuppressionPolicy } from './policy-types.ts';
 

@@ -154,7 +154,7 @@ test('keys and values from the file are echoed on one bounded, printable line', 
   const line = formatIssue(issues[0]!);
   assert.doesNotMatch(line, /[\u0000-\u001f]/, 'no control characters');
   assert.ok(line.length < 600, `bounded: ${line.length} chars`);
-  assert.match(line, /\\u001b\[2J\\nFAKE: ok/);
+  assert.match(line, /\\x1b\[2J\\nFAKE: ok/);
 });
 
 test('a policy file with an alias bomb, over the size bound or too many policies is POLICY_INVALID at file:line:column', () => {
