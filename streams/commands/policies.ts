@@ -1,8 +1,8 @@
 /** `fmeaflow policies lint`: validate gray-release alert suppression policy files. */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ErrorCodes, FmeaflowError } from '../errors.ts';
-import { formatPolicyIssue, lintPolicyFile } from '../processors/suppression/policy-file.ts';
+import { formatPolicyIssue, lintPolicyFile, POLICY_FILE_LIMITS } from '../processors/suppression/policy-file.ts';
+import { readBoundedText } from '../runtime/config/read-bounded-text.ts';
 
 /** Adds the `policies` command group. */
 export function register(program: Command): void {
@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .action((file: string) => {
       let text: string;
       try {
-        text = readFileSync(file, 'utf8');
+        text = readBoundedText(file, POLICY_FILE_LIMITS.maxBytes + 1);
       } catch {
         throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `cannot read policy file "${file}"; give the path of a YAML policy file, e.g. config/suppression-policies.yaml`);
       }

@@ -89,7 +89,7 @@ export function register(program: Command): void {
     .argument('<file>', 'worksheet YAML file')
     .option('-o, --out <file>', 'CSV output file (default stdout)')
     .action((file: string, opts: { out?: string }) => {
-      const csv = worksheetYamlToCsv(readText(file));
+      const csv = worksheetYamlToCsv(readText(file), file);
       if (opts.out) writeFileSync(opts.out, csv);
       else process.stdout.write(csv);
     });

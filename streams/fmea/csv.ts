@@ -6,6 +6,8 @@
  * RFC 4180 quoting. Import produces YAML text, which then goes through normal lint.
  */
 import { parseDocument, stringify } from 'yaml';
+import { issueToError } from '../processors/fmea/rule-issue.ts';
+import { parseWorksheet } from '../processors/fmea/worksheet-parser.ts';
 import { ErrorCodes, SourceLocationError } from '../errors.ts';
 
 export const CSV_COLUMNS = [
@@ -62,8 +64,11 @@ function applyDefaults(e: Json, d: Json): Json {
   return out;
 }
 
-/** Worksheet YAML text → CSV text (header + one row per entry). */
-export function worksheetYamlToCsv(yamlText: string): string {
+/** Worksheet YAML text → CSV text (header + one row per entry); a worksheet lint refuses is RULE_INVALID at its first error. */
+export function worksheetYamlToCsv(yamlText: string, file = '<worksheet>'): string {
+  // Through the worksheet parser first: its limits (an alias bomb, a huge file) and one located error instead of an exception.
+  const first = parseWorksheet(file, yamlText).issues.find((i) => i.severity === 'error');
+  if (first) throw issueToError(first);
   const ws = parseDocument(yamlText).toJS() as Json;
   const lines = [CSV_COLUMNS.join(',')];
   const defaults = (ws['defaults'] ?? {}) as Json;

@@ -5,12 +5,11 @@
  * set with any lint error is not published at all; workers re-validate the whole table
  * anyway and keep the last good set.
  */
-import { ErrorCodes, FmeaflowError } from '../errors.ts';
-import { formatIssue } from '../processors/fmea/rule-issue.ts';
+import { issueToError } from '../processors/fmea/rule-issue.ts';
 import { createKafka } from '../runtime/kafka/client.ts';
 import { createSerde } from '../runtime/serde/serde.ts';
 import { topicSpec, Topics } from '../topic-catalog.ts';
-import { lintRuleFiles } from './lint.ts';
+import { lintRuleTexts } from './lint.ts';
 import { readRuleFiles } from './rule-files.ts';
 import { toRuleSetRecords } from './rule-set-records.ts';
 
@@ -28,14 +27,19 @@ export interface PublishOptions {
 
 /** Publishes rule files; returns the worksheet ids written. */
 export async function publishRuleFiles(paths: readonly string[], opts: PublishOptions = {}): Promise<{ worksheets: string[]; topic: string }> {
+  // Read once: what is linted is exactly what is published, even if a file changes meanwhile.
+  const files = readRuleFiles(paths);
   if (!opts.skipLint) {
-    const lint = lintRuleFiles(paths);
+    const lint = lintRuleTexts(files);
     if (lint.errors > 0) {
-      throw new FmeaflowError(ErrorCodes.RULE_INVALID, `not published: ${lint.errors} error(s)\n${lint.issues.filter((i) => i.severity === 'error').map(formatIssue).join('\n')}`);
+      // One line, located at the first error; `rules lint` lists them all.
+      const first = lint.issues.find((i) => i.severity === 'error')!;
+      const more = lint.errors > 1 ? ` (and ${lint.errors - 1} more error(s); run rules lint)` : '';
+      throw issueToError({ ...first, message: `not published: ${first.message}${more}` });
     }
   }
   const topic = opts.topic ?? Topics.rules;
-  const records = toRuleSetRecords(readRuleFiles(paths), opts.nowMs ?? Date.now(), opts.publishedBy ?? null);
+  const records = toRuleSetRecords(files, opts.nowMs ?? Date.now(), opts.publishedBy ?? null);
   const serde = createSerde(opts.registryUrl ? { registryUrl: opts.registryUrl } : {});
   await serde.register({ name: topic, schema: topicSpec(Topics.rules)!.schema });
   const messages = await Promise.all(records.map(async (r) => ({ key: r.worksheet, value: await serde.encode(topic, r) })));

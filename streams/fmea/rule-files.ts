@@ -3,12 +3,15 @@
  * companion config files (occurrence table, known series). Problems in those config files
  * are reported with file and line like rule problems, because the same people edit them.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+
 import { ErrorCodes, FmeaflowError, SourceLocationError } from '../errors.ts';
 import { validateOccurrenceTable, type OccurrenceTable } from '../processors/fmea/occurrence.ts';
 import type { RuleFileText } from '../processors/fmea/rule-set.ts';
+import { WORKSHEET_LIMITS } from '../processors/fmea/worksheet-parser.ts';
+import { parseBoundedYaml } from '../processors/yaml-limits.ts';
+import { readBoundedText } from '../runtime/config/read-bounded-text.ts';
 
 export const DEFAULT_RULES_DIR = 'fmea-rules';
 /** Files in the rules folder that are configuration, not worksheets. */
@@ -25,23 +28,31 @@ export function expandRuleFiles(paths: readonly string[]): string[] {
       throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `rule file or folder '${p}' does not exist; pass YAML worksheets or a folder such as ${DEFAULT_RULES_DIR}/`);
     }
     if (st.isDirectory()) {
-      for (const f of readdirSync(p).sort()) if (/\.ya?ml$/.test(f) && !CONFIG_FILES.has(f)) out.push(join(p, f));
+      for (const f of readdirSync(p).sort()) {
+        if (!/\.ya?ml$/.test(f) || CONFIG_FILES.has(f)) continue;
+        let isFile = false;
+        try { isFile = statSync(join(p, f)).isFile(); } catch { /* vanished or unreadable: not a worksheet */ }
+        if (isFile) out.push(join(p, f));
+      }
     } else out.push(p);
   }
   return out;
 }
 
-/** Reads rule files as text. */
+/** Reads rule files as text (each at most one byte over the worksheet size limit, which the parser then reports). */
 export function readRuleFiles(paths: readonly string[]): RuleFileText[] {
-  return expandRuleFiles(paths).map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+  return expandRuleFiles(paths).map((file) => ({ file, text: readBoundedText(file, WORKSHEET_LIMITS.maxBytes + 1) }));
 }
 
 function readYaml(file: string): { data: unknown; lineOf: (path: (string | number)[]) => number } {
-  const text = readFileSync(file, 'utf8');
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc });
-  const err = doc.errors[0];
+  const text = readBoundedText(file, WORKSHEET_LIMITS.maxBytes + 1);
+  const { doc, lineCounter: lc, problems } = parseBoundedYaml(text, WORKSHEET_LIMITS);
+  const err = doc?.errors[0];
   if (err) throw new SourceLocationError(ErrorCodes.PARSE_ERROR, err.message.split('\n')[0]!, { file, line: err.linePos?.[0].line ?? 1, column: err.linePos?.[0].col ?? 1 });
+  if (!doc || problems.length > 0) {
+    const pos = lc.linePos(problems[0]!.offset);
+    throw new SourceLocationError(ErrorCodes.BAD_CONFIG, problems[0]!.message, { file, line: pos.line, column: pos.col });
+  }
   return {
     data: doc.toJS(),
     lineOf: (path) => {

@@ -25,6 +25,7 @@ import { KafkaSink, type SinkStats } from './kafka-sink.ts';
 import { producerMetrics, SamplingRateGauge } from '../producer-metrics.ts';
 import { SignalDecoder, type DecodeStats } from '../dbc/signal-decoder.ts';
 import type { DbcDatabase } from '../dbc/dbc-types.ts';
+import { WALL_CLOCK, type ReplayClock } from './replay-clock.ts';
 import { driveRegistrations, vehicleEncoder, type VehicleRegistration } from './vehicle-registry.ts';
 
 /** Progress report (called about every 250 ms of wall time and at the end). */
@@ -89,6 +90,8 @@ export interface ReplayOptions {
   /** Bitrate per bus name (`produce --bitrate can0=500000`); wins over bitrateBps. */
   bitrateByBus?: Readonly<Record<string, number>>;
   onProgress?: (p: ReplayProgress) => void;
+  /** Clock of pacing, progress and elapsedMs; default the wall clock (tests pass a fake one). */
+  clock?: ReplayClock;
   /** Sees every record as it is emitted (before encoding); with `dryRun` this replays into memory. */
   onRecord?: (topic: string, key: string, value: unknown) => void;
   /** Use an existing sink (the caller starts and closes it). */
@@ -152,7 +155,8 @@ export async function replayDrives(opts: ReplayOptions & { drives: readonly stri
 
 /** Replays any set of time-ordered sources; `vehicles` (registry entries) are written before the first record. */
 export async function replaySources(sources: ReplaySource[], opts: ReplayOptions, span?: { startUs: number; spanUs: number }, vehicles: readonly VehicleRegistration[] = []): Promise<ReplayResult> {
-  const started = Date.now();
+  const clock = opts.clock ?? WALL_CLOCK;
+  const started = clock.nowMs();
   const speed = speedOf(opts.speed);
   const fanOut = opts.fanOut ?? 1;
   if (!Number.isInteger(fanOut) || fanOut < 1) throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `fanOut must be an integer ≥ 1, got ${fanOut}`);
@@ -233,15 +237,15 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
     if (Number.isFinite(speed) && item.tUs > lastUs && (item.tUs - Math.max(lastUs, firstUs)) / 1000 / speed > maxPacedWaitMs) {
       result.pacingGapsSkipped++;
       paceFromUs = item.tUs;
-      paceFromMs = Date.now();
+      paceFromMs = clock.nowMs();
     }
     lastUs = Math.max(lastUs, item.tUs);
     if (Number.isFinite(speed)) {
       const dueMs = paceFromMs + (item.tUs - paceFromUs) / 1000 / speed;
-      const wait = dueMs - Date.now();
+      const wait = dueMs - clock.nowMs();
       if (wait > 5) {
         await sink?.flush();
-        await new Promise<void>((r) => setTimeout(r, wait));
+        await clock.sleep(wait);
       }
     }
     if (item.kind === 'can') {
@@ -280,8 +284,8 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
       for (const b of batcher.flush(item.tUs)) await emit('can', b.vehicleId, b);
       nextFlushUs = item.tUs + batchMs * 1000;
     }
-    if (opts.onProgress && Date.now() - lastProgress > 250) {
-      lastProgress = Date.now();
+    if (opts.onProgress && clock.nowMs() - lastProgress > 250) {
+      lastProgress = clock.nowMs();
       progress();
     }
   }
@@ -299,7 +303,7 @@ export async function replaySources(sources: ReplaySource[], opts: ReplayOptions
   result.inputErrors = issues.count;
   result.issues = issues.format();
   producerMetrics.inputErrors.inc({ source: 'replay' }, issues.count);
-  result.elapsedMs = Date.now() - started;
+  result.elapsedMs = clock.nowMs() - started;
   result.eventSpanMs = firstUs === null ? 0 : Math.round((lastUs - firstUs) / 1000);
   result.decode = decoder?.stats() ?? null;
   result.eventStartMs = firstUs === null ? null : Math.floor(firstUs / 1000);

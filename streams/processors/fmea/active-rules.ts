@@ -7,7 +7,7 @@
  */
 import type { RuleIssue } from './rule-issue.ts';
 import { formatIssue } from './rule-issue.ts';
-import { buildRuleSet, type RuleSet } from './rule-set.ts';
+import { buildRuleSet, tooManyWorksheets, type RuleSet } from './rule-set.ts';
 import type { Worksheet } from './rule-model.ts';
 import { parseWorksheet, type ParseOptions } from './worksheet-parser.ts';
 import type { KeyValue } from './store-overlay.ts';
@@ -89,6 +89,8 @@ export class RuleSetCache {
   build(sheets: Readonly<Record<string, { sha: string; file: string; yaml: string }>>): { ruleSet?: RuleSet; issues: RuleIssue[] } {
     const fp = Object.keys(sheets).sort().map((k) => `${k}:${sheets[k]!.sha}`).join('|');
     if (fp === this.lastFingerprint && this.lastSet) return { ruleSet: this.lastSet, issues: [] };
+    const tooMany = tooManyWorksheets(Object.keys(sheets).sort().map((k) => sheets[k]!.file));
+    if (tooMany) return { issues: [tooMany] };
     const issues: RuleIssue[] = [];
     const compiled: Worksheet[] = [];
     for (const k of Object.keys(sheets).sort()) {

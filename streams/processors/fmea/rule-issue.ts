@@ -3,6 +3,7 @@
  * these; the evaluation refuses a rule set with any error-level issue.
  */
 import { ErrorCodes, SourceLocationError } from '../../errors.ts';
+import { printable } from '../../untrusted-text.ts';
 
 export interface RuleIssue {
   readonly severity: 'error' | 'warning';
@@ -31,4 +32,9 @@ export function fieldPath(path: readonly (string | number)[]): string {
   let out = '';
   for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
   return out;
+}
+
+/** The issue with its message and field fit for one line (they echo keys and values from the file). */
+export function boundedIssue(i: RuleIssue): RuleIssue {
+  return { ...i, field: printable(i.field, 120), message: printable(i.message, 300) };
 }

@@ -26,6 +26,15 @@ export interface RuleSet {
   readonly maxWindowMs: number;
 }
 
+/** Most worksheets in one rule set (README "FMEA rules"): each costs a parse on every worker whenever the set changes. */
+export const MAX_WORKSHEETS = 200;
+
+/** The refusal of a set with more than MAX_WORKSHEETS worksheets, located at the first one past the bound. */
+export function tooManyWorksheets(files: readonly string[]): RuleIssue | undefined {
+  if (files.length <= MAX_WORKSHEETS) return undefined;
+  return { severity: 'error', file: files[MAX_WORKSHEETS]!, line: 1, column: 1, field: '', message: `a rule set holds at most ${MAX_WORKSHEETS} worksheets; this one has ${files.length} (merge worksheets)` };
+}
+
 export interface RuleFileText {
   readonly file: string;
   readonly text: string;
@@ -95,6 +104,8 @@ export function crossFileDuplicates(files: readonly { file: string; ids: EntryId
 
 /** Parses files and builds the set; `ruleSet` only when no file has an error. */
 export function compileRuleFiles(files: readonly RuleFileText[], opts: ParseOptions = {}): { ruleSet?: RuleSet; issues: RuleIssue[] } {
+  const tooMany = tooManyWorksheets(files.map((f) => f.file));
+  if (tooMany) return { issues: [tooMany] };
   const issues: RuleIssue[] = [];
   const sheets: Worksheet[] = [];
   const ids: { file: string; ids: EntryIds }[] = [];

@@ -6,13 +6,14 @@
  * identically.
  */
 import AjvModule from 'ajv';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, type Document, type Node } from 'yaml';
 import schema from '../../../fmea-rules/worksheet.schema.json' with { type: 'json' };
 import { CAN_FEATURE_DIMENSIONS, isCanFeatureDimension } from '../can/feature-dimensions.ts';
 import { collectRefs, ConditionSyntaxError, parseCondition, type ExprNode } from './condition-expr.ts';
 import { parseDurationMs } from './duration.ts';
 import type { Condition, FmeaEntry, GroupCondition, RecommendedAction, ScopeKind, Worksheet } from './rule-model.ts';
-import { fieldPath, type RuleIssue } from './rule-issue.ts';
+import { boundedIssue, fieldPath, type RuleIssue } from './rule-issue.ts';
+import { parseBoundedYaml, type YamlLimits } from '../yaml-limits.ts';
 
 type Path = (string | number)[];
 type Json = Record<string, unknown>;
@@ -21,7 +22,14 @@ type Json = Record<string, unknown>;
 const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
 const validateSchema = new (Ajv as unknown as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }[] | null } })({ allErrors: true, strict: false }).compile(schema);
 
+/**
+ * Bounds of one worksheet file (README "FMEA rules"); entry and list counts are bounded by
+ * `maxItems` in worksheet.schema.json. The shipped worksheets are a few KiB, 5 levels deep.
+ */
+export const WORKSHEET_LIMITS: YamlLimits = { maxBytes: 128 * 1024, maxDepth: 24, maxNodes: 50_000, maxIndent: 200 };
+
 const DEFAULT_WINDOW_MS = 3_600_000;
+const MAX_SYNTAX_ERRORS = 20;
 const SERIES_PSEUDO_FIELDS = new Set(['value', 'zscore', 'z']);
 const CLUSTER_EXTRA_FIELDS = new Set(['size', 'share']);
 const LEAF_KEYS = ['logCluster', 'canFeature', 'canCluster', 'drift', 'alert', 'dtc', 'canary'] as const;
@@ -46,12 +54,30 @@ export interface EntryIds {
   readonly entries: readonly { readonly id: string; readonly index: number; readonly line: number; readonly column: number }[];
 }
 
-/** Parses and validates one rule file. `worksheet` is set only when there is no error-level issue. */
+/**
+ * Parses and validates one rule file. `worksheet` is set only when there is no error-level
+ * issue. Total: whatever the text, the result is issues or a worksheet, never an exception,
+ * because the worker runs this on whatever arrives on the rules topic.
+ */
 export function parseWorksheet(file: string, text: string, opts: ParseOptions = {}): ParseResult {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  let r: ParseResult;
+  try {
+    r = parseWorksheetText(file, text, opts);
+  } catch (err) {
+    // Not expected (the fuzz test guards it); a refusal keeps the previous set active instead of failing every record.
+    r = { issues: [{ severity: 'error', file, line: 1, column: 1, field: '', message: `worksheet could not be read: ${err instanceof Error ? err.message : String(err)}` }] };
+  }
+  return { ...r, issues: r.issues.map(boundedIssue) };
+}
+
+function parseWorksheetText(file: string, text: string, opts: ParseOptions): ParseResult {
+  const { doc, lineCounter: lc, problems } = parseBoundedYaml(text, WORKSHEET_LIMITS);
   const issues: RuleIssue[] = [];
-  for (const e of doc.errors) {
+  if (!doc) {
+    return { issues: problems.map((p) => ({ severity: 'error', file, line: Math.max(1, lc.linePos(p.offset).line), column: Math.max(1, lc.linePos(p.offset).col), field: '', message: p.message })) };
+  }
+  // Each error is located with a scan of the text; a few are enough to fix a file, thousands would cost seconds.
+  for (const e of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) {
     let offset = e.pos[0];
     // The parser notices an unclosed quote at the end of the document; point at the opening quote instead.
     if (e.code === 'MISSING_CHAR' && /quote/i.test(e.message)) {
@@ -64,6 +90,10 @@ export function parseWorksheet(file: string, text: string, opts: ParseOptions = 
     if (closer) offset = unclosedOpener(text, offset, closer === '}' ? '{' : '[', closer) ?? offset;
     const pos = lc.linePos(offset);
     issues.push({ severity: 'error', file, line: pos.line, column: pos.col, field: fieldPath(pathAt(doc.contents as Node | null, offset)), message: `YAML syntax: ${e.message.split('\n')[0]}` });
+  }
+  for (const p of problems) {
+    const pos = lc.linePos(p.offset);
+    issues.push({ severity: 'error', file, line: pos.line, column: pos.col, field: fieldPath(pathAt(doc.contents as Node | null, p.offset)), message: p.message });
   }
   if (issues.length > 0) return { issues, entryIds: entryIdsOf(doc, lc) };
   const data = doc.toJS() as unknown;

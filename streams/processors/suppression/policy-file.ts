@@ -6,13 +6,18 @@
  * to the node's source offset. Pure: the caller reads the file.
  */
 import { Ajv, type ErrorObject } from 'ajv';
-import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, type Document, type LineCounter } from 'yaml';
 import schema from '../../../config/suppression-policies.schema.json' with { type: 'json' };
 import { ErrorCodes, FmeaflowError, SourceLocationError } from '../../errors.ts';
 import { parseMatcher, type LabelMatcher } from '../alerts/label-matcher.ts';
+import { printable } from '../../untrusted-text.ts';
+import { parseBoundedYaml, type YamlLimits } from '../yaml-limits.ts';
 import type { ConfiguredAlertRule, CoreChain, PolicyIssue, PolicySet, SuppressionPolicy } from './policy-types.ts';
 
 const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+
+/** Bounds of a policy file (README "Configuration"); list lengths are bounded by `maxItems` in the JSON Schema. */
+export const POLICY_FILE_LIMITS: YamlLimits = { maxBytes: 64 * 1024, maxDepth: 16, maxNodes: 50_000, maxIndent: 200 };
 
 export type Path = (string | number)[];
 
@@ -83,13 +88,33 @@ export function lintPolicyFile(text: string, file: string): PolicyIssue[] {
   return readPolicyFile(text, file).issues;
 }
 
+// Total, like the worksheet parser: a problem nobody foresaw is still one located issue, never a raw exception.
 function readPolicyFile(text: string, file: string): { issues: PolicyIssue[]; set: PolicySet | null } {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  let r: { issues: PolicyIssue[]; set: PolicySet | null };
+  try {
+    r = readPolicyText(text, file);
+  } catch (err) {
+    r = { set: null, issues: [{ file, line: 1, column: 1, field: '(root)', message: `policy file could not be read: ${err instanceof Error ? err.message : String(err)}` }] };
+  }
+  return { set: r.set, issues: r.issues.map((i) => ({ ...i, field: printable(i.field, 120), message: printable(i.message, 300) })) };
+}
+
+function readPolicyText(text: string, file: string): { issues: PolicyIssue[]; set: PolicySet | null } {
+  const { doc, lineCounter: lc, problems } = parseBoundedYaml(text, POLICY_FILE_LIMITS);
+  if (!doc) return { set: null, issues: problems.map((p) => ({ file, line: Math.max(1, lc.linePos(p.offset).line), column: Math.max(1, lc.linePos(p.offset).col), field: '(root)', message: p.message })) };
+  if (problems.length > 0) {
+    return {
+      set: null,
+      issues: problems.map((p) => {
+        const pos = lc.linePos(p.offset);
+        return { file, line: pos.line, column: pos.col, field: '(yaml)', message: p.message };
+      }),
+    };
+  }
   if (doc.errors.length > 0) {
     return {
       set: null,
-      issues: doc.errors.map((e) => {
+      issues: doc.errors.slice(0, 20).map((e) => {
         const pos = lc.linePos(e.pos[0]);
         return { file, line: pos.line, column: pos.col, field: '(yaml)', message: e.message.split('\n')[0]! };
       }),

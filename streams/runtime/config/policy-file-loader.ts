@@ -3,12 +3,12 @@
  * unreadable or invalid file is a typed error naming the file, what is wrong and how to fix
  * it, so a worker refuses to start with one line instead of a stack trace.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes, FmeaflowError, SourceLocationError } from '../../errors.ts';
-import { parsePolicyFile } from '../../processors/suppression/policy-file.ts';
+import { parsePolicyFile, POLICY_FILE_LIMITS } from '../../processors/suppression/policy-file.ts';
 import type { PolicySet } from '../../processors/suppression/policy-types.ts';
 import { PROJECT_ROOT } from '../stack/stack-config.ts';
+import { readBoundedText } from './read-bounded-text.ts';
 
 /** The policy file bundled with the engine. */
 export const DEFAULT_POLICIES_FILE = path.join(PROJECT_ROOT, 'config', 'suppression-policies.yaml');
@@ -19,10 +19,11 @@ const HOW = 'pass a YAML policy file with --policies <file> (the bundled one is 
 export function loadPolicyFile(file: string = DEFAULT_POLICIES_FILE): PolicySet {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // One byte past the limit is enough for the parser to refuse the size.
+    text = readBoundedText(file, POLICY_FILE_LIMITS.maxBytes + 1);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const what = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'not readable (permission denied)' : `cannot be read (${code ?? String(err)})`;
+    const code = err instanceof FmeaflowError ? String(err.details['reason']) : String(err);
+    const what = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'NOT_A_FILE' ? 'is a device, FIFO or socket, not a file' : code === 'EACCES' ? 'not readable (permission denied)' : `cannot be read (${code})`;
     throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `policy file ${file}: ${what}; ${HOW}`, { details: { file } });
   }
   try {

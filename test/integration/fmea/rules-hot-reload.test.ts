@@ -1,9 +1,9 @@
 /**
  * Rules hot reload through a real worker on the real broker and registry: the FMEA evaluation
  * runs under the Kafka runtime, worksheets arrive with `rules publish`, evidence is produced
- * as Avro. A changed valid set is used without a restart; a broken one is refused (logged with
- * file, line and field, counted in fmeaflow_rules_refused_total) and the previous set keeps
- * producing actions.
+ * as Avro. A changed valid set is used without a restart; a broken one (a rating out of range,
+ * a YAML alias bomb) is refused (logged with file, line and field, counted in
+ * fmeaflow_rules_refused_total) and the previous set keeps producing actions.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import type { FmeaAction } from '../../../streams/processors/fmea/action.ts';
 import { createFmeaEvaluateProcessor } from '../../../streams/processors/fmea/fmea-evaluate.ts';
 import { runWorker } from '../../../streams/runtime/kafka/worker.ts';
 import { topicSpec, Topics } from '../../../streams/topic-catalog.ts';
+import { ALIAS_BOMB_FIRST_ALIAS_LINE, aliasBombWorksheet } from '../../helpers/hostile-yaml.ts';
 import { freshTopics, testProducer, uniqueName, waitFor } from '../../helpers/kafka.ts';
 import { followActions } from './action-feed.ts';
 import { renamedTopics } from './renamed-topics.ts';
@@ -114,6 +115,18 @@ test('a worker hot-reloads published rules; a broken set is refused, logged and 
   assert.equal((await reflectionAction('V4')).severity, 9);
   assert.equal(await refusedTotal(), 1);
 
+  // An alias bomb (a few hundred bytes that expand to 10^10 strings): refused by publish, and
+  // by the worker when it arrives anyway; the previous set still produces actions.
+  writeFileSync(file, aliasBombWorksheet('can-network'));
+  await assert.rejects(publishRuleFiles([file], { topic: rules! }), (e: unknown) => e instanceof FmeaflowError && e.code === 'RULE_INVALID' && /YAML alias/.test(e.message));
+  await publishRuleFiles([file], { topic: rules!, skipLint: true });
+  await waitFor(async () => (await refusedTotal()) === 2, { timeoutMs: 30_000, what: 'fmeaflow_rules_refused_total = 2 after the alias bomb' });
+  assert.equal((await reflectionAction('V4b')).severity, 9);
+  const bombRefusal = logs.filter((l) => l['event'] === 'fmea.rules.refused').at(-1)!;
+  assert.deepEqual([bombRefusal['code'], bombRefusal['file'], bombRefusal['line']], ['RULE_INVALID', file, ALIAS_BOMB_FIRST_ALIAS_LINE]);
+  assert.match(String(bombRefusal['error']), /YAML alias \*l0 is not accepted/);
+  assert.equal(bombRefusal['keptFingerprint'], secondVersion.labels.fingerprint);
+
   // A fixed set is accepted again.
   writeFileSync(file, good.replace('severity: 8', 'severity: 10'));
   await publishRuleFiles([file], { topic: rules! });
@@ -128,7 +141,7 @@ test('a worker hot-reloads published rules; a broken set is refused, logged and 
   await publishRuleFiles([file, moved], { topic: rules! });
   const fromHarness = await reflectionAction('V6');
   assert.deepEqual([fromHarness.worksheet, fromHarness.severity], ['harness', 7]);
-  assert.equal(await refusedTotal(), 1);
+  assert.equal(await refusedTotal(), 2);
   await stopFeed();
   await worker.stop(); // before the topics are deleted
 });

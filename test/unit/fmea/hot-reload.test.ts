@@ -3,7 +3,6 @@
  * so it can pass through inconsistent states. The whole table is the candidate each time.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { loadOccurrenceTable } from '../../../streams/fmea/rule-files.ts';
 import type { FmeaAction } from '../../../streams/processors/fmea/action.ts';
@@ -11,24 +10,11 @@ import { RULES_ACTIVE_EVENT, RULES_REFUSED_EVENT, type RuleSetRecord } from '../
 import { createFmeaEvaluateProcessor } from '../../../streams/processors/fmea/fmea-evaluate.ts';
 import { Topics } from '../../../streams/topic-catalog.ts';
 import { Driver } from './harness.ts';
+import { entry, record, sheet } from './worksheet-text.ts';
 
 const occurrenceTable = loadOccurrenceTable('fmea-rules/occurrence-table.yaml');
 const T0 = 1_764_000_000_000;
 
-const entry = (id: string, severity: number, feature: string): string => `  - id: ${id}
-    item: gateway
-    function: route frames
-    failureMode: ${id} failure
-    effect: lost frames
-    cause: wiring
-    severity: ${severity}
-    occurrence: 4
-    detection: 5
-    evidence:
-      canFeature: ${feature} > 0.1
-`;
-const sheet = (id: string, entries: string[]): string => `worksheet: ${id}\nentries:\n${entries.join('')}`;
-const record = (worksheet: string, yaml: string, publishedAtMs = 0): RuleSetRecord => ({ worksheet, sourceFile: `fmea-rules/${worksheet}.yaml`, yaml, sha256: createHash('sha256').update(yaml).digest('hex'), publishedAtMs, publishedBy: null });
 
 function setup() {
   const d = new Driver(createFmeaEvaluateProcessor({ occurrenceTable }));
