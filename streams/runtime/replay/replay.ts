@@ -25,6 +25,13 @@ export interface ReplayOptions {
   readonly partitions?: Readonly<Record<string, number>>;
   readonly lateTopic?: string;
   readonly dlqTopic?: string;
+  /**
+   * End-of-input flush: after the last record every task's watermark moves this far (ms of event time)
+   * past its largest event time, stage after stage in topology order, so every window the input touched
+   * closes and its outputs reach the stages below (see PartitionTask.endOfInput). Absent: no flush, the
+   * last windows stay open as they would on a live stream.
+   */
+  readonly endOfInputMs?: number;
 }
 
 export interface ReplayResult {
@@ -80,26 +87,76 @@ export function replay(processors: readonly Processor<any, any>[], records: Iter
       // Deterministic "now": the largest event time this partition has seen.
       const nowOf = (): number => (Number.isFinite(task.clock.maxEventTimeMs) ? task.clock.maxEventTimeMs : 0);
       task.handle(input, rec.value, Math.max(nowOf(), safeEventTime(p, rec)));
-      for (const o of task.drain().outputs) {
-        if (o.topic === side.late) result.late.push(o);
-        else if (o.topic === side.dlq) result.dlq.push(o);
-        else {
-          (result.outputs[o.topic] ??= []).push(o);
-          if (processors.some((q) => q.inputTopics.includes(o.topic)) || globalTopics.has(o.topic)) {
-            queue.push({ topic: o.topic, key: o.key, value: o.value, headers: o.headers });
-          }
-        }
-      }
+      route(task);
     }
   };
 
+  /** Takes a task's outputs: side outputs into the result, the rest into the result and onto the queue of the stages that read them. */
+  function route(task: PartitionTask<any>): void {
+    for (const o of task.drain().outputs) {
+      if (o.topic === side.late) result.late.push(o);
+      else if (o.topic === side.dlq) result.dlq.push(o);
+      else {
+        (result.outputs[o.topic] ??= []).push(o);
+        if (processors.some((q) => q.inputTopics.includes(o.topic)) || globalTopics.has(o.topic)) {
+          queue.push({ topic: o.topic, key: o.key, value: o.value, ...(o.headers ? { headers: o.headers } : {}) });
+        }
+      }
+    }
+  }
+
   for (const rec of records) feed(rec);
+
+  if (opts.endOfInputMs !== undefined) {
+    // Stage after stage, so a stage's last outputs reach the stages below before those close. Within a stage
+    // every partition moves to the next due timer together: one partition closing its last windows first
+    // would push a merging stage below past the others' (their records would arrive late).
+    for (const p of topologicalOrder(processors)) {
+      const own = [...tasks.values()].filter((t) => t.processor === p && Number.isFinite(t.clock.maxEventTimeMs)).sort((a, b) => a.partition - b.partition);
+      const limitOf = (t: PartitionTask<any>): number => t.clock.maxEventTimeMs + opts.endOfInputMs!;
+      const flushTo = (t: PartitionTask<any>, untilMs: number): void => {
+        t.endOfInput(Math.min(untilMs, limitOf(t)), t.clock.maxEventTimeMs);
+        route(t);
+        while (queue.length > 0) step(queue.shift()!);
+      };
+      for (;;) {
+        let next = Number.POSITIVE_INFINITY;
+        for (const t of own) {
+          const at = t.timers.nextAtMs('event-time');
+          if (at <= limitOf(t) && at < next) next = at;
+        }
+        if (next === Number.POSITIVE_INFINITY) break;
+        for (const t of own) flushTo(t, next);
+      }
+      for (const t of own) flushTo(t, limitOf(t));
+    }
+  }
 
   for (const t of tasks.values()) {
     const byPartition = (result.finalState[t.processor.name] ??= {});
     byPartition[t.partition] = Object.fromEntries(t.data);
   }
   return result;
+}
+
+/**
+ * Processors ordered so that each comes after every processor whose outputs it reads (as input or as a
+ * global table); processors in a cycle keep their given order.
+ */
+export function topologicalOrder(processors: readonly Processor<any, any>[]): Processor<any, any>[] {
+  const feeds = (p: Processor<any, any>, q: Processor<any, any>): boolean =>
+    p !== q && p.outputTopics.some((t) => q.inputTopics.includes(t) || (q.globalTopics ?? []).includes(t));
+  const out: Processor<any, any>[] = [];
+  const state = new Map<Processor<any, any>, 'visiting' | 'done'>();
+  const visit = (q: Processor<any, any>): void => {
+    if (state.has(q)) return;
+    state.set(q, 'visiting');
+    for (const p of processors) if (feeds(p, q)) visit(p);
+    state.set(q, 'done');
+    out.push(q);
+  };
+  for (const p of processors) visit(p);
+  return out;
 }
 
 function safeEventTime(p: Processor<any, any>, rec: ReplayRecord): number {
