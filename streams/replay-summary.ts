@@ -73,7 +73,7 @@ export function summarizeReplay(r: ReplayResult): ReplaySummary {
   for (const d of values<{ errorCode: string }>(r.dlq)) dlq[d.errorCode] = (dlq[d.errorCode] ?? 0) + 1;
 
   return {
-    actions: board.ranked(),
+    actions: [...board.ranked()],
     drift: [...drift.values()].sort((a, b) => a.firstWindowStartMs - b.firstWindowStartMs || (a.seriesId < b.seriesId ? -1 : 1)),
     logClusters: [...clusters.values()].sort((a, b) => a.firstWindowStartMs - b.firstWindowStartMs || (a.clusterId < b.clusterId ? -1 : 1)),
     canClusters: (last?.clusters ?? []).map((c) => ({ clusterId: c.clusterId, size: c.size, memberVehicles: c.memberVehicles })).sort((a, b) => b.size - a.size),
