@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { loadDbcFile } from '../vehicle-producer/dbc/dbc-parser.ts';
-import { PROJECT_ROOT } from './runtime/stack/stack-config.ts';
+import { PROJECT_ROOT } from './config/project-root.ts';
 
 /** Expected periodic traffic: arbitration id → cycle time (ms) and DLC. */
 export interface CanNetwork {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { expandRuleFiles, readRuleFiles } from './fmea/rule-files.ts';
 import { toRuleSetRecords } from './fmea/rule-set-records.ts';
 import type { Processor } from './processors/processor.ts';
-import { PROJECT_ROOT } from './runtime/stack/stack-config.ts';
+import { PROJECT_ROOT } from './config/project-root.ts';
 import { replay, type ReplayRecord, type ReplayResult } from './runtime/replay/replay.ts';
 import { DEFAULT_PARTITIONS, TOPIC_SPECS, Topics } from './topic-catalog.ts';
 import { buildTopology, DRIVE_TIMING, type TopologyOptions, type TopologyTiming } from './topology.ts';

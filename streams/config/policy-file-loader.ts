@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ErrorCodes, FmeaflowError, SourceLocationError } from '../../errors.ts';
-import { parsePolicyFile } from '../../processors/suppression/policy-file.ts';
-import type { PolicySet } from '../../processors/suppression/policy-types.ts';
-import { PROJECT_ROOT } from '../stack/stack-config.ts';
+import { ErrorCodes, FmeaflowError, SourceLocationError } from '../errors.ts';
+import { parsePolicyFile } from '../processors/suppression/policy-file.ts';
+import type { PolicySet } from '../processors/suppression/policy-types.ts';
+import { PROJECT_ROOT } from './project-root.ts';
 
 /** The policy file bundled with the engine. */
 export const DEFAULT_POLICIES_FILE = path.join(PROJECT_ROOT, 'config', 'suppression-policies.yaml');
