@@ -4,7 +4,7 @@
  * routing as the Kafka runtime (both drive `PartitionTask`). No broker, no clock:
  * `ctx.nowMs` is the partition's largest event time, so a replay is deterministic.
  */
-import type { OutputRecord, Processor } from '../../processors/processor.ts';
+import type { OutputRecord, Processor, ProcessorEvent } from '../../processors/processor.ts';
 import { Topics } from '../../topic-catalog.ts';
 import { partitionFor } from '../kafka/partitioner.ts';
 import { PartitionTask } from '../state/partition-task.ts';
@@ -32,6 +32,10 @@ export interface ReplayOptions {
    * last windows stay open as they would on a live stream.
    */
   readonly endOfInputMs?: number;
+  /** End-of-input flush to this event time instead (absolute: every task's watermark moves to it). */
+  readonly endOfInputAtMs?: number;
+  /** Fixed processing time handed to processors (default: the partition's largest event time, which keeps a replay deterministic too). */
+  readonly nowMs?: number;
 }
 
 export interface ReplayResult {
@@ -41,6 +45,8 @@ export interface ReplayResult {
   readonly dlq: OutputRecord[];
   /** Global-table records that failed validation and were not applied (the Kafka runtime logs and counts these). */
   readonly rejectedGlobals: { topic: string; key: string; code: string; message: string }[];
+  /** Events the processors reported (the Kafka runtime logs and counts these), in order, with the processor's name. */
+  readonly events: { processor: string; event: ProcessorEvent }[];
   /** processor name → partition → key → value */
   readonly finalState: Record<string, Record<number, Record<string, unknown>>>;
 }
@@ -52,7 +58,7 @@ export function replay(processors: readonly Processor<any, any>[], records: Iter
   const globalTopics = new Set(processors.flatMap((p) => p.globalTopics ?? []));
   const tasks = new Map<string, PartitionTask<any>>();
   const offsets = new Map<string, number>();
-  const result: ReplayResult = { outputs: {}, late: [], dlq: [], rejectedGlobals: [], finalState: {} };
+  const result: ReplayResult = { outputs: {}, late: [], dlq: [], rejectedGlobals: [], events: [], finalState: {} };
   const partitionsOf = (topic: string): number => opts.partitions?.[topic] ?? 1;
 
   const taskFor = (p: Processor<any, any>, partition: number): PartitionTask<any> => {
@@ -86,14 +92,16 @@ export function replay(processors: readonly Processor<any, any>[], records: Iter
       const input = { topic: rec.topic, partition, offset, key: rec.key, headers: rec.headers ?? {}, rawKey: Buffer.from(rec.key), rawValue: null };
       // Deterministic "now": the largest event time this partition has seen.
       const nowOf = (): number => (Number.isFinite(task.clock.maxEventTimeMs) ? task.clock.maxEventTimeMs : 0);
-      task.handle(input, rec.value, Math.max(nowOf(), safeEventTime(p, rec)));
+      task.handle(input, rec.value, opts.nowMs ?? Math.max(nowOf(), safeEventTime(p, rec)));
       route(task);
     }
   };
 
   /** Takes a task's outputs: side outputs into the result, the rest into the result and onto the queue of the stages that read them. */
   function route(task: PartitionTask<any>): void {
-    for (const o of task.drain().outputs) {
+    const drained = task.drain();
+    for (const event of drained.events) result.events.push({ processor: task.processor.name, event });
+    for (const o of drained.outputs) {
       if (o.topic === side.late) result.late.push(o);
       else if (o.topic === side.dlq) result.dlq.push(o);
       else {
@@ -107,15 +115,15 @@ export function replay(processors: readonly Processor<any, any>[], records: Iter
 
   for (const rec of records) feed(rec);
 
-  if (opts.endOfInputMs !== undefined) {
+  if (opts.endOfInputMs !== undefined || opts.endOfInputAtMs !== undefined) {
     // Stage after stage, so a stage's last outputs reach the stages below before those close. Within a stage
     // every partition moves to the next due timer together: one partition closing its last windows first
     // would push a merging stage below past the others' (their records would arrive late).
     for (const p of topologicalOrder(processors)) {
       const own = [...tasks.values()].filter((t) => t.processor === p && Number.isFinite(t.clock.maxEventTimeMs)).sort((a, b) => a.partition - b.partition);
-      const limitOf = (t: PartitionTask<any>): number => t.clock.maxEventTimeMs + opts.endOfInputMs!;
+      const limitOf = (t: PartitionTask<any>): number => opts.endOfInputAtMs ?? t.clock.maxEventTimeMs + opts.endOfInputMs!;
       const flushTo = (t: PartitionTask<any>, untilMs: number): void => {
-        t.endOfInput(Math.min(untilMs, limitOf(t)), t.clock.maxEventTimeMs);
+        t.endOfInput(Math.min(untilMs, limitOf(t)), opts.nowMs ?? t.clock.maxEventTimeMs);
         route(t);
         while (queue.length > 0) step(queue.shift()!);
       };
