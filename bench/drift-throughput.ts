@@ -4,7 +4,7 @@
  *  2. span windowing: spans/s into P50/P95/P99 via DDSketch bins, side by side with the
  *     reference of exact quantiles by sorting raw latencies (simple-statistics), with the
  *     quantile error of the sketch against that reference;
- *  3. the fused series-drift processor end to end in the in-memory driver (spans/s).
+ *  3. the fused series-drift processor end to end in the replay runtime, the engine's PartitionTask (spans/s).
  * Usage: npx tsx bench/drift-throughput.ts
  */
 import { quantileSorted } from 'simple-statistics';
@@ -13,7 +13,7 @@ import { driftConfig } from '../streams/processors/drift/drift-config.ts';
 import { addSpan, finalizeWindow, type SpanAcc } from '../streams/processors/series/window-accumulator.ts';
 import { sketchBucketCount } from '../streams/processors/series/latency-sketch.ts';
 import { createSeriesDriftProcessor } from '../streams/processors/drift/series-drift-processor.ts';
-import { runStages } from '../streams/processors/drift/in-memory-driver.ts';
+import { replay } from '../streams/runtime/replay/replay.ts';
 import type { SpanRecord } from '../streams/processors/series/input-records.ts';
 import { Topics } from '../streams/topic-catalog.ts';
 import seedrandom from 'seedrandom';
@@ -79,13 +79,14 @@ function mkSpan(i: number, durMs: number): SpanRecord {
   console.log(`ratio sketch/exact throughput: ${(refSecs / sketchSecs).toFixed(2)}; max relative quantile error of the sketch: ${(100 * maxRelErr).toFixed(2)} %`);
 }
 
-// 3. fused processor through the in-memory driver
+// 3. fused processor through the replay runtime (the engine's PartitionTask)
 {
   const n = 100_000;
-  const feed = Array.from({ length: n }, (_, i) => ({ topic: Topics.spans, key: 'V', value: mkSpan(i * 30, 40 * Math.exp(0.3 * gauss())) }));
+  const feed = Array.from({ length: n }, (_, i) => ({ topic: Topics.spans, key: 'V', value: mkSpan(i * 30, 40 * Math.exp(0.3 * gauss())), partition: 0 }));
   const p = createSeriesDriftProcessor({ window: { windowMs: 10_000 } });
   const t0 = performance.now();
-  const r = runStages([p], feed, { flushUntilMs: T0 + n * 30 + 60_000 });
+  const r = replay([p], feed, { endOfInputAtMs: T0 + n * 30 + 60_000 });
+  const outputs = Object.values(r.outputs).reduce((a, xs) => a + xs.length, 0);
   const secs = (performance.now() - t0) / 1000;
-  console.log(`series-drift processor (in-memory driver, 20 ops, 10 s windows): ${Math.round(n / secs).toLocaleString('en')} spans/s; ${r.outputs.length} outputs, ${r.dlq.length} DLQ`);
+  console.log(`series-drift processor (replay runtime, 20 ops, 10 s windows): ${Math.round(n / secs).toLocaleString('en')} spans/s; ${outputs} outputs, ${r.dlq.length} DLQ`);
 }

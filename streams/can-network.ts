@@ -17,7 +17,7 @@ import type { DbcMessage } from '../vehicle-producer/dbc/dbc-types.ts';
 import { ErrorCodes, FmeaflowError, SourceLocationError } from './errors.ts';
 import type { BusNetwork, CanNetworks } from './processors/can/can-network.ts';
 import { fieldName, locate, schemaIssue, type Path } from './processors/suppression/policy-file.ts';
-import { PROJECT_ROOT } from './runtime/stack/stack-config.ts';
+import { PROJECT_ROOT } from './config/project-root.ts';
 
 /** The bundled network file: the simulated fleet's models. */
 export const DEFAULT_CAN_NETWORK_FILE = path.join(PROJECT_ROOT, 'config', 'can-networks.yaml');

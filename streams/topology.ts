@@ -15,9 +15,8 @@
  *                      fmeaflow.log-clusters.v1 ─► [fleet] ─► log-clusters-fleet (groups by template signature) ─► fmeaflow.log-clusters-fleet.v1
  *   drift, alerts, log clusters, canary verdicts, CAN features, CAN clusters ─► [fleet] ─► fmea-evaluate ─► fmeaflow.actions.v1
  */
-import path from 'node:path';
-import { loadCanNetworkFile } from './can-network.ts';
-import { loadKnownSeriesEntries, loadOccurrenceTable, noiseFloorsOf } from './fmea/rule-files.ts';
+import { loadEngineConfig, type EngineConfig, type EngineConfigFiles } from './config/engine-config.ts';
+import { noiseFloorsOf } from './fmea/rule-files.ts';
 import { createAlertProcessor } from './processors/alerts/alert-processor.ts';
 import { createCanaryProcessor } from './processors/canary/canary-processor.ts';
 import { createCanClustersProcessor } from './processors/can/can-clusters.ts';
@@ -34,9 +33,7 @@ import { seriesId } from './processors/series/series-id.ts';
 import { FLEET_SCOPE } from './processors/series/series-types.ts';
 import { createReleaseCheckProcessor } from './processors/suppression/release-check.ts';
 import { createGlobalDecodeCheckProcessor } from './processors/global-decode-check.ts';
-import { loadPolicyFile } from './runtime/config/policy-file-loader.ts';
 import { ErrorCodes, FmeaflowError } from './errors.ts';
-import { PROJECT_ROOT } from './runtime/stack/stack-config.ts';
 import { Topics, VEHICLE_KEYED_TOPICS } from './topic-catalog.ts';
 import type { SeriesLimits } from './processors/series/series-admission.ts';
 
@@ -105,18 +102,15 @@ export function checkGrouping(value: unknown, what: string): GroupingChoice {
   throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `${what} ${JSON.stringify(value)}: use vehicle (one series per vehicle), fleet (one series across the fleet) or both`, { details: { field: what } });
 }
 
-export interface TopologyOptions {
+export interface TopologyOptions extends EngineConfigFiles {
   readonly app: string;
   readonly timing?: TopologyTiming;
-  /** Suppression policy file, also holding the service catalog and alert rules (default config/suppression-policies.yaml). */
-  readonly policiesFile?: string;
+  /** The loaded configuration files; when absent they are loaded from the `EngineConfigFiles` options (or their defaults). */
+  readonly config?: EngineConfig;
   /** Series of metrics: per vehicle (default), fleet-wide, or both. */
   readonly metricGrouping?: GroupingChoice;
   /** Series of spans (P50/P95/P99 latency, error rate): fleet-wide (default), per vehicle, or both. */
   readonly spanGrouping?: GroupingChoice;
-  readonly rulesDir?: string;
-  /** CAN networks per vehicle model (default config/can-networks.yaml); vehicles of other models are judged against a learned schedule. */
-  readonly canNetworkFile?: string;
   /** Fleet size for the observed occurrence; default: the vehicles of the registry (fmeaflow.vehicles.v1). */
   readonly fleetSize?: number;
   /** Caps on series state per partition (default DEFAULT_SERIES_LIMITS; idle expiry follows the baseline's). */
@@ -135,17 +129,16 @@ const FLEET_KEY = 'fleet';
 /** Builds the engine's processors. */
 export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
   const t = o.timing ?? FLEET_TIMING;
-  const rulesDir = o.rulesDir ?? path.join(PROJECT_ROOT, 'fmea-rules');
   const metricGrouping = checkGrouping(o.metricGrouping ?? 'vehicle', 'metricGrouping');
   const spanGrouping = checkGrouping(o.spanGrouping ?? 'fleet', 'spanGrouping');
-  const policies = loadPolicyFile(o.policiesFile);
+  const config = o.config ?? loadEngineConfig(o);
+  const { policies, knownSeries } = config;
   const knownServices = policies.services ? new Set(policies.services) : undefined;
   // Vehicles share partitions (and a watermark): one vehicle's clock jump must not make the others late (every per-vehicle input: CAN, metrics, spans, logs).
   const perVehicleClock = <P extends Processor<any, any>>(p: P): P => ({
     ...p,
     sourceClock: { sourceOf: (v: { vehicleId?: unknown } | null) => (typeof v?.vehicleId === 'string' ? v.vehicleId : undefined), maxJumpMs: t.maxClockJumpMs ?? 120_000 },
   });
-  const knownSeries = loadKnownSeriesEntries(path.join(rulesDir, 'known-series.yaml'));
   const drift = { baseline: { warmupWindows: t.baselineWarmupWindows }, noiseFloors: noiseFloorsOf(knownSeries ?? []) };
 
   const spansByService = repartitionTopicOf(o.app, 'spans-by-service');
@@ -154,7 +147,7 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
   const evidence = repartitionTopicOf(o.app, 'fmea-evidence');
   const logClustersFleet = repartitionTopicOf(o.app, 'log-clusters-fleet');
 
-  const canFeatures = createCanFeaturesProcessor({ windowMs: t.canWindowMs, networks: loadCanNetworkFile(o.canNetworkFile) });
+  const canFeatures = createCanFeaturesProcessor({ windowMs: t.canWindowMs, networks: config.canNetworks });
   const canClusters = createCanClustersProcessor({ periodMs: t.canClusterPeriodMs, ...(t.canClusterLatenessMs !== undefined ? { allowedLatenessMs: t.canClusterLatenessMs } : {}) });
   const limits = o.seriesLimits ?? {};
   const seriesDrift = createSeriesDriftProcessor({ window: { windowMs: t.seriesWindowMs, grouping: 'vehicle', limits }, drift });
@@ -164,7 +157,7 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
   const vehicleLevel = (g: GroupingChoice): boolean => g !== 'fleet';
   const fleetLevel = (g: GroupingChoice): boolean => g !== 'vehicle';
   const fmea = createFmeaEvaluateProcessor({
-    occurrenceTable: loadOccurrenceTable(path.join(rulesDir, 'occurrence-table.yaml')),
+    occurrenceTable: config.occurrenceTable,
     ...(o.fleetSize ? { fleetSize: o.fleetSize } : {}),
     ...(knownSeries ? { knownSeries: new Set(knownSeries.map((e) => e.name)) } : {}),
   });

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { ErrorCodes, FmeaflowError } from '../errors.ts';
 import { formatPolicyIssue, lintPolicyFile, POLICY_FILE_LIMITS } from '../processors/suppression/policy-file.ts';
-import { readBoundedText } from '../runtime/config/read-bounded-text.ts';
+import { readBoundedText } from '../config/read-bounded-text.ts';
 
 /** Adds the `policies` command group. */
 export function register(program: Command): void {

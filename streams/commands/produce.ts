@@ -69,8 +69,8 @@ function num(name: string, v: string, min: number, integer = false): number {
   return n;
 }
 
-/** Classifies an input path into replay sources. */
-function sourcesFor(input: string, vehicleId: string | undefined): ReplaySource[] {
+/** Classifies an input path into replay sources (a drive folder: none, it is read with its drive.json); `fmeaflow replay` reads inputs the same way. */
+export function sourcesFor(input: string, vehicleId: string | undefined): ReplaySource[] {
   if (!existsSync(input)) bad(`input '${input}' does not exist; give a drive folder (e.g. drives/clean), a candump .log or a .jsonl file`);
   if (statSync(input).isDirectory()) {
     if (!existsSync(join(input, 'drive.json'))) bad(`folder '${input}' is not a drive (no drive.json); see drives/README.md`);

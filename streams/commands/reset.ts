@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { connectAdmin } from '../runtime/kafka/client.ts';
 import { ErrorCodes, FmeaflowError } from '../errors.ts';
 import { appResources, deleteAppResources } from '../runtime/admin/app-resources.ts';
-import { stackEndpoints } from '../runtime/stack/stack.ts';
+import { endpoints as stackEndpoints } from '../runtime/kafka/connection.ts';
 import { loadProcessors } from './worker.ts';
 
 /** Adds the `reset` command. */

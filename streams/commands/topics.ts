@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { connectAdmin } from '../runtime/kafka/client.ts';
 import { provisionTopics } from '../runtime/admin/topic-provisioner.ts';
 import { createSerde } from '../runtime/serde/serde.ts';
-import { stackEndpoints } from '../runtime/stack/stack.ts';
+import { endpoints as stackEndpoints } from '../runtime/kafka/connection.ts';
 import { TOPIC_SPECS } from '../topic-catalog.ts';
 
 /** Adds the `topics` command. */

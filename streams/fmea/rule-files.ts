@@ -11,7 +11,7 @@ import { validateOccurrenceTable, type OccurrenceTable } from '../processors/fme
 import type { RuleFileText } from '../processors/fmea/rule-set.ts';
 import { WORKSHEET_LIMITS } from '../processors/fmea/worksheet-parser.ts';
 import { parseBoundedYaml } from '../processors/yaml-limits.ts';
-import { readBoundedText } from '../runtime/config/read-bounded-text.ts';
+import { readBoundedText } from '../config/read-bounded-text.ts';
 
 export const DEFAULT_RULES_DIR = 'fmea-rules';
 /** Files in the rules folder that are configuration, not worksheets. */

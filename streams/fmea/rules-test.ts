@@ -1,7 +1,8 @@
 /**
  * `rules test`, in the spirit of `promtool test rules`: a test file names rule files and
  * lists cases; each case feeds evidence records (as they appear on their topics) through
- * the real evaluation processor with an in-memory store, then checks the expected actions
+ * the real evaluation processor in the replay runtime (the worker's PartitionTask: late
+ * evidence and records the processor rejects are reported as failures), then checks the expected actions
  * field by field and that unexpected ones are absent. Cases are independent (fresh state).
  * `vehicles` (file or case) is the vehicle registry the case runs with (vehicle id → model),
  * as the producer publishes it to fmeaflow.vehicles.v1, for entries with model scope.
@@ -14,7 +15,7 @@ import { ErrorCodes, FmeaflowError } from '../errors.ts';
 import type { FmeaAction } from '../processors/fmea/action.ts';
 import { createFmeaEvaluateProcessor } from '../processors/fmea/fmea-evaluate.ts';
 import type { OccurrenceTable } from '../processors/fmea/occurrence.ts';
-import type { ProcessorContext, ReadonlyStore } from '../processors/processor.ts';
+import { replay } from '../runtime/replay/replay.ts';
 import { Topics } from '../topic-catalog.ts';
 import { loadOccurrenceTable, readRuleFiles } from './rule-files.ts';
 import { toRuleSetRecords } from './rule-set-records.ts';
@@ -42,13 +43,6 @@ export interface CaseResult {
   readonly failures: string[];
 }
 
-class MapStore implements ReadonlyStore<unknown> {
-  readonly map = new Map<string, unknown>();
-  get(key: string): unknown { return this.map.get(key); }
-  entries(): Iterable<readonly [string, unknown]> { return this.map.entries(); }
-  get size(): number { return this.map.size; }
-}
-
 function checkField(name: string, expected: unknown, actual: unknown): string | undefined {
   if (name === 'evidence' && expected && typeof expected === 'object') {
     for (const [k, want] of Object.entries(expected as Record<string, unknown>)) {
@@ -74,30 +68,26 @@ export function runRuleTestFile(testFile: string, defaults: { occurrenceTable?: 
   const base = dirname(testFile);
   const files = readRuleFiles(spec.ruleFiles.map((f) => resolve(base, f)));
   const records = toRuleSetRecords(files, 0, 'rules-test');
-  const table = new Map(records.map((r) => [r.worksheet, r]));
   const occurrenceTable = spec.occurrenceTable ? loadOccurrenceTable(resolve(base, spec.occurrenceTable)) : defaults.occurrenceTable ?? loadOccurrenceTable();
 
   return spec.tests.map((tc) => {
     const failures: string[] = [];
     const fleetSize = tc.fleetSize ?? spec.fleetSize;
-    const registry = new Map((tc.vehicles ?? spec.vehicles ?? []).map((v) => [String(v.vehicleId), { vehicleId: String(v.vehicleId), model: String(v.model), modelYear: v.modelYear ?? null, updatedAtMs: 0 }]));
-    const tables = new Map<string, ReadonlyMap<string, unknown>>([[Topics.rules, table], [Topics.vehicles, registry]]);
+    const registry = (tc.vehicles ?? spec.vehicles ?? []).map((v) => ({ vehicleId: String(v.vehicleId), model: String(v.model), modelYear: v.modelYear ?? null, updatedAtMs: 0 }));
     const proc = createFmeaEvaluateProcessor({ occurrenceTable, ...(fleetSize !== undefined ? { fleetSize } : {}) });
-    const store = new MapStore();
+    // The engine's own driver (the replay runtime over PartitionTask): the same watermark, late and dead-letter
+    // rules as a worker, so a rule passes here exactly when the engine would activate it.
+    const result = replay([proc], [
+      ...records.map((r) => ({ topic: Topics.rules, key: r.worksheet, value: r })),
+      ...registry.map((v) => ({ topic: Topics.vehicles, key: v.vehicleId, value: v })),
+      ...(tc.input ?? []).map((rec, i) => ({ topic: rec.topic, key: '', value: rec.value, partition: 0, offset: String(i) })),
+    ], { partitions: Object.fromEntries(proc.inputTopics.map((t) => [t, 1])) });
+    for (const r of result.rejectedGlobals) failures.push(`vehicles: ${r.key}: ${r.message}`);
+    const inputFailure = (v: { sourceTopic: string; sourceOffset: number }, what: string) => failures.push(`input[${v.sourceOffset}] (${v.sourceTopic}): ${what}`);
+    for (const d of result.dlq) { const v = d.value as { sourceTopic: string; sourceOffset: number; errorMessage: string }; inputFailure(v, v.errorMessage); }
+    for (const l of result.late) { const v = l.value as { sourceTopic: string; sourceOffset: number; eventTimeMs: number; watermarkMs: number }; inputFailure(v, `late: event time ${v.eventTimeMs} is behind the watermark ${v.watermarkMs} (the evidence's allowed lateness), so the engine drops it`); }
     const latest = new Map<string, FmeaAction>();
-    let watermark = 0;
-    for (const [i, rec] of (tc.input ?? []).entries()) {
-      try {
-        const t = proc.eventTimeMs(rec.value, rec.topic);
-        watermark = Math.max(watermark, t - proc.allowedLatenessMs);
-        const ctx: ProcessorContext = { partition: 0, watermarkMs: watermark, nowMs: t, globals: { table: <V>(topic: string) => (tables.get(topic) ?? new Map()) as unknown as ReadonlyMap<string, V> } };
-        const res = proc.process(store, { topic: rec.topic, partition: 0, offset: String(i), key: '', value: rec.value, eventTimeMs: t, headers: {} }, ctx);
-        for (const u of res.updates ?? []) u.value === null ? store.map.delete(u.key) : store.map.set(u.key, u.value);
-        for (const o of res.outputs ?? []) if (o.value) latest.set(o.key, o.value as FmeaAction);
-      } catch (err) {
-        failures.push(`input[${i}] (${rec.topic}): ${(err as Error).message}`);
-      }
-    }
+    for (const o of result.outputs[Topics.actions] ?? []) if (o.value) latest.set(o.key, o.value as FmeaAction);
     for (const exp of tc.expect ?? []) {
       const act = latest.get(exp.key);
       if (!act) { failures.push(`expected action ${exp.key} was not produced (got: ${[...latest.keys()].join(', ') || 'none'})`); continue; }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { BoardAction } from '../../streams/runtime/live/action-board.ts';
 import { compareActions } from '../../streams/processors/fmea/action.ts';
 import { followOutputs } from '../../streams/runtime/live/output-feed.ts';
-import { startPipeline } from '../../streams/runtime/pipeline-session.ts';
+import { startPipeline } from '../../streams/pipeline-session.ts';
 import { stackEndpoints } from '../../streams/runtime/stack/stack.ts';
 import { Topics } from '../../streams/topic-catalog.ts';
 import { DRIVE_TIMING } from '../../streams/topology.ts';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { LIVE_TOPICS, LiveState } from '../../streams/runtime/live/live-state.ts';
 import { startLiveServer } from '../../streams/runtime/live/live-server.ts';
 import { followOutputs } from '../../streams/runtime/live/output-feed.ts';
-import { startPipeline } from '../../streams/runtime/pipeline-session.ts';
+import { startPipeline } from '../../streams/pipeline-session.ts';
 import { stackEndpoints } from '../../streams/runtime/stack/stack.ts';
 import { DRIVE_TIMING } from '../../streams/topology.ts';
 import { replayDrives } from '../../vehicle-producer/publish/replay.ts';

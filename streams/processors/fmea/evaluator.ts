@@ -212,6 +212,7 @@ export function ingestEvidence(rs: RuleSet, ev: Evidence, kv: KeyValue, cfg: Eva
   const timers: { key: string; atMs: number }[] = [];
   const entries = new Set<FmeaEntry>(matched.map((m) => m.entry));
   const ranks = new RankIndex(kv);
+  let moved = false;
 
   for (const scope of scopes) {
     const relevant = matched.filter((m) => m.entry.scopes.includes(scope.kind));
@@ -240,12 +241,20 @@ export function ingestEvidence(rs: RuleSet, ev: Evidence, kv: KeyValue, cfg: Eva
       if (!holds?.withFresh) continue;
       const acc: Partial<ActionEvidence>[] = [];
       collectEvidence(entry.evidence, track, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, windowMs, acc);
+      const prev = kv.get<FmeaAction>(K.action + `${entry.id}|${scope.kind}:${scope.id}`);
       const action = upsertAction(entry, scope, holds, acc, kv, cfg, max, ranks, ev.model);
+      if (!prev || prev.status === 'RESOLVED' || !sameStanding(prev, action) || prev.rank !== action.rank) moved = true;
       actions.push(action);
       timers.push({ key: action.key, atMs: action.lastSeenMs + (cfg.resolveAfterMs ?? 86_400_000) });
     }
   }
   ranks.flush();
+  // A new row or a changed standing can move other rows' O (same entry) or rank.
+  if (moved) {
+    const latest = new Map(actions.map((a) => [a.key, a]));
+    for (const a of refreshActions(rs, kv, cfg)) latest.set(a.key, a);
+    return { actions: [...latest.values()], timers };
+  }
   return { actions, timers };
 }
 
@@ -274,25 +283,68 @@ function upsertAction(entry: FmeaEntry, scope: { kind: ScopeKind; id: string }, 
     }
   }
   if (affectedN !== (kv.get<number>(countKey) ?? 0)) kv.set(countKey, affectedN);
-  // At model scope the share is the model's affected vehicles over the model's registered vehicles.
-  const affected = scope.kind === 'model' ? kv.get<number>(`${K.affectedOfModel}${entry.id}|${scope.id}`) ?? 0 : affectedN;
-  const fleet = scope.kind === 'model' ? cfg.vehiclesOfModel?.(scope.id) ?? 0 : fleetSizeOf(cfg);
-  const observed = occurrenceFromShare(affected, fleet, cfg.occurrenceTable) ?? null;
-  const o = entry.occurrenceFromField && observed !== null ? observed : entry.occurrence;
   const evidence = mergeEvidence(prev?.evidence ?? emptyEvidence(), acc, max);
-  const action: FmeaAction = {
+  const action: FmeaAction = withCurrentCounts({
     key, entryId: entry.id, worksheet: entry.worksheet, scopeKind: scope.kind, scopeId: scope.id, item: entry.item, function: entry.function,
     failureMode: entry.failureMode, effect: entry.effect, cause: entry.cause, severity: entry.severity, occurrenceWorksheet: entry.occurrence,
-    occurrenceObserved: observed, occurrence: o, detection: entry.detection, rpn: riskPriorityNumber(entry.severity, o, entry.detection),
-    actionPriority: actionPriority(entry.severity, o, entry.detection), rank: 0, affectedVehicles: affected, fleetSize: fleet,
+    occurrenceObserved: null, occurrence: entry.occurrence, detection: entry.detection, rpn: 0, actionPriority: 'L', rank: 0, affectedVehicles: 0, fleetSize: 0,
     recommendedActions: entry.actions.map((a) => ({ ...a })), evidence,
     firstSeenMs: prev ? Math.min(prev.firstSeenMs, holds.since) : holds.since, lastSeenMs: prev ? Math.max(prev.lastSeenMs, holds.latest) : holds.latest,
     updateCount: (prev?.updateCount ?? 0) + 1, status: !prev ? 'NEW' : prev.status === 'RESOLVED' ? 'REOPENED' : 'ONGOING',
-  };
+  }, entry, kv, cfg);
   ranks.move(prev, action);
   const ranked = { ...action, rank: ranks.rankOf(action) };
   kv.set(K.action + key, ranked);
   return ranked;
+}
+
+/**
+ * The fields of an action that follow from the counts as they stand now. The observed O is one value per
+ * entry and scope kind: vehicle rows and the fleet row use the entry's affected share of the fleet, a model
+ * row its model's share of that model's vehicles. `affectedVehicles` is the affected vehicles within the
+ * row's own scope: 1 on a vehicle row, the model's on a model row, the entry's across the fleet on the fleet row.
+ */
+function withCurrentCounts(a: FmeaAction, entry: FmeaEntry, kv: KeyValue, cfg: EvaluatorConfig): FmeaAction {
+  const model = a.scopeKind === 'model';
+  const affected = model ? kv.get<number>(`${K.affectedOfModel}${entry.id}|${a.scopeId}`) ?? 0 : kv.get<number>(`${K.affected}${entry.id}`) ?? 0;
+  const fleet = model ? cfg.vehiclesOfModel?.(a.scopeId) ?? 0 : fleetSizeOf(cfg);
+  const observed = occurrenceFromShare(affected, fleet, cfg.occurrenceTable) ?? null;
+  const o = entry.occurrenceFromField && observed !== null ? observed : entry.occurrence;
+  return {
+    ...a, occurrenceObserved: observed, occurrence: o, rpn: riskPriorityNumber(entry.severity, o, entry.detection),
+    actionPriority: actionPriority(entry.severity, o, entry.detection), affectedVehicles: a.scopeKind === 'vehicle' ? 1 : affected, fleetSize: fleet,
+  };
+}
+
+const sameStanding = (a: FmeaAction, b: FmeaAction): boolean =>
+  a.occurrenceObserved === b.occurrenceObserved && a.occurrence === b.occurrence && a.rpn === b.rpn && a.actionPriority === b.actionPriority && a.affectedVehicles === b.affectedVehicles && a.fleetSize === b.fleetSize;
+
+/**
+ * Keeps every published action current after counts or standings moved: open actions whose observed O (a new
+ * affected vehicle of their entry, a larger fleet) or whose rank (another action overtook them or left) changed
+ * are stored and returned for re-publication, evidence, times and update count unchanged. One pass over the
+ * stored actions; callers run it only when something that could move them changed.
+ */
+export function refreshActions(rs: RuleSet | undefined, kv: KeyValue, cfg: EvaluatorConfig): FmeaAction[] {
+  const ranks = new RankIndex(kv);
+  const stored = [...kv.entries<FmeaAction>(K.action)].map(([, a]) => a).filter((a) => a.status !== 'RESOLVED');
+  const current = stored.map((a) => {
+    const entry = rs?.entriesById.get(a.entryId);
+    if (!entry) return a;
+    const next = withCurrentCounts(a, entry, kv, cfg);
+    if (sameStanding(a, next)) return a;
+    ranks.move(a, next);
+    return next;
+  });
+  ranks.flush();
+  const out: FmeaAction[] = [];
+  for (const [i, a] of current.entries()) {
+    const ranked = a.rank === ranks.rankOf(a) && a === stored[i] ? a : { ...a, rank: ranks.rankOf(a) };
+    if (ranked === stored[i]) continue;
+    kv.set(K.action + a.key, ranked);
+    out.push(ranked);
+  }
+  return out;
 }
 
 /** Marks an action RESOLVED when its resolve timer fires and no newer evidence arrived. */

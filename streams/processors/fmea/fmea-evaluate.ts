@@ -16,7 +16,7 @@ import { reconcileRules, RuleSetCache, RULES_ACTIVE_EVENT, RULES_REFUSED_EVENT, 
 import { formatIssue } from './rule-issue.ts';
 import { EVIDENCE_ADAPTERS } from './evidence/adapters.ts';
 import { InvalidEvidence, type Evidence } from './evidence/evidence.ts';
-import { dropStaleLeafMatches, ingestEvidence, resolveAction, unregisteredVehicles, type EvaluatorConfig } from './evaluator.ts';
+import { dropStaleLeafMatches, ingestEvidence, refreshActions, resolveAction, unregisteredVehicles, type EvaluatorConfig } from './evaluator.ts';
 import { StoreOverlay } from './store-overlay.ts';
 import { ModelIndex, type VehicleRecord } from './vehicle-registry.ts';
 
@@ -154,7 +154,10 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
       if (typeof key !== 'string') return {};
       const kv = new StoreOverlay(store);
       const resolved = resolveAction(key, timer.atMs, kv, cfg);
-      return resolved ? { updates: kv.updates(), outputs: toOutputs([resolved]) } : {};
+      if (!resolved) return {};
+      // The actions behind a resolved one move up: their published ranks are re-published.
+      const { ruleSet } = reconcileRules(ctx.globals.table<RuleSetRecord>(Topics.rules), kv, cache);
+      return { updates: kv.updates(), outputs: toOutputs([resolved, ...refreshActions(ruleSet, kv, registryOf(ctx))]) };
     },
   };
 }

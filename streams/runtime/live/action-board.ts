@@ -90,11 +90,11 @@ export class ActionBoard {
     return this.actions.size;
   }
 
-  /** The board as a terminal table (at most `limit` rows). */
+  /** The board as a terminal table (at most `limit` rows). The scope is never cut: a vehicle row must name its vehicle. `veh` is the affected vehicles within the row's scope. */
   render(limit = 15): string {
     const table = new Table({ head: ['#', 'AP', 'RPN', 'S/O/D', 'entry', 'failure mode', 'scope', 'veh', 'top evidence'], style: { head: [], border: [] }, wordWrap: false });
     this.ranked().slice(0, limit).forEach((a, i) => {
-      table.push([String(i + 1), a.actionPriority, String(a.rpn), `${a.severity}/${a.occurrence}/${a.detection}`, a.entryId, a.failureMode.slice(0, 36), `${a.scopeKind.toLowerCase()}:${a.scopeId}`.slice(0, 22), String(a.affectedVehicles), topEvidence(a.evidence, 48)]);
+      table.push([String(i + 1), a.actionPriority, String(a.rpn), `${a.severity}/${a.occurrence}/${a.detection}`, a.entryId, a.failureMode.slice(0, 36), `${a.scopeKind.toLowerCase()}:${a.scopeId}`, String(a.affectedVehicles), topEvidence(a.evidence, 48)]);
     });
     return table.toString();
   }

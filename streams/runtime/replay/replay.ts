@@ -4,7 +4,7 @@
  * routing as the Kafka runtime (both drive `PartitionTask`). No broker, no clock:
  * `ctx.nowMs` is the partition's largest event time, so a replay is deterministic.
  */
-import type { OutputRecord, Processor } from '../../processors/processor.ts';
+import type { OutputRecord, Processor, ProcessorEvent } from '../../processors/processor.ts';
 import { Topics } from '../../topic-catalog.ts';
 import { partitionFor } from '../kafka/partitioner.ts';
 import { PartitionTask } from '../state/partition-task.ts';
@@ -25,6 +25,17 @@ export interface ReplayOptions {
   readonly partitions?: Readonly<Record<string, number>>;
   readonly lateTopic?: string;
   readonly dlqTopic?: string;
+  /**
+   * End-of-input flush: after the last record every task's watermark moves this far (ms of event time)
+   * past its largest event time, stage after stage in topology order, so every window the input touched
+   * closes and its outputs reach the stages below (see PartitionTask.endOfInput). Absent: no flush, the
+   * last windows stay open as they would on a live stream.
+   */
+  readonly endOfInputMs?: number;
+  /** End-of-input flush to this event time instead (absolute: every task's watermark moves to it). */
+  readonly endOfInputAtMs?: number;
+  /** Fixed processing time handed to processors (default: the partition's largest event time, which keeps a replay deterministic too). */
+  readonly nowMs?: number;
 }
 
 export interface ReplayResult {
@@ -34,6 +45,8 @@ export interface ReplayResult {
   readonly dlq: OutputRecord[];
   /** Global-table records that failed validation and were not applied (the Kafka runtime logs and counts these). */
   readonly rejectedGlobals: { topic: string; key: string; code: string; message: string }[];
+  /** Events the processors reported (the Kafka runtime logs and counts these), in order, with the processor's name. */
+  readonly events: { processor: string; event: ProcessorEvent }[];
   /** processor name → partition → key → value */
   readonly finalState: Record<string, Record<number, Record<string, unknown>>>;
 }
@@ -45,7 +58,7 @@ export function replay(processors: readonly Processor<any, any>[], records: Iter
   const globalTopics = new Set(processors.flatMap((p) => p.globalTopics ?? []));
   const tasks = new Map<string, PartitionTask<any>>();
   const offsets = new Map<string, number>();
-  const result: ReplayResult = { outputs: {}, late: [], dlq: [], rejectedGlobals: [], finalState: {} };
+  const result: ReplayResult = { outputs: {}, late: [], dlq: [], rejectedGlobals: [], events: [], finalState: {} };
   const partitionsOf = (topic: string): number => opts.partitions?.[topic] ?? 1;
 
   const taskFor = (p: Processor<any, any>, partition: number): PartitionTask<any> => {
@@ -79,27 +92,79 @@ export function replay(processors: readonly Processor<any, any>[], records: Iter
       const input = { topic: rec.topic, partition, offset, key: rec.key, headers: rec.headers ?? {}, rawKey: Buffer.from(rec.key), rawValue: null };
       // Deterministic "now": the largest event time this partition has seen.
       const nowOf = (): number => (Number.isFinite(task.clock.maxEventTimeMs) ? task.clock.maxEventTimeMs : 0);
-      task.handle(input, rec.value, Math.max(nowOf(), safeEventTime(p, rec)));
-      for (const o of task.drain().outputs) {
-        if (o.topic === side.late) result.late.push(o);
-        else if (o.topic === side.dlq) result.dlq.push(o);
-        else {
-          (result.outputs[o.topic] ??= []).push(o);
-          if (processors.some((q) => q.inputTopics.includes(o.topic)) || globalTopics.has(o.topic)) {
-            queue.push({ topic: o.topic, key: o.key, value: o.value, headers: o.headers });
-          }
-        }
-      }
+      task.handle(input, rec.value, opts.nowMs ?? Math.max(nowOf(), safeEventTime(p, rec)));
+      route(task);
     }
   };
 
+  /** Takes a task's outputs: side outputs into the result, the rest into the result and onto the queue of the stages that read them. */
+  function route(task: PartitionTask<any>): void {
+    const drained = task.drain();
+    for (const event of drained.events) result.events.push({ processor: task.processor.name, event });
+    for (const o of drained.outputs) {
+      if (o.topic === side.late) result.late.push(o);
+      else if (o.topic === side.dlq) result.dlq.push(o);
+      else {
+        (result.outputs[o.topic] ??= []).push(o);
+        if (processors.some((q) => q.inputTopics.includes(o.topic)) || globalTopics.has(o.topic)) {
+          queue.push({ topic: o.topic, key: o.key, value: o.value, ...(o.headers ? { headers: o.headers } : {}) });
+        }
+      }
+    }
+  }
+
   for (const rec of records) feed(rec);
+
+  if (opts.endOfInputMs !== undefined || opts.endOfInputAtMs !== undefined) {
+    // Stage after stage, so a stage's last outputs reach the stages below before those close. Within a stage
+    // every partition moves to the next due timer together: one partition closing its last windows first
+    // would push a merging stage below past the others' (their records would arrive late).
+    for (const p of topologicalOrder(processors)) {
+      const own = [...tasks.values()].filter((t) => t.processor === p && Number.isFinite(t.clock.maxEventTimeMs)).sort((a, b) => a.partition - b.partition);
+      const limitOf = (t: PartitionTask<any>): number => opts.endOfInputAtMs ?? t.clock.maxEventTimeMs + opts.endOfInputMs!;
+      const flushTo = (t: PartitionTask<any>, untilMs: number): void => {
+        t.endOfInput(Math.min(untilMs, limitOf(t)), opts.nowMs ?? t.clock.maxEventTimeMs);
+        route(t);
+        while (queue.length > 0) step(queue.shift()!);
+      };
+      for (;;) {
+        let next = Number.POSITIVE_INFINITY;
+        for (const t of own) {
+          const at = t.timers.nextAtMs('event-time');
+          if (at <= limitOf(t) && at < next) next = at;
+        }
+        if (next === Number.POSITIVE_INFINITY) break;
+        for (const t of own) flushTo(t, next);
+      }
+      for (const t of own) flushTo(t, limitOf(t));
+    }
+  }
 
   for (const t of tasks.values()) {
     const byPartition = (result.finalState[t.processor.name] ??= {});
     byPartition[t.partition] = Object.fromEntries(t.data);
   }
   return result;
+}
+
+/**
+ * Processors ordered so that each comes after every processor whose outputs it reads (as input or as a
+ * global table); processors in a cycle keep their given order.
+ */
+export function topologicalOrder(processors: readonly Processor<any, any>[]): Processor<any, any>[] {
+  const feeds = (p: Processor<any, any>, q: Processor<any, any>): boolean =>
+    p !== q && p.outputTopics.some((t) => q.inputTopics.includes(t) || (q.globalTopics ?? []).includes(t));
+  const out: Processor<any, any>[] = [];
+  const state = new Map<Processor<any, any>, 'visiting' | 'done'>();
+  const visit = (q: Processor<any, any>): void => {
+    if (state.has(q)) return;
+    state.set(q, 'visiting');
+    for (const p of processors) if (feeds(p, q)) visit(p);
+    state.set(q, 'done');
+    out.push(q);
+  };
+  for (const p of processors) visit(p);
+  return out;
 }
 
 function safeEventTime(p: Processor<any, any>, rec: ReplayRecord): number {

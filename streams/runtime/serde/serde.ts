@@ -11,7 +11,7 @@ import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 import { registryUrl as defaultRegistryUrl } from '../kafka/connection.ts';
 import { decodeAvro, encodeAvro, loadAvroSchemaFile, type AvroType } from './avro-type.ts';
 import { RegistryClient, type RegistryLookupOptions } from './registry-client.ts';
-import { PROJECT_ROOT } from '../stack/stack-config.ts';
+import { PROJECT_ROOT } from '../../config/project-root.ts';
 import { unframe, frame } from './wire-format.ts';
 
 /** A topic and the `.avsc` file (in the schemas dir) its values use. */

@@ -3,11 +3,11 @@
  * overridable by environment so two stacks (e.g. a test's private broker) can coexist.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ErrorCodes, FmeaflowError } from '../../errors.ts';
+import { LOCAL_HOST, localPorts, registryUrlAt } from '../kafka/connection.ts';
 
-/** Project root (two levels above streams/runtime/stack). */
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+import { PROJECT_ROOT } from '../../config/project-root.ts';
+
+export { PROJECT_ROOT };
 
 export interface KafkaInstanceConfig {
   readonly host: string;
@@ -62,22 +62,14 @@ export function stackPaths(env: NodeJS.ProcessEnv = process.env): StackPaths {
   };
 }
 
-function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `${name}=${raw} is not a valid port number: give 1-65535 or unset it for the default (${fallback})`, { details: { variable: name } });
-  return n;
-}
-
 /** Default local broker: 127.0.0.1:19092 (controller 19093), data under .cache/stack/kafka-data. */
 export function defaultKafkaInstance(env: NodeJS.ProcessEnv = process.env): KafkaInstanceConfig {
   const { cacheDir } = stackPaths(env);
   const runDir = path.join(cacheDir, 'stack', 'kafka');
   return {
-    host: '127.0.0.1',
-    port: intEnv(env, 'FMEAFLOW_KAFKA_PORT', 19092),
-    controllerPort: intEnv(env, 'FMEAFLOW_KAFKA_CONTROLLER_PORT', 19093),
+    host: LOCAL_HOST,
+    port: localPorts(env).kafka,
+    controllerPort: localPorts(env).kafkaController,
     dataDir: path.resolve(env.FMEAFLOW_KAFKA_DATA_DIR ?? path.join(runDir, 'data')),
     runDir,
     heapMb: 1024,
@@ -88,10 +80,10 @@ export function defaultKafkaInstance(env: NodeJS.ProcessEnv = process.env): Kafk
 export function defaultRegistryInstance(env: NodeJS.ProcessEnv = process.env): RegistryInstanceConfig {
   const { cacheDir } = stackPaths(env);
   const runDir = path.join(cacheDir, 'stack', 'registry');
-  return { host: '127.0.0.1', port: intEnv(env, 'FMEAFLOW_REGISTRY_PORT', 18081), runDir, dataDir: path.resolve(env.FMEAFLOW_REGISTRY_DATA_DIR ?? path.join(runDir, 'data')), heapMb: 512 };
+  return { host: LOCAL_HOST, port: localPorts(env).registry, runDir, dataDir: path.resolve(env.FMEAFLOW_REGISTRY_DATA_DIR ?? path.join(runDir, 'data')), heapMb: 512 };
 }
 
 /** Confluent-compatible base URL of a registry instance. */
 export function registryUrlOf(r: RegistryInstanceConfig): string {
-  return `http://${r.host}:${r.port}/apis/ccompat/v7`;
+  return registryUrlAt(r.host, r.port);
 }

@@ -7,27 +7,14 @@ import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 import { installStack } from './install.ts';
 import { kafkaPid, kafkaReachable, startKafka, stopKafka } from './kafka-server.ts';
 import { registryPid, registryReachable, registryUnreachable, startRegistry, stopRegistry } from './registry-server.ts';
+import { endpoints, type Endpoints } from '../kafka/connection.ts';
 import { defaultKafkaInstance, defaultRegistryInstance, registryUrlOf, stackPaths } from './stack-config.ts';
 
-export interface StackEndpoints {
-  readonly brokers: string[];
-  readonly registryUrl: string;
-  /** True when the user configured the endpoints; then nothing is started or stopped locally. */
-  readonly externalKafka: boolean;
-  readonly externalRegistry: boolean;
-}
+export type StackEndpoints = Endpoints;
 
-/** Endpoints from the environment, else the local stack's defaults. */
+/** Endpoints from the environment, else the local stack's defaults (the connection's rule). */
 export function stackEndpoints(env: NodeJS.ProcessEnv = process.env): StackEndpoints {
-  const k = defaultKafkaInstance(env);
-  const r = defaultRegistryInstance(env);
-  const brokers = env.KAFKA_BROKERS?.split(',').map((s) => s.trim()).filter(Boolean);
-  return {
-    brokers: brokers?.length ? brokers : [`${k.host}:${k.port}`],
-    registryUrl: env.SCHEMA_REGISTRY_URL?.trim() || registryUrlOf(r),
-    externalKafka: Boolean(brokers?.length),
-    externalRegistry: Boolean(env.SCHEMA_REGISTRY_URL?.trim()),
-  };
+  return endpoints(env);
 }
 
 export interface StackUpResult extends StackEndpoints {

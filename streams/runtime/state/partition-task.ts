@@ -266,6 +266,17 @@ export class PartitionTask<S = unknown> {
     }
   }
 
+  /**
+   * End of a finite input (the replay runtime): no record will arrive any more, so the watermark may move
+   * past the allowed lateness to `untilMs` at once, firing the event-time timers due by then. The replay
+   * calls it with rising `untilMs` over all partitions of a processor together, so closing the last windows
+   * of one partition does not race ahead of the others' below.
+   */
+  endOfInput(untilMs: number, nowMs: number): void {
+    if (this.clock.closeInput(untilMs)) this.dirty.set(CLOCK_KEY, this.clock.snapshot());
+    this.fireEventTimers(nowMs);
+  }
+
   /** True when there is something to commit. */
   get pending(): boolean {
     return this.outputs.length > 0 || this.dirty.size > 0 || this.events.length > 0;

@@ -137,6 +137,17 @@ export class PartitionClock {
     return wmMoved || dropped.length > 0;
   }
 
+  /**
+   * End of a finite input (replay): no record will arrive any more, so nothing needs waiting for and the
+   * watermark may move to `untilMs` at once; true when it moved.
+   */
+  closeInput(untilMs: number): boolean {
+    this.undo = undefined;
+    if (!(untilMs > this.wmMs)) return false;
+    this.wmMs = untilMs;
+    return true;
+  }
+
   /** Moves the watermark to the min over holding upstreams; quiet caught-up ones are forgotten (into `dropped`). */
   private recompute(nowMs: number, dropped: [string, Held][]): boolean {
     let upTo = this.maxEventMs;

@@ -120,6 +120,13 @@ export class TimerQueue {
     return due;
   }
 
+  /** Earliest pending `kind` timer's atMs (+∞ when none); scans every timer. */
+  nextAtMs(kind: TimerRequest['kind']): number {
+    let next = Number.POSITIVE_INFINITY;
+    for (const t of this.byId.values()) if (t.kind === kind && t.atMs < next) next = t.atMs;
+    return next;
+  }
+
   /** True when a timer with this id is pending. */
   has(id: string): boolean {
     return this.byId.has(id);

@@ -6,7 +6,7 @@ import { ErrorCodes, FmeaflowError } from '../../../streams/errors.ts';
 import { createAlertProcessor } from '../../../streams/processors/alerts/alert-processor.ts';
 import type { AlertRecord } from '../../../streams/processors/alerts/alert-types.ts';
 import { alertId } from '../../../streams/processors/alerts/alert-id.ts';
-import { runStages } from '../../../streams/processors/drift/in-memory-driver.ts';
+import { runStages } from '../../helpers/run-stages.ts';
 import type { DriftEvent, DriftPhase } from '../../../streams/processors/drift/drift-types.ts';
 import { parsePolicyFile } from '../../../streams/processors/suppression/policy-file.ts';
 import { createReleaseCheckProcessor } from '../../../streams/processors/suppression/release-check.ts';

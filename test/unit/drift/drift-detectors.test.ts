@@ -5,7 +5,7 @@ import { driftConfig } from '../../../streams/processors/drift/drift-config.ts';
 import { chartStep, CHART_RESET, chartLimit, type EwmaChartConfig } from '../../../streams/processors/drift/ewma-chart.ts';
 import type { DriftEvent } from '../../../streams/processors/drift/drift-types.ts';
 import { createSeriesDriftProcessor } from '../../../streams/processors/drift/series-drift-processor.ts';
-import { runStages } from '../../../streams/processors/drift/in-memory-driver.ts';
+import { runStages } from '../../helpers/run-stages.ts';
 import { Topics } from '../../../streams/topic-catalog.ts';
 import { ErrorCodes, FmeaflowError } from '../../../streams/errors.ts';
 import { createCanaryProcessor } from '../../../streams/processors/canary/canary-processor.ts';

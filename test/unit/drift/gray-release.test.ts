@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import avro from 'avsc';
-import { runDriftPipeline } from '../../../streams/processors/drift/drift-pipeline.ts';
+import { runDriftPipeline } from '../../helpers/drift-pipeline.ts';
 import { parsePolicyFile } from '../../../streams/processors/suppression/policy-file.ts';
 import type { SpanRecord } from '../../../streams/processors/series/input-records.ts';
 import { Topics } from '../../../streams/topic-catalog.ts';

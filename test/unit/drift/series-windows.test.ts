@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { Topics } from '../../../streams/topic-catalog.ts';
 import { ErrorCodes } from '../../../streams/errors.ts';
 import { createSeriesWindowProcessor, SERIES_POINTS_TOPIC } from '../../../streams/processors/series/series-window-processor.ts';
-import { runStages } from '../../../streams/processors/drift/in-memory-driver.ts';
+import { runStages } from '../../helpers/run-stages.ts';
 import type { SeriesPoint } from '../../../streams/processors/series/series-types.ts';
 import type { MetricRecord } from '../../../streams/processors/series/input-records.ts';
 import { bucketQuantile, cumulativeIncrease, MAX_POINTS_PER_WINDOW } from '../../../streams/processors/series/window-accumulator.ts';
-import { runDriftPipeline } from '../../../streams/processors/drift/drift-pipeline.ts';
+import { runDriftPipeline } from '../../helpers/drift-pipeline.ts';
 import { gauge, span, T0 } from './fixtures.ts';
 
 const S10 = 10_000;

@@ -25,3 +25,11 @@ test('a rules test can give the vehicle registry: a model-scope entry activates 
   assert.equal(results.length, 2);
   assert.deepEqual(results.filter((r) => r.failures.length > 0), []);
 });
+
+test('rules test judges evidence as the engine does: late evidence and records the engine dead-letters are failures, not activations', () => {
+  const [r] = runRuleTestFile('test/unit/fmea/fixtures/late-evidence.test.yaml');
+  assert.ok(r);
+  assert.ok(r.failures.some((f) => /^input\[1\] \(fmeaflow\.can-features\.v1\): late: event time 1764000000000 is behind the watermark 1764000300000/.test(f)), r.failures.join('\n'));
+  assert.ok(r.failures.some((f) => /^input\[2\] \(fmeaflow\.can-features\.v1\): /.test(f)), r.failures.join('\n'));
+  assert.ok(r.failures.some((f) => /S-ODS-08\|vehicle:V2 was not produced/.test(f)), r.failures.join('\n'));
+});

@@ -7,7 +7,7 @@ import { SourceLocationError } from '../../../streams/errors.ts';
 import type { AlertRecord } from '../../../streams/processors/alerts/alert-types.ts';
 import type { DriftEvent } from '../../../streams/processors/drift/drift-types.ts';
 import { lintPolicyFile } from '../../../streams/processors/suppression/policy-file.ts';
-import { loadPolicyFile } from '../../../streams/runtime/config/policy-file-loader.ts';
+import { loadPolicyFile } from '../../../streams/config/policy-file-loader.ts';
 import { replay } from '../../../streams/runtime/replay/replay.ts';
 import { Topics } from '../../../streams/topic-catalog.ts';
 import { buildTopology, DRIVE_TIMING } from '../../../streams/topology.ts';

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SourceLocationError } from '../../../streams/errors.ts';
-import { loadPolicyFile } from '../../../streams/runtime/config/policy-file-loader.ts';
+import { loadPolicyFile } from '../../../streams/config/policy-file-loader.ts';
 import { PROJECT_ROOT } from '../../../streams/runtime/stack/stack-config.ts';
 import { buildTopology } from '../../../streams/topology.ts';
 

@@ -1,6 +1,6 @@
 /** Reading a user-named text file without letting its size or kind decide the cost. */
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { ErrorCodes, FmeaflowError } from '../../errors.ts';
+import { ErrorCodes, FmeaflowError } from '../errors.ts';
 
 /** Why a file could not be read: an errno code (ENOENT, EACCES, EISDIR, …) or NOT_A_FILE (a FIFO, socket or device). */
 export type ReadFailure = string;

@@ -1,20 +1,19 @@
 /**
- * The whole issue-8 chain in memory: metrics/spans → windows → baselines → drift →
- * alerts (with gray-release suppression), and spans → canary verdicts, over the
- * in-memory driver. Tests and benchmarks use it; the Kafka topology wires the same
- * processor factories.
+ * Test helper: the drift chain in memory, metrics/spans → windows → baselines → drift → alerts (with
+ * gray-release suppression), and spans → canary verdicts, on the replay runtime (runStages). The Kafka
+ * topology wires the same processor factories.
  */
-import { Topics } from '../../topic-catalog.ts';
-import type { OutputRecord } from '../processor.ts';
-import { createAlertProcessor, type AlertProcessorOptions } from '../alerts/alert-processor.ts';
-import type { AlertRecord } from '../alerts/alert-types.ts';
-import { createCanaryProcessor, type CanaryProcessorOptions } from '../canary/canary-processor.ts';
-import type { CanaryVerdictRecord } from '../canary/canary-types.ts';
-import type { ReleaseEvent } from '../suppression/release-table.ts';
-import type { MetricRecord, SpanRecord } from '../series/input-records.ts';
-import { createSeriesDriftProcessor, type SeriesDriftProcessorOptions } from './series-drift-processor.ts';
-import type { BaselineRecord, DriftEvent } from './drift-types.ts';
-import { runStages, type DriverResult } from './in-memory-driver.ts';
+import { Topics } from '../../streams/topic-catalog.ts';
+import type { OutputRecord } from '../../streams/processors/processor.ts';
+import { createAlertProcessor, type AlertProcessorOptions } from '../../streams/processors/alerts/alert-processor.ts';
+import type { AlertRecord } from '../../streams/processors/alerts/alert-types.ts';
+import { createCanaryProcessor, type CanaryProcessorOptions } from '../../streams/processors/canary/canary-processor.ts';
+import type { CanaryVerdictRecord } from '../../streams/processors/canary/canary-types.ts';
+import type { ReleaseEvent } from '../../streams/processors/suppression/release-table.ts';
+import type { MetricRecord, SpanRecord } from '../../streams/processors/series/input-records.ts';
+import { createSeriesDriftProcessor, type SeriesDriftProcessorOptions } from '../../streams/processors/drift/series-drift-processor.ts';
+import type { BaselineRecord, DriftEvent } from '../../streams/processors/drift/drift-types.ts';
+import { runStages, type DriverResult } from './run-stages.ts';
 
 /** Inputs and options of a pipeline run. */
 export interface DriftPipelineInput {

@@ -4,16 +4,16 @@
  * and the end-to-end tests so both exercise exactly the same start-up path.
  */
 import path from 'node:path';
-import { publishRuleFiles } from '../fmea/publish.ts';
-import { expandRuleFiles } from '../fmea/rule-files.ts';
-import { TOPIC_SPECS } from '../topic-catalog.ts';
-import { buildTopology, type TopologyTiming } from '../topology.ts';
-import { appResources, type AppResources } from './admin/app-resources.ts';
-import { provisionTopics } from './admin/topic-provisioner.ts';
-import { createKafka, type KafkaClient } from './kafka/client.ts';
-import { runWorker, type Worker } from './kafka/worker.ts';
-import { createSerde, type Serde } from './serde/serde.ts';
-import { PROJECT_ROOT } from './stack/stack-config.ts';
+import { publishRuleFiles } from './fmea/publish.ts';
+import { expandRuleFiles } from './fmea/rule-files.ts';
+import { TOPIC_SPECS } from './topic-catalog.ts';
+import { buildTopology, type TopologyTiming } from './topology.ts';
+import { appResources, type AppResources } from './runtime/admin/app-resources.ts';
+import { provisionTopics } from './runtime/admin/topic-provisioner.ts';
+import { createKafka, type KafkaClient } from './runtime/kafka/client.ts';
+import { runWorker, type Worker } from './runtime/kafka/worker.ts';
+import { createSerde, type Serde } from './runtime/serde/serde.ts';
+import { PROJECT_ROOT } from './config/project-root.ts';
 
 export interface PipelineOptions {
   readonly app: string;

@@ -4,10 +4,10 @@
  * it, so a worker refuses to start with one line instead of a stack trace.
  */
 import path from 'node:path';
-import { ErrorCodes, FmeaflowError, SourceLocationError } from '../../errors.ts';
-import { parsePolicyFile, POLICY_FILE_LIMITS } from '../../processors/suppression/policy-file.ts';
-import type { PolicySet } from '../../processors/suppression/policy-types.ts';
-import { PROJECT_ROOT } from '../stack/stack-config.ts';
+import { ErrorCodes, FmeaflowError, SourceLocationError } from '../errors.ts';
+import { parsePolicyFile, POLICY_FILE_LIMITS } from '../processors/suppression/policy-file.ts';
+import type { PolicySet } from '../processors/suppression/policy-types.ts';
+import { PROJECT_ROOT } from './project-root.ts';
 import { readBoundedText } from './read-bounded-text.ts';
 
 /** The policy file bundled with the engine. */
