@@ -22,6 +22,8 @@ import { createCanaryProcessor } from './processors/canary/canary-processor.ts';
 import { createCanClustersProcessor } from './processors/can/can-clusters.ts';
 import { createCanFeaturesProcessor } from './processors/can/can-features.ts';
 import { createSeriesDriftProcessor } from './processors/drift/series-drift-processor.ts';
+import { DRIFT_DETECTORS, type DriftDetectorChoice } from './processors/drift/drift-config.ts';
+export { DRIFT_DETECTORS, type DriftDetectorChoice } from './processors/drift/drift-config.ts';
 import { createFmeaEvaluateProcessor } from './processors/fmea/fmea-evaluate.ts';
 import { createLogClusterProcessor } from './processors/logs/log-cluster-processor.ts';
 import { createFleetLogClusterProcessor } from './processors/logs/log-clusters-fleet-processor.ts';
@@ -117,6 +119,8 @@ export interface TopologyOptions extends EngineConfigFiles {
   readonly seriesLimits?: Partial<Omit<SeriesLimits, 'idleMs'>>;
   /** Trained log-template encoders (the runtime's background trainer); absent = TF-IDF vectors only. */
   readonly logEmbeddings?: EmbeddingModelSource;
+  /** Drift detector: `adaptive` (default) or `field-rule` (the seed article's EWMA α = 0.2, |z| > 3 for 2 consecutive windows). */
+  readonly driftDetector?: DriftDetectorChoice;
 }
 
 /** Name of a repartition topic (same convention as the runtime's internal topics). */
@@ -139,7 +143,10 @@ export function buildTopology(o: TopologyOptions): Processor<any, any>[] {
     ...p,
     sourceClock: { sourceOf: (v: { vehicleId?: unknown } | null) => (typeof v?.vehicleId === 'string' ? v.vehicleId : undefined), maxJumpMs: t.maxClockJumpMs ?? 120_000 },
   });
-  const drift = { baseline: { warmupWindows: t.baselineWarmupWindows }, noiseFloors: noiseFloorsOf(knownSeries ?? []) };
+  if (o.driftDetector !== undefined && !(DRIFT_DETECTORS as readonly string[]).includes(o.driftDetector)) {
+    throw new FmeaflowError(ErrorCodes.BAD_CONFIG, `driftDetector ${JSON.stringify(o.driftDetector)}: use adaptive (default) or field-rule`, { details: { field: 'driftDetector' } });
+  }
+  const drift = { baseline: { warmupWindows: t.baselineWarmupWindows }, noiseFloors: noiseFloorsOf(knownSeries ?? []), ...(o.driftDetector === 'field-rule' ? { adaptive: null } : {}) };
 
   const spansByService = repartitionTopicOf(o.app, 'spans-by-service');
   const metricsBySeries = repartitionTopicOf(o.app, 'metrics-by-series');

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { ErrorCodes, FmeaflowError } from '../errors.ts';
 import type { Processor } from '../processors/processor.ts';
 import { parseDurationMs } from '../processors/fmea/duration.ts';
+import { DRIFT_DETECTORS, type DriftDetectorChoice } from '../processors/drift/drift-config.ts';
 
 type ProcessorList = readonly Processor<any, any>[];
 
@@ -26,8 +27,14 @@ export function parseGrouping(flag: string, value: string): (typeof GROUPING_CHO
   throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `${flag} ${value}: use vehicle (one series per vehicle), fleet (one series across the fleet, repartitioned by series) or both, e.g. ${flag} both`);
 }
 
+/** `--drift-detector`: one of DRIFT_DETECTORS, or a one-line CLI_BAD_ARGUMENT. */
+export function parseDriftDetector(v: string): DriftDetectorChoice {
+  if ((DRIFT_DETECTORS as readonly string[]).includes(v)) return v as DriftDetectorChoice;
+  throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--drift-detector ${JSON.stringify(v.slice(0, 40))}: use adaptive (default) or field-rule`);
+}
+
 /** The topology options (streams/topology.ts TopologyOptions) the worker's flags set. */
-export function topologyOptionsOf(opts: { policies?: string; canNetwork?: string; metricGrouping: string; spanGrouping: string; maxSeries?: string; maxSeriesPerName?: string; maxVehicles?: string }): Record<string, unknown> {
+export function topologyOptionsOf(opts: { policies?: string; canNetwork?: string; driftDetector?: string; metricGrouping: string; spanGrouping: string; maxSeries?: string; maxSeriesPerName?: string; maxVehicles?: string }): Record<string, unknown> {
   const limit = (flag: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -43,6 +50,7 @@ export function topologyOptionsOf(opts: { policies?: string; canNetwork?: string
     ...(opts.policies !== undefined ? { policiesFile: opts.policies } : {}),
     ...(Object.keys(seriesLimits).length ? { seriesLimits } : {}),
     ...(opts.canNetwork !== undefined ? { canNetworkFile: opts.canNetwork } : {}),
+    ...(opts.driftDetector !== undefined ? { driftDetector: parseDriftDetector(opts.driftDetector) } : {}),
   };
 }
 
@@ -84,6 +92,7 @@ export function register(program: Command): void {
     .option('--timing <scale>', 'fleet (1-minute series windows, 30 warm-up windows) | drive (5-second windows: for the bundled two-minute drives)', 'fleet')
     .option('--policies <file>', 'suppression policy file: policies, service catalog, alert rules (default config/suppression-policies.yaml)')
     .option('--can-network <file>', 'CAN networks per vehicle model: DBCs, bitrates, periodic messages (default config/can-networks.yaml; other models get a learned schedule)')
+    .option('--drift-detector <d>', 'adaptive (default: quiet on healthy series, see bench/RESULTS.md) | field-rule (EWMA α = 0.2, |z| > 3 for 2 consecutive windows)')
     .option('--metric-grouping <g>', 'metric series: vehicle (one per vehicle) | fleet (one across the fleet) | both', 'vehicle')
     .option('--span-grouping <g>', 'span latency/error-rate series: vehicle | fleet | both', 'fleet')
     .option('--max-series <n>', 'series per partition of each series processor; records of further series go to the DLQ as STATE_LIMIT_REACHED (default 50000)')
@@ -99,7 +108,7 @@ export function register(program: Command): void {
     .option('--embedding-every <duration>', 'how often owned log-cluster partitions are checked for retraining (e.g. 5m, 30s)', '5m')
     .option('--embedding-epochs <n>', 'training epochs per model (more = better codes, more CPU in the trainer thread)', '2')
     .option('--embedding-templates <n>', 'most recently seen templates a training uses', '200')
-    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; metricsHost: string; topology: string; timing: string; policies?: string; canNetwork?: string; metricGrouping: string; spanGrouping: string; maxSeries?: string; maxSeriesPerName?: string; maxVehicles?: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string; logEmbeddings?: boolean; embeddingEvery: string; embeddingEpochs: string; embeddingTemplates: string }) => {
+    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; metricsHost: string; topology: string; timing: string; policies?: string; canNetwork?: string; driftDetector?: string; metricGrouping: string; spanGrouping: string; maxSeries?: string; maxSeriesPerName?: string; maxVehicles?: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string; logEmbeddings?: boolean; embeddingEvery: string; embeddingEpochs: string; embeddingTemplates: string }) => {
       if (opts.mode !== 'exactly-once' && opts.mode !== 'at-least-once') {
         throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--mode ${opts.mode}: use exactly-once (default) or at-least-once`);
       }

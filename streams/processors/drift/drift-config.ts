@@ -131,3 +131,7 @@ export function seriesDriftConfig(cfg: DriftConfig, seriesName: string): DriftCo
   if (!c) cache.set(seriesName, (c = { ...cfg, baseline: { ...cfg.baseline, minStdAbs: Math.max(cfg.baseline.minStdAbs, floor) } }));
   return c;
 }
+
+/** The named drift detectors a deployment picks from (worker `--drift-detector`). */
+export const DRIFT_DETECTORS = ['adaptive', 'field-rule'] as const;
+export type DriftDetectorChoice = (typeof DRIFT_DETECTORS)[number];
