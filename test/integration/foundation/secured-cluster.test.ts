@@ -51,13 +51,14 @@ test('engine, producer and CLI run through SASL_SSL and registry basic auth; una
   const publish = cli(['rules', 'publish', 'fmea-rules'], cluster.env('admin'));
   outputs.push(publish.out);
   assert.equal(publish.status, 0, publish.out);
+  step('rules published by the admin');
   const readerPublish = cli(['rules', 'publish', 'fmea-rules'], cluster.env('reader'));
   outputs.push(readerPublish.out);
   assert.notEqual(readerPublish.status, 0);
   assert.match(readerPublish.out, /denied this principal: [A-Z_]+_AUTHORIZATION_FAILED.*\[AUTH_FAILED\]/);
   assert.equal(readerPublish.out.trim().split('\n').filter((l) => l.startsWith('fmeaflow:')).length, 1, `one error line: ${readerPublish.out}`);
 
-  step('rules published');
+  step('rules refused for the reader');
   // Wrong broker password, and the right broker password with a wrong registry password.
   const wrongKafka = cli(['topics'], cluster.env('engine', { KAFKA_SASL_PASSWORD_FILE: '', KAFKA_SASL_PASSWORD: 'not-the-password-1' }));
   outputs.push(wrongKafka.out);
