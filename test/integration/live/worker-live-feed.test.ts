@@ -26,9 +26,9 @@ test('SIGTERM to a worker with --live-port deletes the live feed\'s consumer gro
   await waitFor(() => /live view on http/.test(stderr) || child.exitCode !== null, { timeoutMs: 90_000, what: 'the worker to serve the live view' });
   assert.match(stderr, /live view on http/, `worker output: ${stderr}`);
 
-  // The feed's group is the one whose member is the worker's live client (`<app>-live`).
+  // The feed's group carries the app id (so the app's group ACL covers it); its member is the worker's live client (`<app>-live`).
   const feedGroups = async (): Promise<string[]> => {
-    const ids = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith('fmeaflow-feed-'));
+    const ids = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${app}-feed-`));
     if (ids.length === 0) return [];
     const { groups } = await admin.describeGroups(ids);
     return groups.filter((g) => g.members.some((m) => m.clientId === `${app}-live`)).map((g) => g.groupId);

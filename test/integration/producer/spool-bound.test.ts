@@ -20,7 +20,9 @@ test('a full spool drops its oldest records, counts them, and stays within --spo
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const spoolDir = join(dir, 'spool');
   const r = spawnSync('npx', ['tsx', CLI, 'produce', 'drives/clean', '--speed', 'max', '--brokers', `127.0.0.1:${await closedPort()}`, '--spool-dir', spoolDir, '--spool-max-bytes', '256KiB', '--drain-timeout-ms', '0'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  // Exit 3: the run lost records (the oldest spooled ones), and says so in its exit code.
+  assert.equal(r.status, 3, r.stderr);
+  assert.match(r.stderr, /records dropped from the full spool \(exit code 3\)/);
   const m = /sent (\d+), spooled (\d+), still spooled (\d+), spool drops (\d+)/.exec(r.stdout);
   assert.ok(m, r.stdout);
   const [sent, spooled, pending, dropped] = m.slice(1).map(Number) as [number, number, number, number];
