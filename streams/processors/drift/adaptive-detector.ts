@@ -3,7 +3,8 @@
  * adaptive threshold learned from the series' own score history, and hold-open with
  * re-baselining. Built from what scores well on real metric series (NAB): robust
  * location/scale (Huber-clipped EWMA level and mean absolute deviation, so one outlier does
- * not move the baseline), a spike score |u|, a shift score (EWMA chart of the clipped u), and
+ * not move the baseline), a spike score |u|, a shift score (EWMA chart of the clipped u, its
+ * limit scaled by the chart's own observed spread when the series is autocorrelated), and
  * the anomaly likelihood of HTM (Ahmad et al. 2017): a short average of the score compared
  * with the distribution of that average over the series' own history, so a heavy-tailed
  * series gets a higher bar than a Gaussian one. A drift, once raised, is held open until
@@ -37,6 +38,19 @@ export interface AdaptiveDetectorConfig {
    * reference's error, not the series.
    */
   readonly shiftWarmupWindows: number;
+  /**
+   * The shift chart's limit scaled by the chart's own observed spread: the mean square of the
+   * chart statistic over the series' in-control history (EWMA weight `alpha`). On independent
+   * noise it matches the chart's theoretical variance and changes nothing; on an autocorrelated
+   * series (most real metrics: a level that wanders) the chart's spread is several times the
+   * theoretical one, and a limit set for independent noise alarms on every wander. The limit is
+   * the larger of the two, so it never narrows below the independent-noise limit. The observed
+   * mean square counts divided by `margin`: on independent noise the estimate scatters ±20 %
+   * around the theoretical value (and grows a little while a real shift builds up), and
+   * without the margin that scatter alone would widen the limit and slow the 1σ shift
+   * detection. null disables.
+   */
+  readonly chartSelfScale: { readonly alpha: number; readonly margin: number } | null;
   /**
    * Anomaly likelihood: the EWMA (weight `shortAlpha`) of min(|u|, huber) compared with that
    * average's own history (mean and variance at weight `longAlpha`); it signals when the
@@ -80,6 +94,9 @@ export interface AdaptiveState {
   readonly m2: number;
   /** Shift chart statistic. */
   readonly chart: number;
+  /** Mean square of the chart statistic over in-control windows (σ² units; see `chartSelfScale`), and windows in it. */
+  readonly cVar?: number;
+  readonly cN?: number;
   /** Short average of the clipped |u| and the mean/variance of its history. */
   readonly sShort: number;
   readonly sMean: number;
@@ -204,7 +221,8 @@ export function adaptiveStep(s: AdaptiveState, x: number, tMs: number, cfg: Adap
   const chart = cfg.shift ? cfg.shift.lambda * cr + (1 - cfg.shift.lambda) * s.chart : 0;
   // The chart also integrates the reference's own error (a constant offset of Var refVar·σ²): its limit is widened by it,
   // so a young reference (σ²/30 after warm-up, 63 % of the chart's own variance at λ = 0.1) does not read as a shift.
-  const chartLimit = cfg.shift ? cfg.shift.L * Math.sqrt(chartSd * chartSd + s.refVar) * bar : 0;
+  const ownVar = cfg.chartSelfScale ? (s.cVar ?? 0) / cfg.chartSelfScale.margin : 0;
+  const chartLimit = cfg.shift ? cfg.shift.L * Math.sqrt(Math.max(chartSd * chartSd + s.refVar, ownVar)) * bar : 0;
   const sShort = cfg.likelihood ? cfg.likelihood.shortAlpha * Math.abs(c) + (1 - cfg.likelihood.shortAlpha) * s.sShort : 0;
   let lik = false;
   if (cfg.likelihood && s.sN > 0) {
@@ -233,7 +251,13 @@ export function adaptiveStep(s: AdaptiveState, x: number, tMs: number, cfg: Adap
       sVar = (1 - w) * (sVar + w * d * d);
       sN = Math.min(sN + 1, 1e9);
     }
-    return { ...judged, phase: 'NORMAL', state: { ...s, day, n: s.n + 1, level, ref, refVar, scale, chart, sShort, sMean, sVar, sN, boost } };
+    let { cVar = 0, cN = 0 } = s;
+    if (cfg.chartSelfScale && cfg.shift) {
+      const w = Math.max(cfg.chartSelfScale.alpha, 1 / (cN + 1));
+      cVar += w * (chart * chart - cVar);
+      cN = Math.min(cN + 1, 1e9);
+    }
+    return { ...judged, phase: 'NORMAL', state: { ...s, day, n: s.n + 1, level, ref, refVar, scale, chart, cVar, cN, sShort, sMean, sVar, sN, boost } };
   }
 
   // Drifting: the baseline is frozen; the drifting windows build the candidate new normal.

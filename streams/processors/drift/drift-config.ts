@@ -40,7 +40,7 @@ export interface DriftConfig {
  */
 export const DEFAULT_ADAPTIVE_DETECTOR: AdaptiveDetectorConfig = {
   levelAlpha: 0.05, refAlpha: 0.002, scaleAlpha: 0.01, huber: 3, spikeZ: 7,
-  shift: { lambda: 0.1, L: 3.5 }, shiftWarmupWindows: 30, likelihood: null, adapt: null,
+  shift: { lambda: 0.1, L: 3.5 }, shiftWarmupWindows: 30, chartSelfScale: { alpha: 0.005, margin: 2 }, likelihood: null, adapt: null,
   daily: { bins: 24, alpha: 0.2, minDays: 2 },
   holdWindows: 100, recoveryWindows: 50, rebaselineAfterWindows: 200,
 };
@@ -96,6 +96,7 @@ export function checkDriftConfig(c: DriftConfig): DriftConfig {
     if (!(a.spikeZ >= 0)) bad('adaptive.spikeZ', `must be >= 0, got ${a.spikeZ}`);
     if (a.shift) { unit(a.shift.lambda, 'adaptive.shift.lambda'); if (!(a.shift.L > 0)) bad('adaptive.shift.L', `must be > 0, got ${a.shift.L}`); }
     if (!(Number.isInteger(a.shiftWarmupWindows) && a.shiftWarmupWindows >= 0)) bad('adaptive.shiftWarmupWindows', `must be an integer >= 0, got ${a.shiftWarmupWindows}`);
+    if (a.chartSelfScale) { unit(a.chartSelfScale.alpha, 'adaptive.chartSelfScale.alpha'); if (!(a.chartSelfScale.margin >= 1)) bad('adaptive.chartSelfScale.margin', `must be >= 1, got ${a.chartSelfScale.margin}`); }
     if (a.likelihood) { unit(a.likelihood.shortAlpha, 'adaptive.likelihood.shortAlpha'); unit(a.likelihood.longAlpha, 'adaptive.likelihood.longAlpha'); unit(a.likelihood.tail, 'adaptive.likelihood.tail'); }
     if (a.adapt && !(a.adapt.step >= 0 && a.adapt.decay > 0 && a.adapt.decay <= 1)) bad('adaptive.adapt', 'needs step >= 0 and decay in (0, 1]');
     if (a.daily && !(Number.isInteger(a.daily.bins) && a.daily.bins >= 2 && a.daily.bins <= 288 && a.daily.alpha > 0 && a.daily.alpha <= 1 && a.daily.minDays >= 1)) bad('adaptive.daily', 'needs an integer bins in [2, 288], alpha in (0, 1] and minDays >= 1');

@@ -80,6 +80,18 @@ test('a sustained 1σ shift after 300 windows is found by the shift chart within
   assert.ok(delays[20]! <= 20, `median delay ${delays[20]} windows (${delays.join(',')})`);
 });
 
+test('a wandering but in-control series (AR(1), ρ 0.9): the shift chart judges it by its own spread, not by independent noise', () => {
+  // Real metrics wander: the chart of an autocorrelated series spreads ~4× wider than for independent noise, and a limit
+  // set for independent noise alarms on every wander (most of the NAB false detections of the previous default).
+  const g = gaussian('ar1');
+  let x = 0;
+  const values = Array.from({ length: 6000 }, () => (x = 0.9 * x + g()) + 100);
+  const own = onsets(run(values).events).length;
+  const iid = onsets(run(values, driftConfig({ adaptive: { ...DEFAULT_DRIFT_CONFIG.adaptive!, chartSelfScale: null } })).events).length;
+  assert.ok(iid >= 10, `the independent-noise limit alarms on the wander: ${iid}`);
+  assert.ok(own * 3 <= iid, `self-scaled: ${own} onsets against ${iid}`);
+});
+
 test('the state survives the changelog: a JSON round trip mid-series changes nothing that follows', () => {
   const g = gaussian('restore');
   const values = [...Array.from({ length: 200 }, () => 10 + g()), ...Array.from({ length: 50 }, () => 20 + g()), ...Array.from({ length: 300 }, () => 10 + g())];
@@ -114,4 +126,5 @@ test('out-of-range adaptive settings are refused with BAD_CONFIG naming the fiel
   assert.throws(() => driftConfig({ adaptive: { ...a, holdWindows: 0.5 } }), bad(/adaptive\.holdWindows/));
   assert.throws(() => driftConfig({ adaptive: { ...a, daily: { bins: 10_000, alpha: 0.2, minDays: 2 } } }), bad(/adaptive\.daily/));
   assert.throws(() => driftConfig({ adaptive: { ...a, spikeZ: 0, shift: null, likelihood: null } }), bad(/at least one/));
+  assert.throws(() => driftConfig({ adaptive: { ...a, chartSelfScale: { alpha: 0.005, margin: 0.5 } } }), bad(/chartSelfScale\.margin/));
 });
