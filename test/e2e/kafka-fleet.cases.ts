@@ -27,8 +27,10 @@ test('all drives as one fleet on the real broker: every fault drive yields its e
   t.after(() => session.stop());
   const actions = new Map<string, Action>();
   const alerts: Alert[] = [];
-  const feed = await followOutputs(session.kafka, session.serde, [Topics.actions, Topics.alerts], (r) => {
+  const drift: { phase: string; seriesId: string }[] = [];
+  const feed = await followOutputs(session.kafka, session.serde, [Topics.actions, Topics.alerts, Topics.drift], (r) => {
     if (r.topic === Topics.alerts) alerts.push(r.value as Alert);
+    else if (r.topic === Topics.drift) { if (r.value !== null) drift.push(r.value as { phase: string; seriesId: string }); }
     else if (r.value !== null) actions.set(r.key, r.value as Action);
   });
   t.after(() => feed.stop());
@@ -58,4 +60,8 @@ test('all drives as one fleet on the real broker: every fault drive yields its e
   checkGrayReleaseAlerts(alerts);
   const cleanHits = all.filter((a) => a.scopeId.startsWith('clean/') || (a.evidence.vehicles ?? []).some((v) => v.startsWith('clean/')));
   assert.deepEqual(cleanHits.map((a) => a.key), [], 'no action names a vehicle of the clean drive');
+  // The healthy vehicles' own series (scope clean/<vehicle>) never start a drift, and no alert fires on them.
+  assert.ok(drift.length > 0, 'drift events of the fault drives were read');
+  assert.deepEqual(drift.filter((e) => e.phase === 'ONSET' && e.seriesId.includes('@clean/')).map((e) => e.seriesId), [], 'no drift onset on a clean-drive vehicle');
+  assert.deepEqual(alerts.filter((a) => (a as { state?: string }).state === 'FIRING' && JSON.stringify(a).includes('clean/')).map((a) => JSON.stringify(a).slice(0, 200)), [], 'no alert fires on a clean-drive vehicle');
 });

@@ -169,6 +169,25 @@ function judge(prev: SeriesState | undefined, p: SeriesPoint, configured: DriftC
 
 const ADAPTIVE_DETECTOR: Record<string, DriftDetector> = { SPIKE: 'SPIKE', SHIFT: 'SHIFT', LIKELIHOOD: 'LIKELIHOOD' };
 
+const QUANTILE_SUFFIX = /\.p(50|95|99)$/;
+
+/** Samples a window needs before its quantile series means what it says: 1/(1 − q) (p95: 20, p99: 100, p50: 2). */
+export function minSamplesOf(seriesName: string): number {
+  const m = QUANTILE_SUFFIX.exec(seriesName);
+  return m ? Math.round(1 / (1 - Number(m[1]) / 100)) : 0;
+}
+
+/**
+ * The σ below which an observation rate (`<histogram>.count_rate`, events per second) cannot be known: counting
+ * noise, √(rate·w)/w for a window of w seconds (Poisson). A steady simulator can teach a baseline a far smaller σ,
+ * and then one window with a few events fewer reads as a drift; 0 for other series.
+ */
+export function countingNoise(seriesName: string, level: number, windowMs: number): number {
+  if (!seriesName.endsWith('.count_rate') || !(windowMs > 0)) return 0;
+  const w = windowMs / 1000;
+  return Math.sqrt(Math.max(Math.abs(level), 1 / w) / w);
+}
+
 /** Judges one window with the adaptive detector (the default). */
 function judgeAdaptive(s0: SeriesState, p: SeriesPoint, cfg: DriftConfig): JudgeResult {
   const ad = cfg.adaptive!;
@@ -177,10 +196,17 @@ function judgeAdaptive(s0: SeriesState, p: SeriesPoint, cfg: DriftConfig): Judge
     const st: SeriesState = { ...s0, lastWindowEndMs: p.windowEndMs };
     return { state: st, baseline: baselineRecord(st, cfg), events: [], stale: false };
   }
-  const r = adaptiveStep(s0.adaptive ?? ADAPTIVE_RESET, p.value, p.windowStartMs, ad, cfg.baseline.warmupWindows, cfg.baseline.minStdAbs, cfg.baseline.minStdRel);
+  // A window quantile from fewer samples than it needs (20 for a p95) is the window's maximum, not its p95: it says
+  // nothing about the series, so it is neither judged nor learned (a p95 of a handful of spans drifted on healthy drives).
+  if (p.sampleCount < minSamplesOf(p.name)) {
+    const st: SeriesState = { ...s0, lastWindowEndMs: p.windowEndMs };
+    return { state: st, baseline: baselineRecord(st, cfg), events: [], stale: false };
+  }
+  const windowMs = p.windowEndMs - p.windowStartMs;
+  const minStdAbs = Math.max(cfg.baseline.minStdAbs, countingNoise(p.name, s0.adaptive?.level ?? 0, windowMs));
+  const r = adaptiveStep(s0.adaptive ?? ADAPTIVE_RESET, p.value, p.windowStartMs, ad, cfg.baseline.warmupWindows, minStdAbs, cfg.baseline.minStdRel);
   // The shift chart's excursion starts where its statistic last changed sign.
   const chartRunStartMs = r.phase === 'WARMUP' || Math.sign(r.state.chart) !== Math.sign(s0.adaptive?.chart ?? 0) ? p.windowStartMs : s0.chartRunStartMs;
-  const windowMs = p.windowEndMs - p.windowStartMs;
   const detector: DriftDetector = r.signal ? ADAPTIVE_DETECTOR[r.signal]! : s0.drift?.detector ?? 'SPIKE';
   let drift: DriftEpisode | null = s0.drift;
   if (r.phase === 'ONSET') drift = { sinceMs: p.windowStartMs, detector, windows: 1, quiet: 0, recent: [] };

@@ -4,7 +4,7 @@ import { judgeWindow, type SeriesState } from '../../../streams/processors/drift
 import { DEFAULT_DRIFT_CONFIG, driftConfig, FIELD_RULE_DRIFT_CONFIG, type DriftConfig } from '../../../streams/processors/drift/drift-config.ts';
 import type { DriftEvent } from '../../../streams/processors/drift/drift-types.ts';
 import { ErrorCodes, FmeaflowError } from '../../../streams/errors.ts';
-import { gaussian, points } from './fixtures.ts';
+import { gaussian, MIN, points, T0 } from './fixtures.ts';
 
 function run(values: readonly number[], cfg: DriftConfig = driftConfig(), from?: SeriesState): { events: DriftEvent[]; state: SeriesState | undefined } {
   let st = from;
@@ -90,6 +90,34 @@ test('a wandering but in-control series (AR(1), ρ 0.9): the shift chart judges 
   const iid = onsets(run(values, driftConfig({ adaptive: { ...DEFAULT_DRIFT_CONFIG.adaptive!, chartSelfScale: null } })).events).length;
   assert.ok(iid >= 10, `the independent-noise limit alarms on the wander: ${iid}`);
   assert.ok(own * 3 <= iid, `self-scaled: ${own} onsets against ${iid}`);
+});
+
+test('a window p95 from fewer than 20 samples is neither judged nor learned; from enough samples it is', () => {
+  const g = gaussian('p95');
+  const base = points(Array.from({ length: 60 }, () => 24 + 0.1 * g()), 'lat.p95{}@v').map((p) => ({ ...p, name: 'lat.p95', sampleCount: 40 }));
+  const drop = { ...base[59]!, windowStartMs: base[59]!.windowEndMs, windowEndMs: base[59]!.windowEndMs + MIN, value: 9.75 };
+  const judge = (sampleCount: number) => {
+    let st: SeriesState | undefined;
+    for (const p of base) st = judgeWindow(st, p, driftConfig()).state;
+    const r = judgeWindow(st, { ...drop, sampleCount }, driftConfig());
+    return { onsets: onsets(r.events).length, learned: r.state.adaptive!.n - st!.adaptive!.n };
+  };
+  assert.deepEqual(judge(5), { onsets: 0, learned: 0 }, 'a p95 of 5 spans is their maximum');
+  assert.equal(judge(40).onsets, 1, 'the same drop from 40 samples is a drift');
+});
+
+test('an observation rate is judged no finer than its counting noise: one quiet 5 s window of a steady 1/s rate is not a drift', () => {
+  // A simulator's steady rate teaches a σ far below Poisson noise; 0 events where 5 were expected happens 0.7 % of windows.
+  const steady = Array.from({ length: 40 }, (_, i) => 1 + (i % 2 ? 0.02 : -0.02));
+  const pts = (name: string) => [...steady, 0].map((v, i) => ({ seriesId: `${name}{}@v`, name, labels: {}, scope: 'v', windowStartMs: T0 + i * 5000, windowEndMs: T0 + (i + 1) * 5000, value: v, sampleCount: 5 }));
+  const count = (name: string) => {
+    let st: SeriesState | undefined;
+    let n = 0;
+    for (const p of pts(name)) { const r = judgeWindow(st, p, driftConfig()); st = r.state; n += onsets(r.events).length; }
+    return n;
+  };
+  assert.equal(count('lat.count_rate'), 0);
+  assert.equal(count('temp.mean'), 1, 'a series that is not a count keeps its learned σ');
 });
 
 test('the state survives the changelog: a JSON round trip mid-series changes nothing that follows', () => {
