@@ -39,7 +39,7 @@ export interface DriftConfig {
  * figures and commands in bench/RESULTS.md.
  */
 export const DEFAULT_ADAPTIVE_DETECTOR: AdaptiveDetectorConfig = {
-  levelAlpha: 0.05, refAlpha: 0.002, scaleAlpha: 0.01, huber: 3, spikeZ: 7,
+  levelAlpha: 0.05, refAlpha: 0.002, scaleAlpha: 0.005, huber: 3, spikeZ: 7,
   shift: { lambda: 0.1, L: 3.5 }, shiftWarmupWindows: 30, chartSelfScale: { alpha: 0.005, margin: 2 }, likelihood: null, adapt: null,
   daily: { bins: 24, alpha: 0.2, minDays: 2 },
   holdWindows: 100, recoveryWindows: 50, rebaselineAfterWindows: 200,
