@@ -21,6 +21,8 @@ export interface SecureCluster {
   readonly brokers: string[];
   readonly registryUrl: string;
   readonly caFile: string;
+  /** This run's private directory (certificates, secrets), removed after the test. */
+  readonly dir: string;
   readonly passwords: Record<Principal | 'registry', string>;
   /** The environment a component runs under as `who` (secrets in files, as an operator would keep them). */
   env(who: Principal, overrides?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
@@ -72,11 +74,12 @@ export async function startSecureCluster(t: TestContext): Promise<SecureCluster>
     brokers,
     registryUrl,
     caFile: ca,
+    dir,
     passwords,
     secrets: Object.values(passwords),
     env: (who, overrides = {}) => {
       const env: NodeJS.ProcessEnv = { ...process.env };
-      for (const key of Object.keys(env)) if (/^(KAFKA_|SCHEMA_REGISTRY_|FMEAFLOW_KAFKA_PROPERTIES|FMEAFLOW_REGISTRY_MODE)/.test(key)) delete env[key];
+      for (const key of Object.keys(env)) if (/^(KAFKA_|SCHEMA_REGISTRY_|FMEAFLOW_KAFKA_PROPERTIES|FMEAFLOW_REGISTRY_MODE|FMEAFLOW_TOPIC_PREFIX)/.test(key)) delete env[key];
       return {
         ...env,
         KAFKA_BROKERS: brokers.join(','),
