@@ -19,7 +19,7 @@ import { LOGICAL_TOPICS } from '../../../streams/topic-catalog.ts';
 import fs from 'node:fs';
 import { uniqueName, waitFor } from '../../helpers/kafka.ts';
 import { freePort } from '../../helpers/ports.ts';
-import { startSecureCluster } from '../../helpers/secure-stack.ts';
+import { MTLS_CLIENT, startSecureCluster } from '../../helpers/secure-stack.ts';
 
 const CLI = path.join(PROJECT_ROOT, 'streams', 'cli.ts');
 
@@ -53,14 +53,19 @@ test('engine, producer and CLI run through SASL_SSL and registry basic auth; una
     ...kafkajsAcls('User:engine', componentAcls('engine', app, P)),
     ...kafkajsAcls('User:producer', componentAcls('producer', undefined, P)),
     ...kafkajsAcls('User:reader', componentAcls('reader', undefined, P)),
+    ...kafkajsAcls(`User:${MTLS_CLIENT}`, componentAcls('rules-publisher', undefined, P)),
   ] });
 
   step('topics provisioned, ACLs granted');
-  // Rules as the admin (the rules publisher); the read-only principal may not publish them.
-  const publish = cli(['rules', 'publish', 'fmea-rules', '--topic-prefix', P], cluster.env('admin'));
+  // Rules by the rules publisher, who logs in with a client certificate on the mTLS listener and holds only
+  // its row of the ACL table; the read-only principal may not publish them.
+  const publish = cli(['rules', 'publish', 'fmea-rules', '--topic-prefix', P], cluster.mtlsEnv());
   outputs.push(publish.out);
   assert.equal(publish.status, 0, publish.out);
-  step('rules published by the admin');
+  step('rules published over mTLS by the publisher');
+  const noCert = cli(['rules', 'publish', 'fmea-rules', '--topic-prefix', P], cluster.mtlsEnv({ KAFKA_SSL_CERT_FILE: '', KAFKA_SSL_KEY_FILE: '' }));
+  outputs.push(noCert.out);
+  assert.ok(noCert.status !== null && noCert.status !== 0, `without a client certificate the mTLS listener refuses, and the command exits: ${noCert.status} ${noCert.out}`);
   const readerPublish = cli(['rules', 'publish', 'fmea-rules'], cluster.env('reader', { FMEAFLOW_TOPIC_PREFIX: P }));
   outputs.push(readerPublish.out);
   // Exits by itself (status 1, not killed by the spawn timeout) and names the right the reader lacks.
