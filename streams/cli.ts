@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { FmeaflowError } from './errors.ts';
 import { redactText } from './runtime/observability/redact.ts';
 import { authFailure } from './runtime/kafka/kafka-errors.ts';
+import { applyTopicPrefix } from './config/topic-prefix.ts';
 
 /** Builds the program with every command module registered. */
 export async function buildProgram(): Promise<Command> {
@@ -48,6 +49,13 @@ export function reportError(err: unknown): number {
 }
 
 export async function main(): Promise<void> {
+  try {
+    // Before any command module loads: they name topics, and the catalog reads the prefix once.
+    applyTopicPrefix(process.argv.slice(2));
+  } catch (err) {
+    process.exitCode = reportError(err);
+    return;
+  }
   const program = await buildProgram();
   try {
     await program.parseAsync(process.argv);

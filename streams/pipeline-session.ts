@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { publishRuleFiles } from './fmea/publish.ts';
 import { expandRuleFiles } from './fmea/rule-files.ts';
-import { TOPIC_SPECS } from './topic-catalog.ts';
+import { prefixed, TOPIC_SPECS } from './topic-catalog.ts';
 import { buildTopology, type TopologyTiming } from './topology.ts';
 import { appResources, type AppResources } from './runtime/admin/app-resources.ts';
 import { provisionTopics } from './runtime/admin/topic-provisioner.ts';
@@ -41,7 +41,9 @@ export interface PipelineSession {
 }
 
 /** Provisions topics and schemas, publishes the rule files, and starts a worker with the full topology. */
-export async function startPipeline(o: PipelineOptions): Promise<PipelineSession> {
+export async function startPipeline(options: PipelineOptions): Promise<PipelineSession> {
+  // The app id starts its groups, changelogs and transactional ids: in the deployment's namespace.
+  const o = { ...options, app: prefixed(options.app) };
   const log = o.log ?? (() => {});
   const kafka = createKafka(`${o.app}-session`, o.brokers);
   const admin = kafka.admin();

@@ -1,9 +1,33 @@
 /**
  * Every topic of the architecture with its record schema and configuration. This is
  * the single place topic names live; processors and the runtime import the constants.
+ *
+ * On a shared cluster every name fmeaflow gives (topics here; the app id that starts its consumer
+ * groups, transactional ids and changelogs; the fixed ids of its tools) starts with
+ * `FMEAFLOW_TOPIC_PREFIX`, so one PREFIXED ACL per resource type covers a deployment. It is read
+ * once, when this module loads: the CLI folds `--topic-prefix` and the properties file's
+ * `fmeaflow.topic.prefix` into the environment before it loads anything that names a topic
+ * (streams/config/topic-prefix.ts).
  */
+import { checkTopicPrefix } from './topic-prefix.ts';
 
-export const Topics = {
+function readPrefix(): string {
+  const raw = (typeof process !== 'undefined' ? process.env.FMEAFLOW_TOPIC_PREFIX : undefined) ?? '';
+  const why = checkTopicPrefix(raw);
+  if (why) throw new Error(why);
+  return raw;
+}
+
+/** Start of every topic, group and transactional id fmeaflow names; '' on a cluster of its own. */
+export const TOPIC_PREFIX = readPrefix();
+
+/** `name` in this deployment's namespace (unchanged when it already is, so applying it twice is harmless). */
+export function prefixed(name: string): string {
+  return name.startsWith(TOPIC_PREFIX) ? name : `${TOPIC_PREFIX}${name}`;
+}
+
+/** Topic names before the prefix (for what states another deployment's names, like its ACLs). */
+export const LOGICAL_TOPICS = {
   can: 'vehicle.can.v1',
   metrics: 'vehicle.metrics.v1',
   spans: 'vehicle.spans.v1',
@@ -24,7 +48,9 @@ export const Topics = {
   dlq: 'fmeaflow.dlq.v1',
 } as const;
 
-export type TopicName = (typeof Topics)[keyof typeof Topics];
+export const Topics = Object.freeze(Object.fromEntries(Object.entries(LOGICAL_TOPICS).map(([k, v]) => [k, prefixed(v)]))) as { readonly [K in keyof typeof LOGICAL_TOPICS]: string };
+
+export type TopicName = string;
 
 /** Vehicle inputs: every record is keyed by the `vehicleId` in its value, and state downstream is kept per that id. */
 export const VEHICLE_KEYED_TOPICS: ReadonlySet<string> = new Set([Topics.can, Topics.metrics, Topics.spans, Topics.logs]);

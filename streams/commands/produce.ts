@@ -154,6 +154,7 @@ export function register(program: Command): void {
     .option('--drain-timeout-ms <ms>', 'at the end, how long to wait for the spool to drain; what is left stays on disk for the next run', '30000')
     .option('--no-sample-logs', 'send every log line (no adaptive sampling)')
     .option('--brokers <list>', 'bootstrap brokers (default KAFKA_BROKERS or 127.0.0.1:19092)')
+    .option('--topic-prefix <prefix>', 'start of every topic, group and transactional id on a shared cluster (default FMEAFLOW_TOPIC_PREFIX or fmeaflow.topic.prefix in FMEAFLOW_KAFKA_PROPERTIES)')
     .option('--registry-url <url>', 'schema registry (default SCHEMA_REGISTRY_URL or the local stack)')
     .option('--dry-run', 'parse, batch and encode but do not send', false)
     .option('--metrics-port <port>', 'serve the producer\'s Prometheus metrics on this port while running')

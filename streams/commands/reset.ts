@@ -4,6 +4,7 @@
  * from nothing. Output and input topics are shared and kept.
  */
 import type { Command } from 'commander';
+import { prefixed } from '../topic-catalog.ts';
 import { connectAdmin } from '../runtime/kafka/client.ts';
 import { ErrorCodes, FmeaflowError } from '../errors.ts';
 import { appResources, deleteAppResources } from '../runtime/admin/app-resources.ts';
@@ -18,8 +19,10 @@ export function register(program: Command): void {
     .requiredOption('--app <id>', 'application id whose state to delete (the worker\'s --app)')
     .option('--topology <file>', 'module exporting the processors (names the stores and groups)', 'streams/topology.ts')
     .option('--brokers <list>', 'bootstrap servers, comma separated (default: KAFKA_BROKERS or the local stack)')
+    .option('--topic-prefix <prefix>', 'start of every topic, group and transactional id on a shared cluster (default FMEAFLOW_TOPIC_PREFIX or fmeaflow.topic.prefix in FMEAFLOW_KAFKA_PROPERTIES)')
     .option('--dry-run', 'only list what would be deleted')
     .action(async (opts: { app: string; topology: string; brokers?: string; dryRun?: boolean }) => {
+      opts.app = prefixed(opts.app);
       if (!/^[A-Za-z0-9._-]+$/.test(opts.app)) throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--app ${JSON.stringify(opts.app)}: an app id has only letters, digits, '.', '_' and '-' (e.g. --app fmeaflow)`);
       const resources = appResources(opts.app, await loadProcessors(opts.topology, opts.app));
       const brokers = opts.brokers?.split(',') ?? stackEndpoints().brokers;

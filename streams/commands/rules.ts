@@ -74,6 +74,7 @@ export function register(program: Command): void {
     .description('lint, then publish worksheets to the compacted fmea.rules.v1 topic (workers hot-reload; a broken set never replaces a working one)')
     .argument('[files...]', 'worksheet files or folders', [DEFAULT_RULES_DIR])
     .option('--brokers <list>', 'bootstrap servers, comma separated (default KAFKA_BROKERS or the local stack)')
+    .option('--topic-prefix <prefix>', 'start of every topic, group and transactional id on a shared cluster (default FMEAFLOW_TOPIC_PREFIX or fmeaflow.topic.prefix in FMEAFLOW_KAFKA_PROPERTIES)')
     .option('--registry <url>', 'schema registry URL (default SCHEMA_REGISTRY_URL or the local stack)')
     .option('--by <who>', 'publisher recorded with the rule set (user or CI job)')
     .action(async (files: string[], opts: { brokers?: string; registry?: string; by?: string }) => {

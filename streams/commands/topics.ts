@@ -12,6 +12,7 @@ export function register(program: Command): void {
     .command('topics')
     .description('create all topics (idempotent) with partitions, cleanup policy and retention; report topics whose config differs; register every schema as <topic>-value')
     .option('--brokers <list>', 'bootstrap servers, comma separated (default: KAFKA_BROKERS or the local stack)')
+    .option('--topic-prefix <prefix>', 'start of every topic, group and transactional id on a shared cluster (default FMEAFLOW_TOPIC_PREFIX or fmeaflow.topic.prefix in FMEAFLOW_KAFKA_PROPERTIES)')
     .option('--registry <url>', 'schema registry URL (default: SCHEMA_REGISTRY_URL or the local stack)')
     .option('--no-schemas', 'do not register the topic schemas')
     .option('--strict', 'exit with code 3 when an existing topic differs from the catalog')

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { ErrorCodes, FmeaflowError } from '../errors.ts';
+import { prefixed } from '../topic-catalog.ts';
 import type { Processor } from '../processors/processor.ts';
 import { parseDurationMs } from '../processors/fmea/duration.ts';
 import { DRIFT_DETECTORS, type DriftDetectorChoice } from '../processors/drift/drift-config.ts';
@@ -84,6 +85,7 @@ export function register(program: Command): void {
     .command('worker')
     .description('Run the stream processors on Kafka (exactly-once by default) until SIGTERM/SIGINT')
     .option('--app <id>', 'application id: prefix of consumer groups, changelogs and transactional ids', 'fmeaflow')
+    .option('--topic-prefix <prefix>', 'start of every topic, group and transactional id on a shared cluster (default FMEAFLOW_TOPIC_PREFIX or fmeaflow.topic.prefix in FMEAFLOW_KAFKA_PROPERTIES)')
     .option('--mode <mode>', 'exactly-once | at-least-once', 'exactly-once')
     .option('--instance-id <id>', 'name of this worker in logs and client ids (transactions are fenced per input partition, so it need not be unique or stable); default: host name')
     .option('--metrics-port <port>', 'serve Prometheus /metrics on this port (0 = any free port)')
@@ -109,6 +111,8 @@ export function register(program: Command): void {
     .option('--embedding-epochs <n>', 'training epochs per model (more = better codes, more CPU in the trainer thread)', '2')
     .option('--embedding-templates <n>', 'most recently seen templates a training uses', '200')
     .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; metricsHost: string; topology: string; timing: string; policies?: string; canNetwork?: string; driftDetector?: string; metricGrouping: string; spanGrouping: string; maxSeries?: string; maxSeriesPerName?: string; maxVehicles?: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string; logEmbeddings?: boolean; embeddingEvery: string; embeddingEpochs: string; embeddingTemplates: string }) => {
+      // The app id starts its groups, changelogs and transactional ids: in the deployment's namespace.
+      opts.app = prefixed(opts.app);
       if (opts.mode !== 'exactly-once' && opts.mode !== 'at-least-once') {
         throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--mode ${opts.mode}: use exactly-once (default) or at-least-once`);
       }

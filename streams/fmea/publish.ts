@@ -8,7 +8,7 @@
 import { issueToError } from '../processors/fmea/rule-issue.ts';
 import { createKafka } from '../runtime/kafka/client.ts';
 import { createSerde } from '../runtime/serde/serde.ts';
-import { topicSpec, Topics } from '../topic-catalog.ts';
+import { prefixed, topicSpec, Topics } from '../topic-catalog.ts';
 import { lintRuleTexts } from './lint.ts';
 import { readRuleFiles } from './rule-files.ts';
 import { toRuleSetRecords } from './rule-set-records.ts';
@@ -47,7 +47,7 @@ export async function publishRuleFiles(paths: readonly string[], opts: PublishOp
   // worksheets at once instead of one file at a time (an entry moved between two files would
   // otherwise pass through a table that holds it twice or not at all). The fixed id also fences
   // an earlier publish to the same topic that died mid-way, aborting its half-written set.
-  const producer = createKafka('fmeaflow-rules-publish', opts.brokers).producer({ idempotent: true, maxInFlightRequests: 1, transactionalId: `fmeaflow-rules-publish-${topic}` });
+  const producer = createKafka('fmeaflow-rules-publish', opts.brokers).producer({ idempotent: true, maxInFlightRequests: 1, transactionalId: prefixed(`fmeaflow-rules-publish-${topic}`) });
   await producer.connect();
   try {
     const txn = await producer.transaction();

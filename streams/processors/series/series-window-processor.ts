@@ -4,13 +4,13 @@
  * be partitioned by series). Use `createSeriesDriftProcessor` instead when windows,
  * baselines and drift should run in one task without the internal topic.
  */
-import { Topics } from '../../topic-catalog.ts';
+import { prefixed, Topics } from '../../topic-catalog.ts';
 import type { Processor } from '../processor.ts';
 import type { MetricRecord, SpanRecord } from './input-records.ts';
 import { accumulateRecord, closeWindow, expireAdmissionTimer, expireCarryTimer, seriesEventTimeMs, windowBucket, seriesWindowConfig, type SeriesWindowConfig, type SeriesWindowOptions, type SeriesWindowStoreValue } from './series-window-stage.ts';
 
 /** Internal topic of series points (not yet in the catalog: see the report). */
-export const SERIES_POINTS_TOPIC = 'fmeaflow.series-points.v1';
+export const SERIES_POINTS_TOPIC = prefixed('fmeaflow.series-points.v1');
 
 /** Options of the windowing processor. */
 export type SeriesWindowProcessorOptions = SeriesWindowOptions & { readonly allowedLatenessMs?: number };

@@ -10,6 +10,7 @@ import { logger } from '../observability/logger.ts';
 import { connectionConfig, tlsOptions, type KafkaSecurity } from './connection-config.ts';
 import { oauthTokenProvider } from './oauth-token.ts';
 import { authFailure } from './kafka-errors.ts';
+import { RefusalGuard } from './refusal-guard.ts';
 
 const { Kafka, logLevel } = kafkajs;
 export type KafkaClient = InstanceType<typeof Kafka>;
@@ -30,16 +31,31 @@ export function kafkaSecurityOptions(k: KafkaSecurity = connectionConfig().kafka
   return out;
 }
 
-/** Creates a kafkajs client; `clientId` shows up in broker logs and quotas. TLS/SASL come from the connection configuration. */
+/** The principal the broker sees, as its ACLs name it, when the configuration tells. */
+function principalOf(k: KafkaSecurity, extra: Partial<KafkaConfig>): string | undefined {
+  const sasl = extra.sasl ?? k.sasl;
+  if (sasl && 'username' in sasl) return `User:${sasl.username}`;
+  if (k.sasl?.mechanism === 'OAUTHBEARER' && !extra.sasl) return `the OAuth client ${k.sasl.oauth.clientId}`;
+  return undefined;
+}
+
+/**
+ * Creates a kafkajs client; `clientId` shows up in broker logs and quotas. TLS/SASL come from the
+ * connection configuration. Its clients end a refused operation with one AUTH_FAILED (refusal-guard.ts).
+ */
 export function createKafka(clientId: string, brokerList: readonly string[] = defaultBrokers(), retries = 8, quiet = false, extra: Partial<KafkaConfig> = {}): KafkaClient {
-  return new Kafka({
+  const guard = new RefusalGuard(principalOf(connectionConfig().kafka, extra));
+  const kafka = new Kafka({
     ...kafkaSecurityOptions(),
     clientId,
     brokers: [...brokerList],
-    logLevel: quiet ? logLevel.NOTHING : logLevel.WARN,
+    // Quiet clients still hear ERROR entries: a refused request is only told there (see refusal-guard.ts).
+    logLevel: quiet ? logLevel.ERROR : logLevel.WARN,
     retry: { initialRetryTime: 100, retries },
     logCreator: () => ({ level, log: entry }) => {
       const { message, ...rest } = entry as { message: string } & Record<string, unknown>;
+      guard.noteResponse(message, rest);
+      if (quiet) return;
       // CONCURRENT_TRANSACTIONS right after a commit is the broker finishing the previous transaction;
       // kafkajs and the runner retry it, so it is not worth a warning.
       const expected = typeof rest.error === 'string' && rest.error.startsWith('The producer attempted to update a transaction while another concurrent operation');
@@ -49,6 +65,8 @@ export function createKafka(clientId: string, brokerList: readonly string[] = de
     },
     ...extra,
   });
+  guard.install(kafka);
+  return kafka;
 }
 
 /** True when a kafkajs error means no broker answered. */

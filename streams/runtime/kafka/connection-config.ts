@@ -134,7 +134,8 @@ export function parseJaasConfig(text: string, setting = 'sasl.jaas.config'): Rec
   return out;
 }
 
-function readPropertiesFile(env: NodeJS.ProcessEnv): { props: Record<string, string>; file: string | undefined } {
+/** The properties file of FMEAFLOW_KAFKA_PROPERTIES, parsed (empty when unset). */
+export function readPropertiesFile(env: NodeJS.ProcessEnv): { props: Record<string, string>; file: string | undefined } {
   const file = env.FMEAFLOW_KAFKA_PROPERTIES;
   if (!file) return { props: {}, file: undefined };
   const text = readText('FMEAFLOW_KAFKA_PROPERTIES', file);

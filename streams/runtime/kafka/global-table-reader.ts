@@ -25,6 +25,7 @@ import { GlobalTableSet, type GlobalValidator } from '../state/global-table-set.
 import { HighWatermarks } from './high-watermarks.ts';
 import { logger } from '../observability/logger.ts';
 import { deleteConsumerGroup } from './consumer-groups.ts';
+import { prefixed } from '../../topic-catalog.ts';
 
 const log = logger('global-tables');
 
@@ -77,7 +78,7 @@ export class GlobalTableReader implements GlobalsFreshness {
     registry?: client.Registry,
     validators?: Readonly<Record<string, GlobalValidator>>,
     /** Prefix of the reader's private group: the app id, so the app's ACL on groups `<app>-*` covers it. */
-    private readonly groupPrefix = 'fmeaflow',
+    private readonly groupPrefix = prefixed('fmeaflow'),
   ) {
     this.tables = new GlobalTableSet(validators);
     if (registry) {

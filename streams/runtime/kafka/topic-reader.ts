@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KafkaClient } from './client.ts';
 import { deleteConsumerGroup } from './consumer-groups.ts';
+import { prefixed } from '../../topic-catalog.ts';
 
 export interface ReadRecordRaw {
   readonly partition: number;
@@ -46,7 +47,7 @@ export async function readToEnd(
     }
   }
   if (target.size === 0) return 0;
-  const groupId = `${opts.groupPrefix ?? 'fmeaflow-reader'}-${randomBytes(6).toString('hex')}`;
+  const groupId = `${opts.groupPrefix ?? prefixed('fmeaflow-reader')}-${randomBytes(6).toString('hex')}`;
   const consumer = kafka.consumer({
     groupId,
     readUncommitted: false,

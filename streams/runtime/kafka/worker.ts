@@ -13,6 +13,7 @@ import type { Processor } from '../../processors/processor.ts';
 import { DEFAULT_PARTITIONS, TOPIC_SPECS, Topics } from '../../topic-catalog.ts';
 import { brokers as defaultBrokers } from './connection.ts';
 import { brokerUnreachable, createKafka, isBrokerUnreachable, probeBrokers } from './client.ts';
+import { onRefused } from './refusal-guard.ts';
 import { changelogTopic, ensureInternalTopics, isInternalTopic, partitionCounts } from './internal-topics.ts';
 import { GlobalTableReader } from './global-table-reader.ts';
 import { globalValidatorsOf } from '../state/global-table-set.ts';
@@ -121,6 +122,13 @@ export async function runWorker(o: WorkerOptions): Promise<Worker> {
   const codec = new TopicCodec(serde);
 
   const kafka = createKafka(`${o.app}-${instanceId}`, brokerList);
+  // A consumer refused while running (a group ACL missing) would otherwise leave a worker that runs and reads nothing.
+  onRefused(kafka, (err) => {
+    log.error('refused by the broker; stopping', { err: err.message });
+    if (!(o.handleSignals ?? true)) return;
+    process.stderr.write(`fmeaflow: ${err.message} [${err.code}]\n`);
+    void (stopFn?.() ?? Promise.resolve()).finally(() => process.exit(1));
+  });
   const admin = kafka.admin();
   try {
     await admin.connect();

@@ -8,6 +8,7 @@ import type { Consumer } from 'kafkajs';
 import type { KafkaClient } from '../kafka/client.ts';
 import type { Serde } from '../serde/serde.ts';
 import { deleteConsumerGroup } from '../kafka/consumer-groups.ts';
+import { prefixed } from '../../topic-catalog.ts';
 
 export interface FeedRecord {
   readonly topic: string;
@@ -36,7 +37,7 @@ export async function followOutputs(
   onRecord: (r: FeedRecord) => void,
   opts: { fromBeginning?: boolean; onDecodeError?: (topic: string, err: unknown) => void; groupPrefix?: string } = {},
 ): Promise<OutputFeed> {
-  const groupId = `${opts.groupPrefix ?? 'fmeaflow'}-feed-${randomBytes(6).toString('hex')}`;
+  const groupId = `${opts.groupPrefix ?? prefixed('fmeaflow')}-feed-${randomBytes(6).toString('hex')}`;
   const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 200 });
   await consumer.connect();
   await consumer.subscribe({ topics: [...topics], fromBeginning: opts.fromBeginning ?? false });

@@ -17,6 +17,7 @@ import type { RuntimeMetrics } from '../observability/metrics.ts';
 import { logger } from '../observability/logger.ts';
 import type { EmbeddingTrainer } from './embedding-trainer.ts';
 import { deleteConsumerGroup } from '../kafka/consumer-groups.ts';
+import { prefixed } from '../../topic-catalog.ts';
 
 const log = logger('log-clusters-changelog');
 const TEMPLATE_PREFIX = StoreKeys.template(0).slice(0, -1);
@@ -62,7 +63,7 @@ export function applyChangelogRecord(sinks: ChangelogSinks, partition: number, k
  * Follows `changelog` from the beginning (committed records only) into `sinks`; returns a stop function. The trainer
  * is held until every partition is read up to its end offset at start (what the processor had stored by then).
  */
-export async function followLogClusterChangelog(kafka: KafkaClient, changelog: string, sinks: ChangelogSinks, groupPrefix = 'fmeaflow'): Promise<() => Promise<void>> {
+export async function followLogClusterChangelog(kafka: KafkaClient, changelog: string, sinks: ChangelogSinks, groupPrefix = prefixed('fmeaflow')): Promise<() => Promise<void>> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(changelog).finally(() => admin.disconnect());

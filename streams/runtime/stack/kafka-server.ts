@@ -15,14 +15,15 @@ const NAME = 'kafka';
 /** server.properties for a loopback-only single node with replication factors of 1. */
 export function serverProperties(k: KafkaInstanceConfig): string {
   const listener = k.secure ? 'SASL_SSL' : 'PLAINTEXT';
+  const mtls = k.secure?.mtlsPort;
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@${k.host}:${k.controllerPort}`,
-    `listeners=${listener}://${k.host}:${k.port},CONTROLLER://${k.host}:${k.controllerPort}`,
-    `advertised.listeners=${listener}://${k.host}:${k.port}`,
+    `listeners=${listener}://${k.host}:${k.port}${mtls ? `,SSL://${k.host}:${mtls}` : ''},CONTROLLER://${k.host}:${k.controllerPort}`,
+    `advertised.listeners=${listener}://${k.host}:${k.port}${mtls ? `,SSL://${k.host}:${mtls}` : ''}`,
     'controller.listener.names=CONTROLLER',
-    `listener.security.protocol.map=${listener}:${listener},CONTROLLER:PLAINTEXT`,
+    `listener.security.protocol.map=${listener}:${listener},${mtls ? 'SSL:SSL,' : ''}CONTROLLER:PLAINTEXT`,
     `inter.broker.listener.name=${listener}`,
     ...(k.secure ? secureProperties(k.secure) : []),
     `log.dirs=${k.dataDir}`,
@@ -58,6 +59,9 @@ function secureProperties(sec: SecureBrokerConfig): string[] {
     'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
     `super.users=User:${sec.superUser.name};User:ANONYMOUS`,
     'allow.everyone.if.no.acl.found=false',
+    // The mTLS listener: a client without a certificate the CA signed is not let in at all (else it would be
+    // ANONYMOUS, a super user for the controller's sake); the ACLs name the certificate's CN.
+    ...(sec.mtlsPort ? ['listener.name.ssl.ssl.client.auth=required', 'ssl.principal.mapping.rules=RULE:^CN=([A-Za-z0-9._-]+)$/$1/,DEFAULT'] : []),
   ];
 }
 

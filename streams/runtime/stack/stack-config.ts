@@ -29,6 +29,11 @@ export interface SecureBrokerConfig {
   readonly truststorePem: string;
   readonly superUser: { readonly name: string; readonly password: string };
   readonly users: readonly { readonly name: string; readonly password: string }[];
+  /**
+   * A second listener, SSL with client certificates required (mTLS), on this port; the principal is the
+   * certificate's CN (`User:<CN>`). Absent = SASL_SSL only.
+   */
+  readonly mtlsPort?: number;
 }
 
 export interface RegistryInstanceConfig {
