@@ -69,6 +69,17 @@ export interface EvaluationResult {
 const K = { leafMatch: 'lm:', action: 'act:', affected: 'aff:', affectedOfModel: 'affm:', rankHist: 'rank:hist' } as const;
 
 /**
+ * Store buckets (`Processor.storeBucket`): the stored actions and the leaf histories are read by prefix (every open action
+ * when ranks move, every leaf history when the rules change), so each kind is one bucket and such a read costs the keys of
+ * that kind, not the whole store (350k keys in bench/fmea-evaluate.ts, read on every event that moved a rank).
+ */
+export function evaluatorBucketOf(key: string): string | undefined {
+  if (key.startsWith(K.action)) return K.action;
+  if (key.startsWith(K.leafMatch)) return K.leafMatch;
+  return undefined;
+}
+
+/**
  * Open actions grouped by (AP weight, RPN) into buckets holding their affected-vehicle counts,
  * sorted. Rank is competition ranking (ties share a rank): every action in a better bucket
  * plus those in the same bucket with more affected vehicles. An update touches one or two

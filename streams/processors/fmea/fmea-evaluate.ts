@@ -16,7 +16,7 @@ import { reconcileRules, RuleSetCache, RULES_ACTIVE_EVENT, RULES_REFUSED_EVENT, 
 import { formatIssue } from './rule-issue.ts';
 import { EVIDENCE_ADAPTERS } from './evidence/adapters.ts';
 import { InvalidEvidence, type Evidence } from './evidence/evidence.ts';
-import { dropStaleLeafMatches, ingestEvidence, refreshActions, resolveAction, unregisteredVehicles, type EvaluatorConfig } from './evaluator.ts';
+import { dropStaleLeafMatches, evaluatorBucketOf, ingestEvidence, refreshActions, resolveAction, unregisteredVehicles, type EvaluatorConfig } from './evaluator.ts';
 import { StoreOverlay } from './store-overlay.ts';
 import { ModelIndex, type VehicleRecord } from './vehicle-registry.ts';
 
@@ -96,6 +96,7 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
     outputTopics: [Topics.actions],
     store: 'fmea-evaluate',
     globalTopics: [Topics.rules, Topics.vehicles],
+    storeBucket: evaluatorBucketOf,
     allowedLatenessMs: cfg.allowedLatenessMs ?? 300_000,
     eventTimeMs(value, topic) {
       try {
@@ -105,7 +106,7 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
       }
     },
     process(store: ReadonlyStore<unknown>, record: InputRecord<unknown>, ctx: ProcessorContext): ProcessResult<unknown> {
-      const kv = new StoreOverlay(store);
+      const kv = new StoreOverlay(store, evaluatorBucketOf);
       const reconciled = reconcileRules(ctx.globals.table<RuleSetRecord>(Topics.rules), kv, cache);
       const { ruleSet, activeChanged } = reconciled;
       if (ruleSet && activeChanged) dropStaleLeafMatches(ruleSet, kv);
@@ -144,7 +145,7 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
     onTimer(store: ReadonlyStore<unknown>, timer: FiredTimer, ctx: ProcessorContext): ProcessResult<unknown> {
       if (timer.id === RULES_CHECK_TIMER) {
         armed.add(ctx.partition);
-        const kv = new StoreOverlay(store);
+        const kv = new StoreOverlay(store, evaluatorBucketOf);
         const reconciled = reconcileRules(ctx.globals.table<RuleSetRecord>(Topics.rules), kv, cache);
         if (reconciled.ruleSet && reconciled.activeChanged) dropStaleLeafMatches(reconciled.ruleSet, kv);
         const events = rulesEvents(reconciled, ctx.partition);
@@ -152,7 +153,7 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
       }
       const key = timer.payload?.['key'];
       if (typeof key !== 'string') return {};
-      const kv = new StoreOverlay(store);
+      const kv = new StoreOverlay(store, evaluatorBucketOf);
       const resolved = resolveAction(key, timer.atMs, kv, cfg);
       if (!resolved) return {};
       // The actions behind a resolved one move up: their published ranks are re-published.
