@@ -93,3 +93,40 @@ test('lint does not warn about model scope on evidence that names only vehicles:
   const r = parseWorksheet('model-scope.yaml', yaml);
   assert.deepEqual(r.issues.filter((i) => /model scope/.test(i.message)), []);
 });
+
+test('a registry change re-publishes the observed O without new evidence: the fleet grows tenfold, the rows of the affected entry are re-published with the smaller share', () => {
+  const sheet = `worksheet: field-o
+entries:
+  - id: S-FO-02
+    item: a
+    function: b
+    failureMode: c
+    effect: d
+    cause: e
+    severity: 5
+    occurrence: 2
+    detection: 5
+    scopes: [vehicle, model, fleet]
+    occurrenceFromField: true
+    evidence:
+      canFeature: error_frame_share > 0.1
+`;
+  const d = new Driver(createFmeaEvaluateProcessor({ occurrenceTable, rulesCheckEveryMs: 5000 }));
+  d.tables.set(Topics.rules, new Map([['field-o', { worksheet: 'field-o', sourceFile: 'field-o.yaml', yaml: sheet, sha256: createHash('sha256').update(sheet).digest('hex'), publishedAtMs: 0, publishedBy: null }]]));
+  const registry = new Map<string, VehicleRecord>();
+  for (let i = 0; i < 10; i++) registry.set(`X${i}`, { vehicleId: `X${i}`, model: 'model-x', updatedAtMs: T0 });
+  d.tables.set(Topics.vehicles, registry);
+  const before = d.feed(Topics.canFeatures, features('X0', T0)) as FmeaAction[];
+  const oOf = (share: number) => occurrenceTable.filter((r) => share >= r.atLeastPer1000).reduce((a, r) => Math.max(a, r.occurrence), 0);
+  assert.deepEqual(before.map((a) => [a.key, a.fleetSize, a.occurrenceObserved]).sort(), [
+    ['S-FO-02|fleet:fleet', 10, oOf(100)], ['S-FO-02|model:model-x', 10, oOf(100)], ['S-FO-02|vehicle:X0', 10, oOf(100)],
+  ]);
+  for (let i = 10; i < 100; i++) registry.set(`X${i}`, { vehicleId: `X${i}`, model: 'model-x', updatedAtMs: T0 });
+  // No evidence arrives; the rules check (a wall-clock timer) sees the registry changed.
+  const after = d.advanceTo(T0 + 5000) as FmeaAction[];
+  assert.notEqual(oOf(10), oOf(100), 'the premise: 1 in 10 and 1 in 100 are different O');
+  assert.deepEqual(after.map((a) => [a.key, a.fleetSize, a.occurrenceObserved]).sort(), [
+    ['S-FO-02|fleet:fleet', 100, oOf(10)], ['S-FO-02|model:model-x', 100, oOf(10)], ['S-FO-02|vehicle:X0', 100, oOf(10)],
+  ]);
+  assert.ok(after.every((a) => a.updateCount === 1 && a.status === 'NEW'), 're-published as it stood, with the new counts only');
+});
