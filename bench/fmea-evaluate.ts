@@ -19,19 +19,12 @@ import { leafMatches } from '../streams/processors/fmea/leaf-match.ts';
 import { loadOccurrenceTable } from '../streams/fmea/rule-files.ts';
 import { compileRuleFiles } from '../streams/processors/fmea/rule-set.ts';
 import type { Condition, LeafCondition } from '../streams/processors/fmea/rule-model.ts';
-import type { FiredTimer, ProcessResult, ReadonlyStore } from '../streams/processors/processor.ts';
+import type { Processor } from '../streams/processors/processor.ts';
+import { replay, type ReplayRecord } from '../streams/runtime/replay/replay.ts';
 import { Topics } from '../streams/topic-catalog.ts';
 
 const rnd = seedrandom('fmea-bench');
 const pickOf = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
-
-class MapStore implements ReadonlyStore<never> {
-  readonly map = new Map<string, unknown>();
-  get(k: string) { return this.map.get(k) as never; }
-  entries() { return this.map.entries() as Iterable<readonly [string, never]>; }
-  get size() { return this.map.size; }
-  apply(r: ProcessResult<unknown>) { for (const u of r.updates ?? []) (u.value === null ? this.map.delete(u.key) : this.map.set(u.key, u.value)); }
-}
 
 // ---------- 1. rule evaluation ----------
 const ENTRIES = 1000;
@@ -91,25 +84,35 @@ function evidenceRecord(i: number): { topic: string; value: unknown } {
 const EVENTS = Number(process.env.FMEA_BENCH_EVENTS ?? 40_000);
 const records = Array.from({ length: EVENTS }, (_, i) => evidenceRecord(i));
 
-/** Runs the processor over all records; with `measureBytes`, also sums the JSON size of its store writes (what the changelog carries), outside the timed figure's run. */
+/**
+ * Runs the processor over all records on the one driver (the replay runtime over PartitionTask, as the worker runs it:
+ * watermarks, timers, late routing, the bucketed store). With `measureBytes`, also sums the JSON size of its store writes
+ * (what the changelog carries), in a run outside the timed figure.
+ */
 function benchProcessor(measureBytes = false): { eventsPerS: number; actions: number; storeKeys: number; matchedEvents: number; changelogBytes: number } {
   const proc = createFmeaEvaluateProcessor({ occurrenceTable: loadOccurrenceTable(), fleetSize: VEHICLES.length });
-  const store = new MapStore();
-  const globals = { table: <V>(topic: string) => (topic === Topics.rules ? rulesTable : new Map()) as unknown as ReadonlyMap<string, V> };
-  let actions = 0;
   let matchedEvents = 0;
   let changelogBytes = 0;
+  const counted: Processor<unknown, unknown> = {
+    ...proc,
+    process(store, record, ctx) {
+      const res = proc.process(store, record, ctx);
+      if (res.outputs?.length) matchedEvents++;
+      if (measureBytes) for (const u of res.updates ?? []) changelogBytes += u.key.length + (u.value === null ? 0 : JSON.stringify(u.value).length);
+      return res;
+    },
+  };
+  const input: ReplayRecord[] = [
+    ...[...rulesTable].map(([key, value]) => ({ topic: Topics.rules, key, value })),
+    ...records.map((r) => ({ topic: r.topic, key: '', value: r.value })),
+  ];
   const start = performance.now();
-  for (const [i, r] of records.entries()) {
-    const t = proc.eventTimeMs(r.value, r.topic);
-    const res = proc.process(store, { topic: r.topic, partition: 0, offset: String(i), key: '', value: r.value, eventTimeMs: t, headers: {} }, { partition: 0, watermarkMs: t, nowMs: t, globals });
-    store.apply(res);
-    if (measureBytes) for (const u of res.updates ?? []) changelogBytes += u.key.length + (u.value === null ? 0 : JSON.stringify(u.value).length);
-    actions += res.outputs?.length ?? 0;
-    if (res.outputs?.length) matchedEvents++;
-  }
+  const result = replay([counted], input);
   const s = (performance.now() - start) / 1000;
-  return { eventsPerS: EVENTS / s, actions, storeKeys: store.size, matchedEvents, changelogBytes };
+  const actions = result.outputs[Topics.actions]?.length ?? 0;
+  const storeKeys = Object.values(result.finalState[proc.name] ?? {}).reduce((n, keys) => n + Object.keys(keys).length, 0);
+  if (result.late.length + result.dlq.length > 0) throw new Error(`bench input routed aside: ${result.late.length} late, ${result.dlq.length} dead letters`);
+  return { eventsPerS: EVENTS / s, actions, storeKeys, matchedEvents, changelogBytes };
 }
 
 /** Baseline: every leaf of every entry tested against every evidence item (no index, no state). */
@@ -144,30 +147,17 @@ function canBatches(): CanFrameBatch[] {
   }
   return out;
 }
-const batches = canBatches();
-const totalFrames = BATCHES * FRAMES_PER_BATCH;
+const batches = process.argv.includes('--fmea-only') ? [] : canBatches();
+const totalFrames = batches.length * FRAMES_PER_BATCH;
 
 function benchCanFeatures(): { framesPerS: number; vectors: number } {
   const proc = createCanFeaturesProcessor({ cycleTimesMs: new Map([[0x0c0, 10], [0x1a0, 20], [0x2a3, 100]]) });
-  const store = new MapStore();
-  const globals = { table: <V>() => new Map() as unknown as ReadonlyMap<string, V> };
-  const timers = new Map<string, FiredTimer>();
-  let vectors = 0;
   const start = performance.now();
-  let wm = 0;
-  for (const [i, b] of batches.entries()) {
-    const t = proc.eventTimeMs(b, Topics.can);
-    const res = proc.process(store, { topic: Topics.can, partition: 0, offset: String(i), key: b.vehicleId, value: b, eventTimeMs: t, headers: {} }, { partition: 0, watermarkMs: wm, nowMs: t, globals });
-    store.apply(res);
-    for (const tm of res.timers ?? []) timers.set(tm.id, { ...tm, partition: 0 });
-    wm = Math.max(wm, t - proc.allowedLatenessMs);
-  }
-  for (const tm of timers.values()) {
-    const r = proc.onTimer!(store, tm, { partition: 0, watermarkMs: Infinity, nowMs: tm.atMs, globals });
-    store.apply(r);
-    vectors += r.outputs?.length ?? 0;
-  }
-  return { framesPerS: totalFrames / ((performance.now() - start) / 1000), vectors };
+  // Every window closes at the end (the flush fires every timer), as the previous hand-written loop did.
+  const result = replay([proc], batches.map((b) => ({ topic: Topics.can, key: b.vehicleId, value: b })), { endOfInputAtMs: Number.MAX_SAFE_INTEGER });
+  const framesPerS = totalFrames / ((performance.now() - start) / 1000);
+  if (result.late.length + result.dlq.length > 0) throw new Error(`bench input routed aside: ${result.late.length} late, ${result.dlq.length} dead letters`);
+  return { framesPerS, vectors: result.outputs[Topics.canFeatures]?.length ?? 0 };
 }
 
 function benchNaiveCan(): number {
@@ -177,15 +167,16 @@ function benchNaiveCan(): number {
   return totalFrames / ((performance.now() - start) / 1000);
 }
 
-// warm-up, then measure
+// warm-up, then measure. `--fmea-only` skips the CAN part (for profiling the evaluation: node --cpu-prof).
+const fmeaOnly = process.argv.includes('--fmea-only');
 const tw = performance.now();
 const warm = benchProcessor(true);
 if (process.env.FMEA_BENCH_DEBUG) console.error('warm-up fmea ms', performance.now() - tw);
 const fmea = benchProcessor();
 const naive = benchNaive();
-benchCanFeatures();
-const can = benchCanFeatures();
-const naiveCan = benchNaiveCan();
+if (!fmeaOnly) benchCanFeatures();
+const can = fmeaOnly ? { framesPerS: NaN, vectors: 0 } : benchCanFeatures();
+const naiveCan = fmeaOnly ? NaN : benchNaiveCan();
 const date = new Date().toISOString().slice(0, 10);
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 const lines = [
@@ -193,8 +184,10 @@ const lines = [
   `fmea-evaluate processor: ${fmt(fmea.eventsPerS)} events/s (${fmea.matchedEvents} events activated ≥ 1 entry, ${fmea.actions} action updates, ${fmea.storeKeys} store keys)`,
   `store writes (changelog volume, JSON): ${fmt(warm.changelogBytes / EVENTS)} bytes per evidence event (${(warm.changelogBytes / 1e6).toFixed(1)} MB in all)`,
   `naive all-leaves match (no state, no index): ${fmt(naive)} events/s; ratio processor/naive = ${(fmea.eventsPerS / naive).toFixed(2)}`,
-  `can-features processor: ${fmt(can.framesPerS)} frames/s (${totalFrames.toLocaleString('en-US')} frames, ${can.vectors} vectors)`,
-  `plain byte-count loop: ${fmt(naiveCan)} frames/s; ratio processor/plain = ${(can.framesPerS / naiveCan).toFixed(3)}`,
+  ...(fmeaOnly ? [] : [
+    `can-features processor: ${fmt(can.framesPerS)} frames/s (${totalFrames.toLocaleString('en-US')} frames, ${can.vectors} vectors)`,
+    `plain byte-count loop: ${fmt(naiveCan)} frames/s; ratio processor/plain = ${(can.framesPerS / naiveCan).toFixed(3)}`,
+  ]),
 ];
 console.log(lines.join('\n'));
 if (process.argv.includes('--json')) console.log(JSON.stringify({ date, fmea, changelogBytes: warm.changelogBytes, naive, can, naiveCan }));

@@ -15,7 +15,7 @@ import { readManifest } from '../../vehicle-producer/drive/drive-manifest.ts';
 import { loadDbcFiles } from '../../vehicle-producer/dbc/signal-decoder.ts';
 import { driveRecords, sourceRecords, type RecordedInputOptions, type RecordedRecords } from '../../vehicle-producer/publish/recorded-records.ts';
 import { candumpTimeOptions } from '../../vehicle-producer/sources/candump-time-flags.ts';
-import { sourcesFor } from './produce.ts';
+import { parseBitrates, sourcesFor } from './produce.ts';
 
 interface ReplayOpts {
   dbc: string[];
@@ -27,6 +27,8 @@ interface ReplayOpts {
   candumpTzOffset?: string;
   rules?: string;
   policies?: string;
+  canNetwork?: string;
+  bitrate: string[];
   timing: string;
   top: string;
   json: boolean;
@@ -73,6 +75,8 @@ export function register(program: Command): void {
     .option('--candump-timestamps <style>', 'candump files: absolute (default), zero (-tz) or delta (-td)')
     .option('--candump-base-time <time>', 'candump files: epoch the relative stamps start at (ISO 8601 with a zone, or epoch seconds)')
     .option('--candump-tz-offset <±HH:MM>', 'candump files: the UTC offset candump -tA printed its local dates in')
+    .option('--bitrate <bus=bps>', 'nominal bitrate of a bus for bus load, as produce --bitrate (repeatable; e.g. --bitrate can0=500000; a bare number applies to every bus)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--can-network <file>', 'CAN networks per vehicle model, as worker --can-network (default config/can-networks.yaml; other models get a learned schedule)')
     .option('--rules <dir>', 'FMEA worksheets to evaluate (default fmea-rules/)')
     .option('--policies <file>', 'suppression policy file (default config/suppression-policies.yaml)')
     .option('--timing <drive|fleet>', 'window sizes: drive (default; seconds-long windows for recordings of minutes) or fleet (the worker default)', 'drive')
@@ -85,7 +89,10 @@ export function register(program: Command): void {
       const signalIntervalMs = wholeNumber('--signal-interval-ms', o.signalIntervalMs, 1, 3_600_000, '1000');
       if (o.rules !== undefined && !existsSync(o.rules)) bad(`--rules '${o.rules}' does not exist; give a folder of worksheets such as fmea-rules/`);
       if (o.policies !== undefined && !existsSync(o.policies)) bad(`--policies '${o.policies}' does not exist; give a policy file such as config/suppression-policies.yaml`);
+      if (o.canNetwork !== undefined && !existsSync(o.canNetwork)) bad(`--can-network '${o.canNetwork}' does not exist; give a CAN network file such as config/can-networks.yaml`);
+      const bitrates = parseBitrates(o.bitrate);
       const common: RecordedInputOptions = {
+        ...bitrates,
         batchMs,
         ...(o.dbc.length > 0 ? { dbc: loadDbcFiles(o.dbc), signalIntervalMs } : {}),
         candumpTime: candumpTimeOptions({ timestamps: o.candumpTimestamps, baseTime: o.candumpBaseTime, tzOffset: o.candumpTzOffset }),
@@ -95,6 +102,7 @@ export function register(program: Command): void {
         timing: o.timing === 'fleet' ? FLEET_TIMING : DRIVE_TIMING,
         ...(o.rules !== undefined ? { rulesDir: o.rules } : {}),
         ...(o.policies !== undefined ? { policiesFile: o.policies } : {}),
+        ...(o.canNetwork !== undefined ? { canNetworkFile: o.canNetwork } : {}),
       });
       const summary = summarizeReplay(result);
       if (o.json) {

@@ -69,6 +69,17 @@ export interface EvaluationResult {
 const K = { leafMatch: 'lm:', action: 'act:', affected: 'aff:', affectedOfModel: 'affm:', rankHist: 'rank:hist' } as const;
 
 /**
+ * Store buckets (`Processor.storeBucket`): the stored actions and the leaf histories are read by prefix (every open action
+ * when ranks move, every leaf history when the rules change), so each kind is one bucket and such a read costs the keys of
+ * that kind, not the whole store (350k keys in bench/fmea-evaluate.ts, read on every event that moved a rank).
+ */
+export function evaluatorBucketOf(key: string): string | undefined {
+  if (key.startsWith(K.action)) return K.action;
+  if (key.startsWith(K.leafMatch)) return K.leafMatch;
+  return undefined;
+}
+
+/**
  * Open actions grouped by (AP weight, RPN) into buckets holding their affected-vehicle counts,
  * sorted. Rank is competition ranking (ties share a rank): every action in a better bucket
  * plus those in the same bucket with more affected vehicles. An update touches one or two
@@ -252,7 +263,7 @@ export function ingestEvidence(rs: RuleSet, ev: Evidence, kv: KeyValue, cfg: Eva
   // A new row or a changed standing can move other rows' O (same entry) or rank.
   if (moved) {
     const latest = new Map(actions.map((a) => [a.key, a]));
-    for (const a of refreshActions(rs, kv, cfg)) latest.set(a.key, a);
+    for (const a of refreshActions(rs, kv, cfg, new Set([...entries].map((e) => e.id)))) latest.set(a.key, a);
     return { actions: [...latest.values()], timers };
   }
   return { actions, timers };
@@ -323,12 +334,16 @@ const sameStanding = (a: FmeaAction, b: FmeaAction): boolean =>
  * Keeps every published action current after counts or standings moved: open actions whose observed O (a new
  * affected vehicle of their entry, a larger fleet) or whose rank (another action overtook them or left) changed
  * are stored and returned for re-publication, evidence, times and update count unchanged. One pass over the
- * stored actions; callers run it only when something that could move them changed.
+ * stored actions; callers run it only when something that could move them changed, and name the entries whose counts
+ * changed (`countsChangedFor`) when only those can have a new O.
  */
-export function refreshActions(rs: RuleSet | undefined, kv: KeyValue, cfg: EvaluatorConfig): FmeaAction[] {
+export function refreshActions(rs: RuleSet | undefined, kv: KeyValue, cfg: EvaluatorConfig, countsChangedFor?: ReadonlySet<string>): FmeaAction[] {
   const ranks = new RankIndex(kv);
   const stored = [...kv.entries<FmeaAction>(K.action)].map(([, a]) => a).filter((a) => a.status !== 'RESOLVED');
   const current = stored.map((a) => {
+    // Only the entries whose affected counts just changed can have a new O (the fleet and model sizes are re-checked on
+    // every record and rules check, fmea-evaluate.ts): the others keep their standing and only their rank is re-read.
+    if (countsChangedFor && !countsChangedFor.has(a.entryId)) return a;
     const entry = rs?.entriesById.get(a.entryId);
     if (!entry) return a;
     const next = withCurrentCounts(a, entry, kv, cfg);

@@ -16,8 +16,10 @@ import { reconcileRules, RuleSetCache, RULES_ACTIVE_EVENT, RULES_REFUSED_EVENT, 
 import { formatIssue } from './rule-issue.ts';
 import { EVIDENCE_ADAPTERS } from './evidence/adapters.ts';
 import { InvalidEvidence, type Evidence } from './evidence/evidence.ts';
-import { dropStaleLeafMatches, ingestEvidence, refreshActions, resolveAction, unregisteredVehicles, type EvaluatorConfig } from './evaluator.ts';
+import { dropStaleLeafMatches, evaluatorBucketOf, fleetSizeOf, ingestEvidence, refreshActions, resolveAction, unregisteredVehicles, type EvaluatorConfig } from './evaluator.ts';
 import { StoreOverlay } from './store-overlay.ts';
+import type { FmeaAction } from './action.ts';
+import type { RuleSet } from './rule-set.ts';
 import { ModelIndex, type VehicleRecord } from './vehicle-registry.ts';
 
 export interface FmeaEvaluateConfig extends EvaluatorConfig {
@@ -34,6 +36,9 @@ export interface FmeaEvaluateConfig extends EvaluatorConfig {
 
 /** Event kind of evidence naming vehicles the registry does not list (counted by `fmeaflow_processor_events_total`). */
 export const UNREGISTERED_VEHICLE_EVENT = 'fmea.vehicle.unregistered';
+
+/** Store key of the fleet and model sizes the published actions were last computed with. */
+const REGISTRY_SEEN_KEY = 'registry:seen';
 
 /** Id of the wall-clock timer that re-checks the rules table while no evidence arrives. */
 export const RULES_CHECK_TIMER = 'rules-check';
@@ -57,6 +62,15 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
       modelOf: (v) => index.modelOf(v) ?? cfg.modelOf?.(v),
       vehiclesOfModel: (m) => index.vehiclesOf(m) || (cfg.vehiclesOfModel?.(m) ?? 0),
     };
+  };
+  // The fleet and model sizes the published rows were computed with: when the registry (or the configured fleet size)
+  // moves them, every open row whose observed O changed is re-published at once, not at the entry's next evidence.
+  const republishOnRegistryChange = (ruleSet: RuleSet | undefined, kv: StoreOverlay, ctx: ProcessorContext): FmeaAction[] => {
+    const evalCfg = registryOf(ctx);
+    const seen = `${fleetSizeOf(evalCfg)}|${models.signature()}`;
+    if (kv.get<string>(REGISTRY_SEEN_KEY) === seen) return [];
+    kv.set(REGISTRY_SEEN_KEY, seen);
+    return ruleSet ? refreshActions(ruleSet, kv, evalCfg) : [];
   };
   const toOutputs = (actions: readonly { key: string }[]): OutputRecord[] => actions.map((a) => ({ topic: Topics.actions, key: a.key, value: a }));
   const toTimers = (timers: readonly { key: string; atMs: number }[]): TimerRequest[] => timers.map((t) => ({ kind: 'event-time', id: `resolve:${t.key}`, atMs: t.atMs, payload: { key: t.key } }));
@@ -96,6 +110,7 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
     outputTopics: [Topics.actions],
     store: 'fmea-evaluate',
     globalTopics: [Topics.rules, Topics.vehicles],
+    storeBucket: evaluatorBucketOf,
     allowedLatenessMs: cfg.allowedLatenessMs ?? 300_000,
     eventTimeMs(value, topic) {
       try {
@@ -105,7 +120,7 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
       }
     },
     process(store: ReadonlyStore<unknown>, record: InputRecord<unknown>, ctx: ProcessorContext): ProcessResult<unknown> {
-      const kv = new StoreOverlay(store);
+      const kv = new StoreOverlay(store, evaluatorBucketOf);
       const reconciled = reconcileRules(ctx.globals.table<RuleSetRecord>(Topics.rules), kv, cache);
       const { ruleSet, activeChanged } = reconciled;
       if (ruleSet && activeChanged) dropStaleLeafMatches(ruleSet, kv);
@@ -116,7 +131,7 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
       } catch (err) {
         throw invalid(err, record.topic);
       }
-      const actions = [];
+      const actions = republishOnRegistryChange(ruleSet, kv, ctx);
       const timers = [];
       if (ruleSet) {
         const evalCfg = registryOf(ctx);
@@ -139,20 +154,22 @@ export function createFmeaEvaluateProcessor(cfg: FmeaEvaluateConfig): Processor<
         armed.add(ctx.partition);
         requested.push(checkTimer(ctx.nowMs + checkEveryMs));
       }
-      return { updates: kv.updates(), outputs: toOutputs(actions), timers: requested, ...(events.length ? { events } : {}) };
+      // One record per action key: a row re-published for the registry and then updated by this evidence goes out once, updated.
+      return { updates: kv.updates(), outputs: toOutputs([...new Map(actions.map((a) => [a.key, a])).values()]), timers: requested, ...(events.length ? { events } : {}) };
     },
     onTimer(store: ReadonlyStore<unknown>, timer: FiredTimer, ctx: ProcessorContext): ProcessResult<unknown> {
       if (timer.id === RULES_CHECK_TIMER) {
         armed.add(ctx.partition);
-        const kv = new StoreOverlay(store);
+        const kv = new StoreOverlay(store, evaluatorBucketOf);
         const reconciled = reconcileRules(ctx.globals.table<RuleSetRecord>(Topics.rules), kv, cache);
         if (reconciled.ruleSet && reconciled.activeChanged) dropStaleLeafMatches(reconciled.ruleSet, kv);
         const events = rulesEvents(reconciled, ctx.partition);
-        return { updates: kv.updates(), timers: [checkTimer(Math.max(ctx.nowMs, timer.atMs) + checkEveryMs)], ...(events.length ? { events } : {}) };
+        const refreshed = republishOnRegistryChange(reconciled.ruleSet, kv, ctx);
+        return { updates: kv.updates(), outputs: toOutputs(refreshed), timers: [checkTimer(Math.max(ctx.nowMs, timer.atMs) + checkEveryMs)], ...(events.length ? { events } : {}) };
       }
       const key = timer.payload?.['key'];
       if (typeof key !== 'string') return {};
-      const kv = new StoreOverlay(store);
+      const kv = new StoreOverlay(store, evaluatorBucketOf);
       const resolved = resolveAction(key, timer.atMs, kv, cfg);
       if (!resolved) return {};
       // The actions behind a resolved one move up: their published ranks are re-published.

@@ -16,7 +16,11 @@ export interface KeyValue {
 /** KeyValue over a ReadonlyStore with buffered writes. */
 export class StoreOverlay implements KeyValue {
   private readonly writes = new Map<string, unknown>();
-  constructor(private readonly base: ReadonlyStore<unknown>) {}
+  /**
+   * `bucketOf` is the processor's `storeBucket`: a prefix it maps to a bucket is read from that bucket of the base store
+   * (when the store indexes buckets) instead of a scan of every key, which made each prefix read cost the whole store.
+   */
+  constructor(private readonly base: ReadonlyStore<unknown>, private readonly bucketOf?: (key: string) => string | undefined) {}
   get<T>(key: string): T | undefined {
     if (this.writes.has(key)) return (this.writes.get(key) ?? undefined) as T | undefined;
     return this.base.get(key) as T | undefined;
@@ -25,7 +29,8 @@ export class StoreOverlay implements KeyValue {
     this.writes.set(key, value);
   }
   *entries<T>(prefix: string): Iterable<readonly [string, T]> {
-    for (const [k, v] of this.base.entries()) {
+    const bucket = this.base.bucket ? this.bucketOf?.(prefix) : undefined;
+    for (const [k, v] of bucket !== undefined ? this.base.bucket!(bucket) : this.base.entries()) {
       if (!k.startsWith(prefix) || this.writes.has(k)) continue;
       yield [k, v as T];
     }

@@ -48,6 +48,7 @@ export class ModelIndex {
   private size = -1;
   private counted = new Map<string, string>();
   private perModel = new Map<string, number>();
+  private sig = '';
 
   /** Points the index at the table of this call (cheap when it is unchanged). */
   use(table: ReadonlyMap<string, VehicleRecord>): this {
@@ -60,6 +61,11 @@ export class ModelIndex {
     const m = modelOfRecord(this.table?.get(vehicleId));
     if (m !== this.counted.get(vehicleId) && this.table) this.rebuild(this.table);
     return m;
+  }
+
+  /** The per-model counts as one string: it changes whenever a model's vehicle count does (a model row's denominator). */
+  signature(): string {
+    return this.sig;
   }
 
   /** Registered vehicles of a model (0 when the registry does not know the model). */
@@ -78,5 +84,6 @@ export class ModelIndex {
       this.counted.set(id, m);
       this.perModel.set(m, (this.perModel.get(m) ?? 0) + 1);
     }
+    this.sig = [...this.perModel].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([m, n]) => `${m}=${n}`).join(',');
   }
 }

@@ -6,7 +6,6 @@ import { loadOccurrenceTable } from '../../../streams/fmea/rule-files.ts';
 import type { FmeaAction } from '../../../streams/processors/fmea/action.ts';
 import { ACTIVE_RULES_KEY, type ActiveRulesState, type RuleSetRecord } from '../../../streams/processors/fmea/active-rules.ts';
 import { createFmeaEvaluateProcessor } from '../../../streams/processors/fmea/fmea-evaluate.ts';
-import { FmeaflowError } from '../../../streams/errors.ts';
 import { Topics } from '../../../streams/topic-catalog.ts';
 import { Driver } from './harness.ts';
 
@@ -158,10 +157,13 @@ test('a worker that only ever saw a broken rule set evaluates nothing and does n
   assert.deepEqual(d.feed(Topics.canFeatures, features('V1', T0, REFLECTION)), []);
 });
 
-test('a record an adapter cannot read is a typed INVALID_RECORD error', () => {
+test('a record an adapter cannot read is dead-lettered with the typed INVALID_RECORD code, not thrown at the caller', () => {
   const d = driver({ 'can-network': sheet('can-network') });
-  assert.throws(() => d.feed(Topics.canaryVerdicts, { releaseId: 'r', metric: 'latency', verdict: 'MAYBE', evaluatedAtMs: T0 }), (e: unknown) => e instanceof FmeaflowError && e.code === 'INVALID_RECORD' && /verdict/.test(e.message));
-  assert.throws(() => d.feed(Topics.canFeatures, { bus: 'main', windowEndMs: T0 } as never), (e: unknown) => e instanceof FmeaflowError && e.code === 'INVALID_RECORD');
+  assert.deepEqual(d.feed(Topics.canaryVerdicts, { releaseId: 'r', metric: 'latency', verdict: 'MAYBE', evaluatedAtMs: T0 }), []);
+  assert.deepEqual(d.feed(Topics.canFeatures, { bus: 'main', windowEndMs: T0 } as never), []);
+  const letters = d.dlq.map((o) => o.value as { errorCode: string; errorMessage: string; sourceTopic: string });
+  assert.deepEqual(letters.map((l) => [l.sourceTopic, l.errorCode]), [[Topics.canaryVerdicts, 'INVALID_RECORD'], [Topics.canFeatures, 'INVALID_RECORD']]);
+  assert.match(letters[0]!.errorMessage, /verdict/);
 });
 
 test('model scope combines evidence of different vehicles of the same model', () => {

@@ -18,6 +18,27 @@ const rules = new Map<string, RuleSetRecord>([['model-scope', { worksheet: 'mode
 const features = (vehicleId: string, t: number) => ({ vehicleId, bus: 'main', windowStartMs: t - 10_000, windowEndMs: t, features: { error_frame_share: 0.2 }, dtcCodes: [] });
 const vehicle = (vehicleId: string, model: string): [string, VehicleRecord] => [vehicleId, { vehicleId, model, updatedAtMs: T0 }];
 
+/** A one-entry worksheet whose O comes from the field (the affected share), judged at `scopes`. */
+function fieldORules(id: string, scopes: string): Map<string, RuleSetRecord> {
+  const sheet = `worksheet: field-o
+entries:
+  - id: ${id}
+    item: a
+    function: b
+    failureMode: c
+    effect: d
+    cause: e
+    severity: 5
+    occurrence: 2
+    detection: 5
+    scopes: [${scopes}]
+    occurrenceFromField: true
+    evidence:
+      canFeature: error_frame_share > 0.1
+`;
+  return new Map([['field-o', { worksheet: 'field-o', sourceFile: 'field-o.yaml', yaml: sheet, sha256: createHash('sha256').update(sheet).digest('hex'), publishedAtMs: 0, publishedBy: null }]]);
+}
+
 function driverWithRegistry(): Driver<unknown, unknown> {
   const d = new Driver(createFmeaEvaluateProcessor({ occurrenceTable }));
   d.tables.set(Topics.rules, rules);
@@ -52,24 +73,8 @@ test('with the vehicle registry, evidence naming only a vehicle activates the mo
 });
 
 test('the observed occurrence at model scope is the share of the model\'s vehicles, not the fleet\'s', () => {
-  const sheet = `worksheet: field-o
-entries:
-  - id: S-FO-01
-    item: a
-    function: b
-    failureMode: c
-    effect: d
-    cause: e
-    severity: 5
-    occurrence: 2
-    detection: 5
-    scopes: [vehicle, model]
-    occurrenceFromField: true
-    evidence:
-      canFeature: error_frame_share > 0.1
-`;
   const d = new Driver(createFmeaEvaluateProcessor({ occurrenceTable }));
-  d.tables.set(Topics.rules, new Map([['field-o', { worksheet: 'field-o', sourceFile: 'field-o.yaml', yaml: sheet, sha256: createHash('sha256').update(sheet).digest('hex'), publishedAtMs: 0, publishedBy: null }]]));
+  d.tables.set(Topics.rules, fieldORules('S-FO-01', 'vehicle, model'));
   // 1 vehicle of model-x among 1000 registered vehicles, 999 of model-y.
   const registry = new Map<string, VehicleRecord>([vehicle('X1', 'model-x')]);
   for (let i = 0; i < 999; i++) registry.set(`Y${i}`, { vehicleId: `Y${i}`, model: 'model-y', updatedAtMs: T0 });
@@ -92,4 +97,25 @@ test('a vehicle the registry does not list yields no model scope; registering it
 test('lint does not warn about model scope on evidence that names only vehicles: the registry maps them', () => {
   const r = parseWorksheet('model-scope.yaml', yaml);
   assert.deepEqual(r.issues.filter((i) => /model scope/.test(i.message)), []);
+});
+
+test('a registry change re-publishes the observed O without new evidence: the fleet grows tenfold, the rows of the affected entry are re-published with the smaller share', () => {
+  const d = new Driver(createFmeaEvaluateProcessor({ occurrenceTable, rulesCheckEveryMs: 5000 }));
+  d.tables.set(Topics.rules, fieldORules('S-FO-02', 'vehicle, model, fleet'));
+  const registry = new Map<string, VehicleRecord>();
+  for (let i = 0; i < 10; i++) registry.set(`X${i}`, { vehicleId: `X${i}`, model: 'model-x', updatedAtMs: T0 });
+  d.tables.set(Topics.vehicles, registry);
+  const before = d.feed(Topics.canFeatures, features('X0', T0)) as FmeaAction[];
+  const oOf = (share: number) => occurrenceTable.filter((r) => share >= r.atLeastPer1000).reduce((a, r) => Math.max(a, r.occurrence), 0);
+  assert.deepEqual(before.map((a) => [a.key, a.fleetSize, a.occurrenceObserved]).sort(), [
+    ['S-FO-02|fleet:fleet', 10, oOf(100)], ['S-FO-02|model:model-x', 10, oOf(100)], ['S-FO-02|vehicle:X0', 10, oOf(100)],
+  ]);
+  for (let i = 10; i < 100; i++) registry.set(`X${i}`, { vehicleId: `X${i}`, model: 'model-x', updatedAtMs: T0 });
+  // No evidence arrives; the rules check (a wall-clock timer) sees the registry changed.
+  const after = d.advanceTo(T0 + 5000) as FmeaAction[];
+  assert.notEqual(oOf(10), oOf(100), 'the premise: 1 in 10 and 1 in 100 are different O');
+  assert.deepEqual(after.map((a) => [a.key, a.fleetSize, a.occurrenceObserved]).sort(), [
+    ['S-FO-02|fleet:fleet', 100, oOf(10)], ['S-FO-02|model:model-x', 100, oOf(10)], ['S-FO-02|vehicle:X0', 100, oOf(10)],
+  ]);
+  assert.ok(after.every((a) => a.updateCount === 1 && a.status === 'NEW'), 're-published as it stood, with the new counts only');
 });

@@ -45,6 +45,14 @@ test('replay of a 25 s capture closes all three of its 10 s CAN windows and repo
   assert.deepEqual(out.dlq, {});
 });
 
+test('replay reads --can-network as worker does: a broken network file is refused with its file:line, not ignored', () => {
+  const network = path.join(dir, 'broken-network.yaml');
+  writeFileSync(network, 'models:\n  van:\n    buses: 12\n');
+  const r = cli(capture('van-5.log', 1), '--can-network', network, '--bitrate', 'can0=250000');
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /broken-network\.yaml:\d+/);
+});
+
 test('replay prints the ranked-actions table, drift and clusters as text by default', () => {
   const r = cli(capture('van-2.log', 12), '--top', '3');
   assert.equal(r.status, 0, r.stderr);
@@ -64,6 +72,9 @@ test('replay with hostile arguments: one line naming the problem [CLI_BAD_ARGUME
     [['drives/clean', file], /either drive folders or capture files/],
     [[path.join(dir, 'x.jsonl')], /does not exist/],
     [[file, '--vehicle-id', 'a', capture('van-4.log', 1)], /--vehicle-id names the vehicle of one candump file/],
+    [[file, '--bitrate', 'can0=fast'], /--bitrate "can0=fast": give bus=bit\/s between 10000 and 16000000/],
+    [[file, '--bitrate', '99'], /--bitrate "99": give bus=bit\/s/],
+    [[file, '--can-network', path.join(dir, 'no-network.yaml')], /--can-network '.*no-network\.yaml' does not exist/],
   ];
   const program = await buildProgram();
   for (const [args, message] of cases) {
