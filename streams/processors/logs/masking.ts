@@ -87,6 +87,11 @@ const HOST_NAME = /^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,4}$/;
 // Parts of a written date are values of the date, whatever words they are.
 const DATE_WORD = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)$/;
 
+/** True for a unit word (`KB`, `sec`, `h`, `%`): a quantity may carry one more or one fewer of them (`1 h 5 min` vs `12 min`). */
+export function isUnitWord(token: string): boolean {
+  return UNIT.test(token);
+}
+
 /** The key of a key=value / key:value token (`overlap:` of `overlap:false`), else undefined. */
 export function keyOf(token: string): string | undefined {
   const m = KEY_VALUE.exec(token);

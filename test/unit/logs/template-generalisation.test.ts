@@ -28,6 +28,32 @@ test('variable-length variables: a quantity with and without its bracketed resta
   assert.equal(distinct(lists), 1, `one template for the purge lines, got ${lists}`);
 });
 
+test('variable-length variables the masking cannot normalise: a duration of one or two parts joins one template at any token count, and a different event of another length does not', () => {
+  const trips = finalTemplates(['trip 17 ended after 12 min', 'trip 18 ended after 1 h 5 min', 'trip 19 ended after 2 h 40 min', 'trip 20 ended after 7 min']);
+  assert.equal(distinct(trips), 1, `one template for the trip lines, got ${trips}`);
+  const links = finalTemplates(['link 4 closed after 2210 frames, lifetime 00:03', 'link 5 closed after 310 frames, lifetime <1 sec', 'link 6 closed after 95 frames, lifetime <1 sec', 'link 7 closed after 12 frames, lifetime 01:12']);
+  assert.equal(distinct(links), 1, `one template for the link lines, got ${links}`);
+  // Two constant words more are another event, not a longer variable.
+  const denied = finalTemplates(['access denied for driver from 10.1.1.1', 'access denied for unknown account guest from 10.1.1.2', 'access denied for driver from 10.1.1.3']);
+  assert.notEqual(denied[0], denied[1], 'an unknown account is a different event');
+  assert.equal(denied[0], denied[2]);
+  // One constant word more beside a variable is another event, not a longer variable.
+  const cr = finalTemplates(['fault code 7 cleared', 'fault code 9 cleared', 'fault code field 7 cleared']);
+  assert.notEqual(cr[0], cr[2], 'a constant word more is not a variable');
+});
+
+test('a template filed under several lengths keeps one id through a snapshot and a restore', () => {
+  const m = new TemplateMiner();
+  const short = m.add(maskLine('trip 1 ended after 12 min'), 1).templateId;
+  const long = m.add(maskLine('trip 2 ended after 1 h 5 min'), 2);
+  assert.equal(long.templateId, short, 'the longer line joins the template');
+  assert.equal(m.add(maskLine('trip 3 ended after 3 h 1 min'), 3).templateId, short);
+  const restored = TemplateMiner.restore(JSON.parse(JSON.stringify(m.snapshot())));
+  for (const l of ['trip 4 ended after 9 min', 'trip 5 ended after 4 h 2 min']) {
+    assert.equal(restored.add(maskLine(l), 4).templateId, short, `${l} joins the same id after a restore`);
+  }
+});
+
 test('masking order: host:port is one variable, so two hosts in the first (tree-key) position do not split a template', () => {
   const ids = finalTemplates(['gw.fleet.example:5070 accepted session', 'relay.fleet.example:443 accepted session', 'edge.fleet.example:8883 accepted session']);
   assert.equal(distinct(ids), 1, `one template, got ${ids}`);
