@@ -39,8 +39,9 @@ export interface TemplateMinerOptions {
   /** Lines each value must have been seen in before a split (a value seen once may still be a variable). */
   readonly splitMinLinesPerValue: number;
   /**
-   * Only templates with at most this many constant tokens split: in a short template one differing word is half the
-   * evidence the similarity threshold weighed (`Begin`/`End`), in a long one a few recurring values are usually a variable.
+   * Only templates with at most this many constant tokens split: in a short template one differing word is much of the
+   * evidence the similarity threshold weighed (`Begin`/`End`, `initialized by client alpha`/`beta`), in a long one a few
+   * recurring values are usually a variable. 5 is the grid value chosen out of sample (bench/RESULTS.md).
    */
   readonly splitMaxConstants: number;
   /** Lengths one template may be filed under besides its own (0: a template has one length, as in Drain). */
@@ -55,7 +56,7 @@ export const DEFAULT_MINER_OPTIONS: TemplateMinerOptions = {
   maxTemplates: 5000,
   splitMaxValues: 3,
   splitMinLinesPerValue: 3,
-  splitMaxConstants: 3,
+  splitMaxConstants: 5,
   maxLengthVariants: 8,
 };
 

@@ -79,6 +79,14 @@ test('short messages that differ by one constant word: Begin/End and initializat
   assert.equal(distinct(users), 1, `one template for many users, got ${users}`);
 });
 
+test('short messages that differ by one constant word: a store initialized by one of two clients is two events once each recurs', () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 4; i++) lines.push(`cache ${i} initialized by client alpha`, `cache ${i + 5} initialized by client beta`);
+  const ids = finalTemplates(lines);
+  assert.notEqual(ids[0], ids[1], 'initialized by alpha and by beta are different events');
+  assert.equal(distinct(ids), 2, `two templates, got ${ids}`);
+});
+
 test('key=value / key:value in the prefix positions: values do not separate tree leaves, whatever class they were masked as', () => {
   const vis = finalTemplates(['vis=40000500 frame dropped', 'vis=c0000700 frame dropped', 'vis=00ff0001 frame dropped']);
   assert.equal(distinct(vis), 1, `vis=<NUM> and vis=<HEX> are one template, got ${vis}`);
