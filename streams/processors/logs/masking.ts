@@ -54,13 +54,32 @@ const NUMBER_RULE = MASK_RULES.find((r) => r.name === 'number')!;
 // The rules that see the whole line; numbers are judged per token, after a token's role is known.
 const LINE_RULES = MASK_RULES.filter((r) => r !== NUMBER_RULE);
 
+// Necessary conditions for a rule to match (every match of its pattern contains these), checked with indexOf.
+const RULE_NEEDS: ReadonlyMap<string, (text: string, digit: boolean) => boolean> = new Map([
+  ['timestamp', (t, d) => d && t.indexOf('-') >= 0 && t.indexOf(':') >= 0],
+  ['time', (t, d) => d && t.indexOf(':') >= 0],
+  ['uuid', (t) => t.length >= 36 && t.indexOf('-') >= 0],
+  ['ipv4', (t, d) => d && t.indexOf('.') >= 0],
+  ['mac', (t) => t.indexOf(':') >= 0],
+  ['url', (t) => t.indexOf('://') >= 0],
+  ['path', (t) => t.indexOf('/') >= 0],
+  ['hex', (t, d) => d && (t.indexOf('0x') >= 0 || t.indexOf('0X') >= 0)],
+  ['longhex', (_t, d) => d],
+  ['number', (_t, d) => d],
+]);
+
 /** Masks variable parts of `line` and returns its tokens (whitespace-separated). */
 export function maskLine(line: string, options: MaskingOptions = DEFAULT_MASKING): string[] {
   let text = line;
   if (text.indexOf('0x') >= 0 || text.indexOf('0X') >= 0) {
     if (CAN_CONTEXT.test(text)) text = text.replace(CAN_ID, '<CANID>');
   }
+  const digit = HAS_DIGIT.test(text);
   for (const rule of options.digitTokensAreVariables ? LINE_RULES : MASK_RULES) {
+    // A rule whose match needs a character the line lacks cannot match: skipping its scan keeps the masker ahead of
+    // the miner (each scan of the line costs as much as the whole tree walk).
+    const need = RULE_NEEDS.get(rule.name);
+    if (need !== undefined && !need(text, digit)) continue;
     rule.pattern.lastIndex = 0;
     text = text.replace(rule.pattern, rule.token);
   }
