@@ -164,3 +164,26 @@ test('streaming through the processor: counts under a merged id stay with the su
   assert.ok(w1.every((e) => w0.some((x) => x.clusterId === e.clusterId)), 'the door cluster keeps its id across the merge');
   assert.ok(!w1.some((e) => e.eventType === 'NEW'), 'no door cluster starts over as NEW');
 });
+
+test('streaming through the processor: lines of one event at two token counts count under one template id, before and after a restore from the changelog', () => {
+  const MIN = 60_000;
+  const T0 = 1_764_000_000_000 - (1_764_000_000_000 % MIN);
+  const config: Partial<LogClusterConfig> = {
+    windowMs: MIN, allowedLatenessMs: 0, closeDelayMs: 10_000, driftSource: 'input',
+    trends: { ...DEFAULT_TREND_OPTIONS, alpha: 0.5, warmupWindows: 0, minBaselineWindows: 1, rateUpRatio: 3, minCount: 2, goneAfterWindows: 5, goneMinBaseline: 1 },
+  };
+  const t = new LogTask(createLogClusterProcessor(config));
+  const at = (w: number, k: number) => T0 + w * MIN + 20_000 + k * 100;
+  for (let k = 0; k < 6; k++) t.log({ vehicleId: 'VIN-1', body: k % 2 === 0 ? `trip ${k} ended after ${k + 3} min` : `trip ${k} ended after ${k} h ${k + 2} min`, timestampMs: at(0, k) });
+  t.log({ vehicleId: 'VIN-2', body: 'end of window', timestampMs: T0 + 2 * MIN + 20_000 });
+  const trips = t.events.filter((e) => e.windowStartMs === T0).flatMap((e) => e.templates).filter((x) => x.template.startsWith('trip'));
+  assert.equal(trips.length, 1, `one trip template in window 0, got ${trips.map((x) => x.template)}`);
+  assert.equal(trips[0]!.count, 6, 'it counts the lines of both lengths');
+
+  const restored = LogTask.restoredFrom(createLogClusterProcessor(config), t.changelog);
+  for (let k = 0; k < 4; k++) restored.log({ vehicleId: 'VIN-1', body: k % 2 === 0 ? `trip ${k} ended after 9 min` : `trip ${k} ended after 2 h 1 min`, timestampMs: at(3, k) });
+  restored.log({ vehicleId: 'VIN-2', body: 'end of window', timestampMs: T0 + 5 * MIN + 20_000 });
+  const records = [...restored.changelog.entries()].filter(([k]) => k.startsWith('tpl:'))
+    .map(([, v]) => (v as { record: { id: number; tokens: string[]; count: number } }).record).filter((r) => r.tokens[0] === 'trip');
+  assert.deepEqual(records.map((r) => [`p0-t${r.id}`, r.count]), [[trips[0]!.templateId, 10]], 'after the restore the lines of both lengths still go to the one template');
+});
