@@ -11,7 +11,7 @@
  * Data: `--dir` (default ../shared/data/loghub-2k, relative to the project root) in the Loghub-2k layout
  * `<DS>/<DS>_2k.log_structured_corrected.csv`; the bench stops with one line if a file is missing.
  *
- *   npx tsx bench/logs-grouping-accuracy.ts [--dir DIR] [--datasets A,B,…] [--eps 0.12] [--lstm] [--no-loo] [--json out.json]
+ *   npx tsx bench/logs-grouping-accuracy.ts [--dir DIR] [--datasets A,B,…] [--eps 0.12] [--lstm] [--no-loo] [--miner JSON] [--json out.json]
  */
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -179,7 +179,9 @@ async function main(): Promise<void> {
   const clustering: ClusteringOptions = { method: 'dbscan', epsilon: eps, minPoints: 1 };
   const data = names.map((n) => loadLoghub(n, dir));
   const rows: GaRow[] = [];
-  for (const d of data) rows.push(await evaluateDataset(d, clustering, lstm));
+  // `--miner '{"maxLengthVariants":0}'` scores the per-dataset table with one option changed (an ablation; never the out-of-sample steps).
+  const minerOverride = arg('--miner') === undefined ? {} : (JSON.parse(arg('--miner')!) as Partial<TemplateMinerOptions>);
+  for (const d of data) rows.push(await evaluateDataset(d, clustering, lstm, minerOverride));
   const mean = <T>(xs: readonly T[], f: (r: T) => number) => xs.reduce((s, r) => s + f(r), 0) / Math.max(1, xs.length);
   const scores = args.includes('--no-loo') || data.length < 2 ? undefined : gridScores(data);
   const loo = scores === undefined ? undefined : leaveOneOut(data, MINER_GRID, scores);
@@ -207,7 +209,7 @@ async function main(): Promise<void> {
     console.log('');
   }
   const { similarityThreshold, prefixTokens, splitMaxValues, splitMaxConstants, maxLengthVariants } = DEFAULT_MINER_OPTIONS;
-  console.log(`Default configuration (${JSON.stringify({ similarityThreshold, prefixTokens, splitMaxValues, splitMaxConstants, maxLengthVariants })}):`);
+  console.log(`Default configuration (${JSON.stringify({ similarityThreshold, prefixTokens, splitMaxValues, splitMaxConstants, maxLengthVariants, ...minerOverride })}):`);
   console.log(`| dataset | lines | GT templates | mined templates | GA mining | FGA | PA | FTA | clusters (eps=${eps}${lstm ? ', +LSTM' : ''}) | GA clustered | FGA clustered |`);
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
