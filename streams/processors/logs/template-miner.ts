@@ -333,7 +333,8 @@ export class TemplateMiner {
     let best: Alignment | undefined;
     let bestSim = -1;
     let scanned = 0;
-    for (let k = ids.length - 1; k >= 0 && scanned < MAX_ACROSS_CANDIDATES; k--) {
+    // Bounded walk: a flood of new templates under one head must not make every new line scan all of them.
+    for (let k = ids.length - 1, visited = 0; k >= 0 && scanned < MAX_ACROSS_CANDIDATES && visited < 4 * MAX_ACROSS_CANDIDATES; k--, visited++) {
       const t = this.live.get(ids[k]!);
       if (t === undefined || t.tokens.length === tokens.length || t.variants?.has(tokens.length)) continue;
       if (Math.abs(t.tokens.length - tokens.length) > MAX_GAP_TOKENS || (t.variants?.size ?? 0) >= this.options.maxLengthVariants) continue;
