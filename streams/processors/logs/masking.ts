@@ -54,13 +54,32 @@ const NUMBER_RULE = MASK_RULES.find((r) => r.name === 'number')!;
 // The rules that see the whole line; numbers are judged per token, after a token's role is known.
 const LINE_RULES = MASK_RULES.filter((r) => r !== NUMBER_RULE);
 
+// Necessary conditions for a rule to match (every match of its pattern contains these), checked with indexOf.
+const RULE_NEEDS: ReadonlyMap<string, (text: string, digit: boolean) => boolean> = new Map([
+  ['timestamp', (t, d) => d && t.indexOf('-') >= 0 && t.indexOf(':') >= 0],
+  ['time', (t, d) => d && t.indexOf(':') >= 0],
+  ['uuid', (t) => t.length >= 36 && t.indexOf('-') >= 0],
+  ['ipv4', (t, d) => d && t.indexOf('.') >= 0],
+  ['mac', (t) => t.indexOf(':') >= 0],
+  ['url', (t) => t.indexOf('://') >= 0],
+  ['path', (t) => t.indexOf('/') >= 0],
+  ['hex', (t, d) => d && (t.indexOf('0x') >= 0 || t.indexOf('0X') >= 0)],
+  ['longhex', (_t, d) => d],
+  ['number', (_t, d) => d],
+]);
+
 /** Masks variable parts of `line` and returns its tokens (whitespace-separated). */
 export function maskLine(line: string, options: MaskingOptions = DEFAULT_MASKING): string[] {
   let text = line;
   if (text.indexOf('0x') >= 0 || text.indexOf('0X') >= 0) {
     if (CAN_CONTEXT.test(text)) text = text.replace(CAN_ID, '<CANID>');
   }
+  const digit = HAS_DIGIT.test(text);
   for (const rule of options.digitTokensAreVariables ? LINE_RULES : MASK_RULES) {
+    // A rule whose match needs a character the line lacks cannot match: skipping its scan keeps the masker ahead of
+    // the miner (each scan of the line costs as much as the whole tree walk).
+    const need = RULE_NEEDS.get(rule.name);
+    if (need !== undefined && !need(text, digit)) continue;
     rule.pattern.lastIndex = 0;
     text = text.replace(rule.pattern, rule.token);
   }
@@ -86,6 +105,11 @@ const MAX_QUOTED_TOKENS = 8;
 const HOST_NAME = /^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,4}$/;
 // Parts of a written date are values of the date, whatever words they are.
 const DATE_WORD = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)$/;
+
+/** True for a unit word (`KB`, `sec`, `h`, `%`): a quantity may carry one more or one fewer of them (`1 h 5 min` vs `12 min`). */
+export function isUnitWord(token: string): boolean {
+  return UNIT.test(token);
+}
 
 /** The key of a key=value / key:value token (`overlap:` of `overlap:false`), else undefined. */
 export function keyOf(token: string): string | undefined {

@@ -28,6 +28,32 @@ test('variable-length variables: a quantity with and without its bracketed resta
   assert.equal(distinct(lists), 1, `one template for the purge lines, got ${lists}`);
 });
 
+test('variable-length variables the masking cannot normalise: a duration of one or two parts joins one template at any token count, and a different event of another length does not', () => {
+  const trips = finalTemplates(['trip 17 ended after 12 min', 'trip 18 ended after 1 h 5 min', 'trip 19 ended after 2 h 40 min', 'trip 20 ended after 7 min']);
+  assert.equal(distinct(trips), 1, `one template for the trip lines, got ${trips}`);
+  const links = finalTemplates(['link 4 closed after 2210 frames, lifetime 00:03', 'link 5 closed after 310 frames, lifetime <1 sec', 'link 6 closed after 95 frames, lifetime <1 sec', 'link 7 closed after 12 frames, lifetime 01:12']);
+  assert.equal(distinct(links), 1, `one template for the link lines, got ${links}`);
+  // Two constant words more are another event, not a longer variable.
+  const denied = finalTemplates(['access denied for driver from 10.1.1.1', 'access denied for unknown account guest from 10.1.1.2', 'access denied for driver from 10.1.1.3']);
+  assert.notEqual(denied[0], denied[1], 'an unknown account is a different event');
+  assert.equal(denied[0], denied[2]);
+  // One constant word more beside a variable is another event, not a longer variable.
+  const cr = finalTemplates(['fault code 7 cleared', 'fault code 9 cleared', 'fault code field 7 cleared']);
+  assert.notEqual(cr[0], cr[2], 'a constant word more is not a variable');
+});
+
+test('a template filed under several lengths keeps one id through a snapshot and a restore', () => {
+  const m = new TemplateMiner();
+  const short = m.add(maskLine('trip 1 ended after 12 min'), 1).templateId;
+  const long = m.add(maskLine('trip 2 ended after 1 h 5 min'), 2);
+  assert.equal(long.templateId, short, 'the longer line joins the template');
+  assert.equal(m.add(maskLine('trip 3 ended after 3 h 1 min'), 3).templateId, short);
+  const restored = TemplateMiner.restore(JSON.parse(JSON.stringify(m.snapshot())));
+  for (const l of ['trip 4 ended after 9 min', 'trip 5 ended after 4 h 2 min']) {
+    assert.equal(restored.add(maskLine(l), 4).templateId, short, `${l} joins the same id after a restore`);
+  }
+});
+
 test('masking order: host:port is one variable, so two hosts in the first (tree-key) position do not split a template', () => {
   const ids = finalTemplates(['gw.fleet.example:5070 accepted session', 'relay.fleet.example:443 accepted session', 'edge.fleet.example:8883 accepted session']);
   assert.equal(distinct(ids), 1, `one template, got ${ids}`);
@@ -51,6 +77,14 @@ test('short messages that differ by one constant word: Begin/End and initializat
   // A position that takes many values is a variable and is never split.
   const users = finalTemplates(Array.from({ length: 12 }, (_, i) => `login by ${['ana', 'bo', 'cy', 'dee', 'ed', 'flo'][i % 6]} accepted`));
   assert.equal(distinct(users), 1, `one template for many users, got ${users}`);
+});
+
+test('short messages that differ by one constant word: a store initialized by one of two clients is two events once each recurs', () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 4; i++) lines.push(`cache ${i} initialized by client alpha`, `cache ${i + 5} initialized by client beta`);
+  const ids = finalTemplates(lines);
+  assert.notEqual(ids[0], ids[1], 'initialized by alpha and by beta are different events');
+  assert.equal(distinct(ids), 2, `two templates, got ${ids}`);
 });
 
 test('key=value / key:value in the prefix positions: values do not separate tree leaves, whatever class they were masked as', () => {
@@ -129,4 +163,27 @@ test('streaming through the processor: counts under a merged id stay with the su
   assert.equal(inW1.count, 40, 'window 1 counts every door line, those counted under the merged id before the merge included');
   assert.ok(w1.every((e) => w0.some((x) => x.clusterId === e.clusterId)), 'the door cluster keeps its id across the merge');
   assert.ok(!w1.some((e) => e.eventType === 'NEW'), 'no door cluster starts over as NEW');
+});
+
+test('streaming through the processor: lines of one event at two token counts count under one template id, before and after a restore from the changelog', () => {
+  const MIN = 60_000;
+  const T0 = 1_764_000_000_000 - (1_764_000_000_000 % MIN);
+  const config: Partial<LogClusterConfig> = {
+    windowMs: MIN, allowedLatenessMs: 0, closeDelayMs: 10_000, driftSource: 'input',
+    trends: { ...DEFAULT_TREND_OPTIONS, alpha: 0.5, warmupWindows: 0, minBaselineWindows: 1, rateUpRatio: 3, minCount: 2, goneAfterWindows: 5, goneMinBaseline: 1 },
+  };
+  const t = new LogTask(createLogClusterProcessor(config));
+  const at = (w: number, k: number) => T0 + w * MIN + 20_000 + k * 100;
+  for (let k = 0; k < 6; k++) t.log({ vehicleId: 'VIN-1', body: k % 2 === 0 ? `trip ${k} ended after ${k + 3} min` : `trip ${k} ended after ${k} h ${k + 2} min`, timestampMs: at(0, k) });
+  t.log({ vehicleId: 'VIN-2', body: 'end of window', timestampMs: T0 + 2 * MIN + 20_000 });
+  const trips = t.events.filter((e) => e.windowStartMs === T0).flatMap((e) => e.templates).filter((x) => x.template.startsWith('trip'));
+  assert.equal(trips.length, 1, `one trip template in window 0, got ${trips.map((x) => x.template)}`);
+  assert.equal(trips[0]!.count, 6, 'it counts the lines of both lengths');
+
+  const restored = LogTask.restoredFrom(createLogClusterProcessor(config), t.changelog);
+  for (let k = 0; k < 4; k++) restored.log({ vehicleId: 'VIN-1', body: k % 2 === 0 ? `trip ${k} ended after 9 min` : `trip ${k} ended after 2 h 1 min`, timestampMs: at(3, k) });
+  restored.log({ vehicleId: 'VIN-2', body: 'end of window', timestampMs: T0 + 5 * MIN + 20_000 });
+  const records = [...restored.changelog.entries()].filter(([k]) => k.startsWith('tpl:'))
+    .map(([, v]) => (v as { record: { id: number; tokens: string[]; count: number } }).record).filter((r) => r.tokens[0] === 'trip');
+  assert.deepEqual(records.map((r) => [`p0-t${r.id}`, r.count]), [[trips[0]!.templateId, 10]], 'after the restore the lines of both lengths still go to the one template');
 });
