@@ -10,6 +10,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { KafkaClient } from './client.ts';
 import { concurrentTransactions } from './kafka-errors.ts';
 import { chunked } from './send-chunks.ts';
+import { PartitionLanes } from './partition-lanes.ts';
 
 /** exactly-once: one transaction per batch; at-least-once: outputs first, then offsets (duplicates possible after a crash). */
 export type DeliveryMode = 'exactly-once' | 'at-least-once';
@@ -37,8 +38,8 @@ export interface CommitterContext {
   readonly kafka: KafkaClient;
   readonly consumer: () => Consumer;
   readonly groupId: string;
-  /** Transactional id of the producer that commits `partition`'s work. */
-  readonly transactionalIdOf: (partition: number) => string;
+  /** `<prefix>-p<partition>` is the transactional id of the producer that commits the partition's work (`<app>-<processor>`). */
+  readonly transactionalIdPrefix: string;
   readonly log: Logger;
   /** Called when a transaction opens, with the number of messages it carries (crash tests wait for it). */
   readonly onCommitting?: (partition: number, messages: number) => void;
@@ -81,15 +82,20 @@ export async function connectProducer(kafka: KafkaClient, transactionalId?: stri
 
 /** Send, then commit the offset: one idempotent producer for all partitions. */
 class AtLeastOnceCommitter implements Committer {
+  /** One commit at a time: partitions share the producer, and kafkajs' idempotent sequence numbers are not safe under concurrent sends. */
+  private readonly lane = new PartitionLanes<'all'>();
+
   private constructor(private readonly producer: Producer, private readonly ctx: CommitterContext) {}
 
   static async open(ctx: CommitterContext): Promise<AtLeastOnceCommitter> {
     return new AtLeastOnceCommitter(await connectProducer(ctx.kafka), ctx);
   }
 
-  async commit({ topic, partition, nextOffset, messages }: CommitWork): Promise<void> {
-    for (const part of chunked(messages)) await this.producer.sendBatch({ topicMessages: part, acks: -1 });
-    if (nextOffset !== undefined) await this.ctx.consumer().commitOffsets([{ topic, partition, offset: nextOffset }]);
+  commit({ topic, partition, nextOffset, messages }: CommitWork): Promise<void> {
+    return this.lane.run('all', async () => {
+      for (const part of chunked(messages)) await this.producer.sendBatch({ topicMessages: part, acks: -1 });
+      if (nextOffset !== undefined) await this.ctx.consumer().commitOffsets([{ topic, partition, offset: nextOffset }]);
+    });
   }
 
   retain(): void {}
@@ -113,7 +119,7 @@ class ExactlyOnceCommitter implements Committer {
   private producerFor(partition: number): Promise<Producer> {
     let p = this.producers.get(partition);
     if (!p) {
-      p = connectProducer(this.ctx.kafka, this.ctx.transactionalIdOf(partition));
+      p = connectProducer(this.ctx.kafka, `${this.ctx.transactionalIdPrefix}-p${partition}`);
       this.producers.set(partition, p);
       p.catch(() => this.producers.delete(partition));
     }

@@ -12,17 +12,19 @@ import type { PartitionTask, TaskDrain } from '../state/partition-task.ts';
 import { logger, type Logger } from '../observability/logger.ts';
 import { spanTraceparent, startBatchSpan } from '../observability/tracing.ts';
 import { PartitionAssignment } from './partition-assignment.ts';
-import { restorePartitions } from './state-restore.ts';
+import { restoreMissingTasks } from './state-restore.ts';
 import { processBatch } from './batch-loop.ts';
 import { openCommitter, type Committer } from './committer.ts';
 import type { CommitEvent, RunnerConfig } from './runner-config.ts';
 import { outboundMessages } from './outbound-records.ts';
 import { recordCommit, type CommittedBatch } from './commit-metrics.ts';
 import { fireIdleTimers, WallClockTicker } from './wall-clock-ticker.ts';
-import { needsRejoin, producerFenced } from './kafka-errors.ts';
-import { committedOffset } from './consumer-groups.ts';
+import { PartitionLanes } from './partition-lanes.ts';
+import { CommitSchedule, type HeldWork } from './commit-schedule.ts';
+import { rewindAfterAbort, type RewindContext } from './abort-recovery.ts';
 
-const RETRIABLE_BACKOFF_MS = 1000; // before re-reading a partition whose batch failed on an unreachable outside service
+/** Partition batches processed at once (each in its own lane, see partition-lanes.ts): their commits' round trips overlap. */
+const PARTITIONS_IN_FLIGHT = 16;
 
 /** One processor's consumer, committer and partition tasks. */
 export class ProcessorRunner extends EventEmitter {
@@ -33,7 +35,8 @@ export class ProcessorRunner extends EventEmitter {
   private admin: Admin | undefined;
   private readonly tasks = new Map<number, PartitionTask<any>>();
   private readonly assignment: PartitionAssignment;
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly lanes = new PartitionLanes<number | 'restore'>();
+  private readonly schedule: CommitSchedule;
   private readonly ticker = new WallClockTicker();
   private stopping = false;
 
@@ -42,23 +45,12 @@ export class ProcessorRunner extends EventEmitter {
     this.groupId = `${cfg.app}-${cfg.processor.name}`;
     this.log = logger('runner', { processor: cfg.processor.name, instance: cfg.instanceId });
     this.assignment = new PartitionAssignment(cfg.processor.inputTopics);
-  }
-
-  /** Serialises batch processing and timer ticks: one transaction at a time per producer. */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn, fn);
-    this.chain = run.catch(() => undefined);
-    return run;
+    this.schedule = new CommitSchedule(cfg.commitIntervalMs ?? 0);
   }
 
   /** Input partitions the group currently assigns to this runner, ascending (updated before each 'assigned' event). */
   get assignedPartitions(): number[] {
     return this.assignment.partitions;
-  }
-
-  /** Transactional id of the producer that commits `partition`'s work. */
-  transactionalIdOf(partition: number): string {
-    return `${this.cfg.app}-${this.cfg.processor.name}-p${partition}`;
   }
 
   /** Connects, joins the group and starts processing. */
@@ -67,7 +59,7 @@ export class ProcessorRunner extends EventEmitter {
     this.admin = kafka.admin();
     await this.admin.connect();
     this.committer = await openCommitter(this.cfg.mode, {
-      kafka, groupId: this.groupId, log: this.log, consumer: () => this.consumer!, transactionalIdOf: (p) => this.transactionalIdOf(p),
+      kafka, groupId: this.groupId, log: this.log, consumer: () => this.consumer!, transactionalIdPrefix: this.groupId,
       onCommitting: (partition, messages) => this.emit('committing', { processor: this.cfg.processor.name, partition, messages }),
     });
     const session = this.cfg.sessionTimeoutMs ?? 10_000;
@@ -82,29 +74,28 @@ export class ProcessorRunner extends EventEmitter {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [...processor.inputTopics], fromBeginning: (this.cfg.startFrom ?? 'earliest') === 'earliest' });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: (payload) => this.exclusive(() => this.onBatch(payload)) });
-    this.ticker.start(this.cfg.wallClockTickMs ?? 1000, () => void this.exclusive(() => this.onTick()).catch((err) => this.log.error('wall-clock tick failed', { err })));
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_IN_FLIGHT, eachBatch: (payload) => this.lanes.run(payload.batch.partition, () => this.onBatch(payload)) });
+    const tick = this.cfg.wallClockTickMs ?? 1000;
+    this.ticker.start(this.schedule.intervalMs > 0 ? Math.min(tick, this.schedule.intervalMs) : tick, () => this.onTick());
   }
 
   private dropTask(partition: number, why: string): void {
+    // Held work is part of the dropped state: its records are read again from the last commit.
+    this.schedule.take(partition);
     if (this.tasks.delete(partition)) {
       this.cfg.metrics.stateKeys.remove({ processor: this.cfg.processor.name, partition: String(partition) });
       this.log.info('dropped partition state', { partition, why });
     }
   }
 
-  /** Restores every assigned partition that has no task yet (state from the changelog) before it processes anything. */
-  private async restoreMissing(extra: number, keepAlive: () => Promise<void>): Promise<void> {
-    const missing = this.assignment.partitions.filter((p) => !this.tasks.has(p));
-    if (!this.tasks.has(extra) && !missing.includes(extra)) missing.push(extra);
-    if (missing.length === 0) return;
+  /** Restores every assigned partition that has no task yet (state from the changelog) before it processes anything; one restore at a time. */
+  private restoreMissing(extra: number, keepAlive: () => Promise<void>): Promise<void> {
     const { kafka, processor, side, globals, changelog, metrics } = this.cfg;
-    const r = await restorePartitions({ kafka, processor, side, globals, changelog, metrics, log: this.log, groupPrefix: `${this.groupId}-restore` }, missing, keepAlive);
-    for (const [p, t] of r.tasks) {
-      this.tasks.set(p, t);
-      metrics.stateKeys.set({ processor: this.cfg.processor.name, partition: String(p) }, t.data.size);
-    }
-    this.emit('restored', { partitions: missing, records: r.records, seconds: r.seconds });
+    const ctx = { kafka, processor, side, globals, changelog, metrics, log: this.log, groupPrefix: `${this.groupId}-restore` };
+    return this.lanes.run('restore', async () => {
+      const r = await restoreMissingTasks(ctx, this.tasks, [...this.assignment.partitions, extra], keepAlive);
+      if (r) this.emit('restored', r);
+    });
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -124,14 +115,13 @@ export class ProcessorRunner extends EventEmitter {
       if (processed === 0) return; // nothing consumed: nothing changed, nothing to commit
       task.fireWallClock(Date.now());
       const last = batch.messages[processed - 1]!;
-      const nextOffset = (BigInt(last.offset) + 1n).toString();
-      const drain = task.drain();
-      // Last chance to learn of a rebalance before committing (kafkajs cannot fence a zombie member's offsets).
-      await heartbeat();
-      await this.commit(topic, partition, nextOffset, drain, spanTraceparent(span), () => !isRunning() || isStale());
-      resolveOffset(last.offset);
       const timestampsMs = batch.messages.slice(0, processed).map((m) => Number(m.timestamp));
-      this.afterCommit({ topic, partition, processed, drain, startedMs: started, input: { timestampsMs, lag: Number(batch.offsetLag()) } }, nextOffset);
+      const held = { topic, nextOffset: (BigInt(last.offset) + 1n).toString(), processed, startedMs: started, timestampsMs, lag: Number(batch.offsetLag()), stale: () => !isRunning() || isStale(), traceparent: spanTraceparent(span) };
+      // Not due (commit interval): held, kafkajs reads on from here; an abort or rebalance rewinds to the last commit.
+      const due = this.schedule.add(partition, held, Date.now());
+      // Heartbeat first: the last chance to learn of a rebalance before committing (kafkajs cannot fence a zombie member's offsets).
+      if (due) await heartbeat().then(() => this.commitHeld(partition, due, task.drain()));
+      resolveOffset(last.offset);
       await heartbeat();
     } catch (err) {
       span.recordException(err as Error);
@@ -139,6 +129,11 @@ export class ProcessorRunner extends EventEmitter {
     } finally {
       span.end();
     }
+  }
+
+  private async commitHeld(partition: number, h: HeldWork, drain: TaskDrain): Promise<void> {
+    await this.commit(h.topic, partition, h.nextOffset, drain, h.traceparent, h.stale);
+    this.afterCommit({ topic: h.topic, partition, processed: h.processed, drain, startedMs: h.startedMs, input: { timestampsMs: h.timestampsMs, lag: h.lag } }, h.nextOffset);
   }
 
   private commit(topic: string, partition: number, nextOffset: string | undefined, drain: TaskDrain, traceparent: string | undefined, stale: () => boolean): Promise<void> {
@@ -158,33 +153,37 @@ export class ProcessorRunner extends EventEmitter {
     this.cfg.metrics.txnAborts.inc({ processor: this.cfg.processor.name, reason: e.code });
     this.dropTask(partition, 'transaction aborted');
     if (this.stopping) return;
-    // Group-membership errors belong to kafkajs: it rejoins and reassigns; our state is already dropped.
-    // A fenced producer means another member owns the partition now: let kafkajs rejoin the group (a new member id
-    // drops every task) instead of re-initialising the producer, which would fence the new owner in turn.
-    if (needsRejoin(err) || producerFenced(err)) throw err;
-    this.log.warn('batch aborted; state dropped and partition rewound to the last commit', { topic, partition, err: e });
-    // An outside service is down (registry): do not re-read the partition in a tight loop while it is.
-    if (e.retriable && e.code !== ErrorCodes.TRANSACTION_ABORTED) await new Promise((r) => setTimeout(r, RETRIABLE_BACKOFF_MS));
-    try {
-      this.consumer!.seek({ topic, partition, offset: await committedOffset(this.admin!, this.groupId, topic, partition) });
-    } catch (seekErr) {
-      this.log.error('could not rewind after abort; restarting the consumer', { err: seekErr });
-      throw seekErr;
-    }
+    await rewindAfterAbort(this.rewind(), topic, partition, err, e);
   }
 
-  private async onTick(): Promise<void> {
-    if (this.stopping) return;
-    await fireIdleTimers(this.tasks, (p) => this.assignment.has(p), Date.now(), async (p, drain) => {
-      const started = Date.now();
-      try {
+  private rewind(): RewindContext {
+    return { admin: this.admin!, consumer: this.consumer!, groupId: this.groupId, log: this.log };
+  }
+
+  /** Fires idle partitions' wall-clock timers and commits held work that is due, each in its partition's lane (never inside one of its batches). */
+  private onTick(): void {
+    for (const [p, task] of this.tasks) if (!this.stopping && this.assignment.has(p)) void this.lanes.run(p, () => this.tickPartition(p, task)).catch((err) => this.log.error('wall-clock tick failed', { err }));
+  }
+
+  private async tickPartition(p: number, task: PartitionTask<any>): Promise<void> {
+    if (this.stopping || this.tasks.get(p) !== task) return;
+    const started = Date.now();
+    let held = this.schedule.due(p, started);
+    try {
+      if (held) await this.commitHeld(p, held, (task.fireWallClock(Date.now()), task.drain()));
+      held = undefined;
+      await fireIdleTimers(task, Date.now(), async (drain) => {
+        held = this.schedule.take(p);
+        if (held) return this.commitHeld(p, held, drain);
         await this.commit('', p, undefined, drain, undefined, () => false);
         this.afterCommit({ topic: '', partition: p, processed: 0, drain, startedMs: started }, undefined);
-      } catch (err) {
-        this.cfg.metrics.txnAborts.inc({ processor: this.cfg.processor.name, reason: asFmeaflowError(err).code });
-        this.dropTask(p, 'timer transaction aborted');
-      }
-    });
+      });
+    } catch (err) {
+      this.cfg.metrics.txnAborts.inc({ processor: this.cfg.processor.name, reason: asFmeaflowError(err).code });
+      this.dropTask(p, 'timer transaction aborted');
+      // Held records of an aborted commit are read again from the last commit.
+      if (held) await rewindAfterAbort(this.rewind(), held.topic, p, err, asFmeaflowError(err, ErrorCodes.TRANSACTION_ABORTED));
+    }
   }
 
   /** Finishes the open batch (commit or abort), leaves the group and disconnects. */
@@ -192,7 +191,7 @@ export class ProcessorRunner extends EventEmitter {
     this.stopping = true;
     this.ticker.stop();
     await this.consumer?.disconnect().catch((err) => this.log.warn('consumer disconnect failed', { err }));
-    await this.chain.catch(() => undefined);
+    await this.lanes.idle();
     await this.committer?.close();
     await this.admin?.disconnect().catch(() => undefined);
   }

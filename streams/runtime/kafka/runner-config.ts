@@ -25,6 +25,8 @@ export interface RunnerConfig {
   readonly side: SideTopics;
   readonly changelog: string;
   readonly sessionTimeoutMs?: number;
+  /** Longest a partition's processed records wait for their commit (ms, default 0: every batch commits at once); see commit-schedule.ts. */
+  readonly commitIntervalMs?: number;
   /** How often wall-clock timers are checked on idle partitions (ms, default 1000). */
   readonly wallClockTickMs?: number;
   /** Where a group without committed offsets starts: 'earliest' (default) or 'latest' (demos that ignore older runs). */

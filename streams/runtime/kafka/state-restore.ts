@@ -68,3 +68,18 @@ export async function restorePartitions(ctx: RestoreContext, partitions: readonl
   ctx.log.info('restored state', { partitions, records, seconds: Number(seconds.toFixed(3)), keys: [...tasks.values()].reduce((n, t) => n + t.data.size, 0) });
   return { tasks, records, seconds };
 }
+
+/**
+ * Restores the partitions of `wanted` that have no task in `tasks` and adds their tasks (and state-size
+ * gauges); undefined when none was missing.
+ */
+export async function restoreMissingTasks(ctx: RestoreContext, tasks: Map<number, PartitionTask<any>>, wanted: readonly number[], keepAlive: () => Promise<void>): Promise<{ partitions: number[]; records: number; seconds: number } | undefined> {
+  const missing = [...new Set(wanted)].filter((p) => !tasks.has(p));
+  if (missing.length === 0) return undefined;
+  const r = await restorePartitions(ctx, missing, keepAlive);
+  for (const [p, t] of r.tasks) {
+    tasks.set(p, t);
+    ctx.metrics.stateKeys.set({ processor: ctx.processor.name, partition: String(p) }, t.data.size);
+  }
+  return { partitions: missing, records: r.records, seconds: r.seconds };
+}

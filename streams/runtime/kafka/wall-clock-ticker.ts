@@ -5,19 +5,10 @@
  */
 import type { PartitionTask, TaskDrain } from '../state/partition-task.ts';
 
-/** Fires due wall-clock timers of the assigned tasks and hands each non-empty drain to `commit`, one at a time. */
-export async function fireIdleTimers(
-  tasks: ReadonlyMap<number, PartitionTask<any>>,
-  assigned: (partition: number) => boolean,
-  nowMs: number,
-  commit: (partition: number, drain: TaskDrain) => Promise<void>,
-): Promise<void> {
-  for (const [p, task] of tasks) {
-    if (!assigned(p)) continue;
-    task.fireWallClock(nowMs);
-    if (!task.pending) continue;
-    await commit(p, task.drain());
-  }
+/** Fires the task's due wall-clock timers and hands what they produced, if anything, to `commit`. */
+export async function fireIdleTimers(task: PartitionTask<any>, nowMs: number, commit: (drain: TaskDrain) => Promise<void>): Promise<void> {
+  task.fireWallClock(nowMs);
+  if (task.pending) await commit(task.drain());
 }
 
 /** Calls `tick` every `everyMs` without keeping the process alive. */

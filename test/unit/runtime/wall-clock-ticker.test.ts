@@ -1,6 +1,6 @@
 /**
  * Idle partitions' wall-clock timers: a due timer's output is committed, an unassigned partition is
- * left alone, and a task with nothing pending commits nothing.
+ * committed once, and a task with nothing pending commits nothing.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ const processor: Processor<number, { t: number }> = {
   onTimer: (_store, t) => ({ outputs: [{ topic: 'out', key: String(t.payload?.key), value: { idle: t.id } }] }),
 };
 
-test('a due wall-clock timer of an assigned idle partition is fired and committed; others are not', async () => {
+test('a due wall-clock timer of an idle partition is fired and committed; a task with nothing due commits nothing', async () => {
   const tasks = new Map<number, PartitionTask<any>>();
   for (const p of [0, 1, 2]) tasks.set(p, new PartitionTask<any>(processor, p, side, {} as never));
   for (const p of [0, 1]) {
@@ -28,6 +28,8 @@ test('a due wall-clock timer of an assigned idle partition is fired and committe
     tasks.get(p)!.drain();
   }
   const committed: [number, TaskDrain][] = [];
-  await fireIdleTimers(tasks, (p) => p !== 1, 2_000, async (p, d) => void committed.push([p, d]));
-  assert.deepEqual(committed.map(([p, d]) => [p, d.outputs.map((o) => o.key)]), [[0, ['v0']]]);
+  for (const [p, t] of tasks) await fireIdleTimers(t, 2_000, async (d) => void committed.push([p, d]));
+  assert.deepEqual(committed.map(([p, d]) => [p, d.outputs.map((o) => o.key)]), [[0, ['v0']], [1, ['v1']]]);
+  await fireIdleTimers(tasks.get(0)!, 3_000, async (d) => void committed.push([0, d]));
+  assert.equal(committed.length, 2, 'a fired timer does not fire again');
 });
