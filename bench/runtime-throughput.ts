@@ -396,8 +396,10 @@ async function latencyRows(): Promise<void> {
   say('');
   say('| engine | records | commits | p50 | p99 | max | send, wait (fetch + queue), work (process + commit), visible |');
   say('|---|---:|---:|---:|---:|---:|---|');
-  say(latencyLine('fmeaflow count-per-key, exactly-once', await latencyBench('exactly-once')));
+  say(latencyLine('fmeaflow count-per-key, exactly-once (defaults: one partition at a time, commit every batch)', await latencyBench('exactly-once')));
+  say(latencyLine('fmeaflow count-per-key, exactly-once, --partitions-in-flight 4', await latencyBench('exactly-once', { partitionsInFlight: 4 })));
   say(latencyLine('fmeaflow count-per-key, at-least-once', await latencyBench('at-least-once')));
+  say(latencyLine('fmeaflow count-per-key, at-least-once, --partitions-in-flight 4', await latencyBench('at-least-once', { partitionsInFlight: 4 })));
 }
 
 function latencyLine(label: string, l: LatencyResult): string {

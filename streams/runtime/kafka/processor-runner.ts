@@ -23,8 +23,6 @@ import { PartitionLanes } from './partition-lanes.ts';
 import { CommitSchedule, type HeldWork } from './commit-schedule.ts';
 import { rewindAfterAbort, type RewindContext } from './abort-recovery.ts';
 
-/** Partition batches processed at once (each in its own lane, see partition-lanes.ts): their commits' round trips overlap. */
-const PARTITIONS_IN_FLIGHT = 16;
 
 /** One processor's consumer, committer and partition tasks. */
 export class ProcessorRunner extends EventEmitter {
@@ -74,7 +72,7 @@ export class ProcessorRunner extends EventEmitter {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [...processor.inputTopics], fromBeginning: (this.cfg.startFrom ?? 'earliest') === 'earliest' });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_IN_FLIGHT, eachBatch: (payload) => this.lanes.run(payload.batch.partition, () => this.onBatch(payload)) });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: this.cfg.partitionsInFlight ?? 1, eachBatch: (payload) => this.lanes.run(payload.batch.partition, () => this.onBatch(payload)) });
     const tick = this.cfg.wallClockTickMs ?? 1000;
     this.ticker.start(this.schedule.intervalMs > 0 ? Math.min(tick, this.schedule.intervalMs) : tick, () => this.onTick());
   }

@@ -25,6 +25,11 @@ export interface RunnerConfig {
   readonly side: SideTopics;
   readonly changelog: string;
   readonly sessionTimeoutMs?: number;
+  /**
+   * Partition batches processed at once, each in its partition's lane (default 1). More lets the partitions'
+   * transaction round trips overlap instead of queueing; one partition's batches stay in order either way.
+   */
+  readonly partitionsInFlight?: number;
   /** Longest a partition's processed records wait for their commit (ms, default 0: every batch commits at once); see commit-schedule.ts. */
   readonly commitIntervalMs?: number;
   /** How often wall-clock timers are checked on idle partitions (ms, default 1000). */

@@ -61,6 +61,8 @@ export interface WorkerOptions {
   readonly wallClockTickMs?: number;
   /** Longest a partition's processed records wait for their commit (ms, default 0: every batch commits at once). */
   readonly commitIntervalMs?: number;
+  /** Partition batches of one processor processed at once (default 1; see RunnerConfig.partitionsInFlight). */
+  readonly partitionsInFlight?: number;
   /** Longest a batch waits for the global tables it reads to catch up (ms, default 5000). */
   readonly globalsTimeoutMs?: number;
   /** Where new consumer groups start: 'earliest' (default: process everything retained) or 'latest'. */
@@ -159,7 +161,7 @@ export async function runWorker(o: WorkerOptions): Promise<Worker> {
   const emitter = new EventEmitter();
   const runners = o.processors.map(
     (p) =>
-      new ProcessorRunner({ app: o.app, instanceId, processor: p, kafka, codec, metrics, globals: globals.tables, globalsFreshness: globals, globalsTimeoutMs: o.globalsTimeoutMs, mode, side, changelog: changelogTopic(o.app, p.store), sessionTimeoutMs: o.sessionTimeoutMs, wallClockTickMs: o.wallClockTickMs, commitIntervalMs: o.commitIntervalMs, startFrom: o.startFrom }),
+      new ProcessorRunner({ app: o.app, instanceId, processor: p, kafka, codec, metrics, globals: globals.tables, globalsFreshness: globals, globalsTimeoutMs: o.globalsTimeoutMs, mode, side, changelog: changelogTopic(o.app, p.store), sessionTimeoutMs: o.sessionTimeoutMs, wallClockTickMs: o.wallClockTickMs, commitIntervalMs: o.commitIntervalMs, partitionsInFlight: o.partitionsInFlight, startFrom: o.startFrom }),
   );
   for (const r of runners) {
     r.on('committed', (e: CommitEvent) => emitter.emit('committed', e));
