@@ -1,6 +1,6 @@
 /**
- * Idle partitions' wall-clock timers: a due timer's output is committed, an unassigned partition is
- * committed once, and a task with nothing pending commits nothing.
+ * Idle partitions' wall-clock timers: a due timer's output is committed once, and a task with nothing
+ * pending commits nothing.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
