@@ -87,6 +87,8 @@ export function register(program: Command): void {
     .option('--app <id>', 'application id: prefix of consumer groups, changelogs and transactional ids', 'fmeaflow')
     .option('--topic-prefix <prefix>', 'start of every topic, group and transactional id on a shared cluster (default FMEAFLOW_TOPIC_PREFIX or fmeaflow.topic.prefix in FMEAFLOW_KAFKA_PROPERTIES)')
     .option('--mode <mode>', 'exactly-once | at-least-once', 'exactly-once')
+    .option('--partitions-in-flight <n>', 'partition batches of one processor processed at once (their commits overlap; one partition stays in order)', '1')
+    .option('--commit-interval-ms <ms>', 'longest processed records wait for their commit (0 = every fetched batch commits at once: lowest latency; more = fewer, larger transactions)', '0')
     .option('--instance-id <id>', 'name of this worker in logs and client ids (transactions are fenced per input partition, so it need not be unique or stable); default: host name')
     .option('--metrics-port <port>', 'serve Prometheus /metrics on this port (0 = any free port)')
     .option('--metrics-host <host>', 'address /metrics binds to (0.0.0.0 inside a container; then name the hosts it is reached under in FMEAFLOW_HTTP_ALLOWED_HOSTS)', '127.0.0.1')
@@ -110,12 +112,16 @@ export function register(program: Command): void {
     .option('--embedding-every <duration>', 'how often owned log-cluster partitions are checked for retraining (e.g. 5m, 30s)', '5m')
     .option('--embedding-epochs <n>', 'training epochs per model (more = better codes, more CPU in the trainer thread)', '2')
     .option('--embedding-templates <n>', 'most recently seen templates a training uses', '200')
-    .action(async (opts: { app: string; mode: string; instanceId?: string; metricsPort?: string; metricsHost: string; topology: string; timing: string; policies?: string; canNetwork?: string; driftDetector?: string; metricGrouping: string; spanGrouping: string; maxSeries?: string; maxSeriesPerName?: string; maxVehicles?: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string; logEmbeddings?: boolean; embeddingEvery: string; embeddingEpochs: string; embeddingTemplates: string }) => {
+    .action(async (opts: { app: string; mode: string; commitIntervalMs: string; partitionsInFlight: string; instanceId?: string; metricsPort?: string; metricsHost: string; topology: string; timing: string; policies?: string; canNetwork?: string; driftDetector?: string; metricGrouping: string; spanGrouping: string; maxSeries?: string; maxSeriesPerName?: string; maxVehicles?: string; only?: string; tracing?: boolean; livePort?: string; liveHost: string; logEmbeddings?: boolean; embeddingEvery: string; embeddingEpochs: string; embeddingTemplates: string }) => {
       // The app id starts its groups, changelogs and transactional ids: in the deployment's namespace.
       opts.app = prefixed(opts.app);
       if (opts.mode !== 'exactly-once' && opts.mode !== 'at-least-once') {
         throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--mode ${opts.mode}: use exactly-once (default) or at-least-once`);
       }
+      const commitIntervalMs = Number(opts.commitIntervalMs);
+      if (!/^\d+$/.test(opts.commitIntervalMs) || !Number.isSafeInteger(commitIntervalMs)) throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--commit-interval-ms ${JSON.stringify(opts.commitIntervalMs.slice(0, 40))}: give a whole number of milliseconds ≥ 0 (e.g. --commit-interval-ms 100)`);
+      const partitionsInFlight = Number(opts.partitionsInFlight);
+      if (!/^\d+$/.test(opts.partitionsInFlight) || partitionsInFlight < 1 || partitionsInFlight > 1024) throw new FmeaflowError(ErrorCodes.BAD_CLI_ARGUMENT, `--partitions-in-flight ${JSON.stringify(opts.partitionsInFlight.slice(0, 40))}: give a whole number from 1 to 1024 (e.g. --partitions-in-flight 4)`);
       let metricsPort: number | undefined;
       if (opts.metricsPort !== undefined) {
         metricsPort = Number(opts.metricsPort);
@@ -142,7 +148,7 @@ export function register(program: Command): void {
       const beforeSignalStop = async (): Promise<void> => {
         for (const close of closers.reverse()) await close().catch(() => undefined);
       };
-      const w = await runWorker({ app: opts.app, processors, mode: opts.mode, instanceId: opts.instanceId, metricsPort, metricsHost: opts.metricsHost, metricsRegistry: registry, tracing: opts.tracing ?? false, handleSignals: true, beforeSignalStop });
+      const w = await runWorker({ app: opts.app, processors, mode: opts.mode, commitIntervalMs, partitionsInFlight, instanceId: opts.instanceId, metricsPort, metricsHost: opts.metricsHost, metricsRegistry: registry, tracing: opts.tracing ?? false, handleSignals: true, beforeSignalStop });
       if (processors.some((p) => p.name === 'log-clusters')) {
         const { logClusterOwnership, startLogClusterSidecar } = await import('../runtime/logs/log-embeddings.ts');
         // Closed on a signal too: the trainer's thread and the changelog follower's group must not outlive the worker.

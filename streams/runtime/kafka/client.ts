@@ -9,7 +9,7 @@ import { brokers as defaultBrokers, START_STACK_HINT } from './connection.ts';
 import { logger } from '../observability/logger.ts';
 import { connectionConfig, tlsOptions, type KafkaSecurity } from './connection-config.ts';
 import { oauthTokenProvider } from './oauth-token.ts';
-import { authFailure } from './kafka-errors.ts';
+import { authFailure, isBrokerUnreachable } from './kafka-errors.ts';
 import { RefusalGuard } from './refusal-guard.ts';
 
 const { Kafka, logLevel } = kafkajs;
@@ -67,13 +67,6 @@ export function createKafka(clientId: string, brokerList: readonly string[] = de
   });
   guard.install(kafka);
   return kafka;
-}
-
-/** True when a kafkajs error means no broker answered. */
-export function isBrokerUnreachable(err: unknown): boolean {
-  const e = err as { name?: string; message?: string };
-  if (authFailure(err)) return false;
-  return /KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSNonRetriableError/.test(e?.name ?? '') && /ECONNREFUSED|Connection|connect/i.test(e?.message ?? '');
 }
 
 /** Wraps a connection failure as KAFKA_BROKER_UNREACHABLE naming the brokers and the fix. */

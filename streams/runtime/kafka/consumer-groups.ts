@@ -4,6 +4,7 @@
  * they pile up on the broker (one per restore: over a thousand after a day of rebalances) and make
  * `kafka-consumer-groups --list` useless to an operator.
  */
+import type { Admin } from 'kafkajs';
 import type { KafkaClient } from './client.ts';
 
 /** Deletes a consumer group whose members have left; one that is already gone is not an error. */
@@ -18,4 +19,12 @@ export async function deleteConsumerGroup(kafka: KafkaClient, groupId: string): 
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Where the group resumes `partition`: its committed offset, or the partition's earliest when it has none. */
+export async function committedOffset(admin: Admin, groupId: string, topic: string, partition: number): Promise<string> {
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const offset = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+  if (offset !== '-1') return offset;
+  return (await admin.fetchTopicOffsets(topic)).find((p) => p.partition === partition)?.low ?? '0';
 }

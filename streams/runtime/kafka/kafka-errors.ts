@@ -39,3 +39,63 @@ export function authFailure(err: unknown, ctx: RefusalContext = {}): FmeaflowErr
   return walk(err, 0);
 }
 
+
+/** The broker error types a kafkajs error carries, itself first then its causes (kafkajs wraps them in retry errors). */
+function errorTypes(err: unknown): string[] {
+  const out: string[] = [];
+  const seen = new Set<unknown>();
+  const walk = (e: unknown, depth: number): void => {
+    if (e === null || typeof e !== 'object' || seen.has(e) || depth > 6) return;
+    seen.add(e);
+    const x = e as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown[] };
+    if (typeof x.type === 'string') out.push(x.type);
+    for (const c of [x.cause, x.originalError, ...(Array.isArray(x.errors) ? x.errors : [])]) walk(c, depth + 1);
+  };
+  walk(err, 0);
+  return out;
+}
+
+const REJOIN = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR', 'FENCED_INSTANCE_ID']);
+const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
+
+/**
+ * The group moved on without us (rebalance, expired member, coordinator moved): the consumer must
+ * rejoin and take whatever it is assigned then; re-reading the partition here would be wrong.
+ */
+export function needsRejoin(err: unknown): boolean {
+  return errorTypes(err).some((t) => REJOIN.has(t));
+}
+
+/**
+ * A newer producer with our transactional id exists: another member owns the partition now.
+ * Re-initialising would fence that owner in turn, so the caller gives the partition up instead.
+ */
+export function producerFenced(err: unknown): boolean {
+  return errorTypes(err).some((t) => FENCED.has(t));
+}
+
+/**
+ * The broker is still writing the previous transaction's markers (CONCURRENT_TRANSACTIONS). Only the
+ * error itself counts, not a cause: a wrapped one may come after part of a request was applied.
+ */
+export function concurrentTransactions(err: unknown): boolean {
+  return (err as { type?: unknown } | null)?.type === 'CONCURRENT_TRANSACTIONS';
+}
+
+/**
+ * True when repeating the same request later can succeed: the broker said so (kafkajs `retriable`),
+ * or no broker answered. Never for authorisation, fencing or group-membership errors, which a repeat
+ * meets again.
+ */
+export function canRetry(err: unknown): boolean {
+  if (authFailure(err) || producerFenced(err) || needsRejoin(err)) return false;
+  if (isBrokerUnreachable(err)) return true;
+  return (err as { retriable?: unknown } | null)?.retriable === true;
+}
+
+/** True when a kafkajs error means no broker answered. */
+export function isBrokerUnreachable(err: unknown): boolean {
+  const e = err as { name?: string; message?: string };
+  if (authFailure(err)) return false;
+  return /KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSNonRetriableError/.test(e?.name ?? '') && /ECONNREFUSED|Connection|connect/i.test(e?.message ?? '');
+}

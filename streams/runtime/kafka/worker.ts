@@ -12,12 +12,15 @@ import { ErrorCodes, FmeaflowError } from '../../errors.ts';
 import type { Processor } from '../../processors/processor.ts';
 import { DEFAULT_PARTITIONS, TOPIC_SPECS, Topics } from '../../topic-catalog.ts';
 import { brokers as defaultBrokers } from './connection.ts';
-import { brokerUnreachable, createKafka, isBrokerUnreachable, probeBrokers } from './client.ts';
+import { brokerUnreachable, createKafka, probeBrokers } from './client.ts';
+import { isBrokerUnreachable } from './kafka-errors.ts';
 import { onRefused } from './refusal-guard.ts';
 import { changelogTopic, ensureInternalTopics, isInternalTopic, partitionCounts } from './internal-topics.ts';
 import { GlobalTableReader } from './global-table-reader.ts';
 import { globalValidatorsOf } from '../state/global-table-set.ts';
-import { ProcessorRunner, type CommitEvent, type DeliveryMode } from './processor-runner.ts';
+import { ProcessorRunner } from './processor-runner.ts';
+import type { CommitEvent } from './runner-config.ts';
+import type { DeliveryMode } from './committer.ts';
 import { TopicCodec } from './topic-codec.ts';
 import { createSerde, type TopicSchemaBinding } from '../serde/serde.ts';
 import { RuntimeMetrics } from '../observability/metrics.ts';
@@ -57,6 +60,10 @@ export interface WorkerOptions {
   readonly beforeSignalStop?: () => Promise<void>;
   readonly sessionTimeoutMs?: number;
   readonly wallClockTickMs?: number;
+  /** Longest a partition's processed records wait for their commit (ms, default 0: every batch commits at once). */
+  readonly commitIntervalMs?: number;
+  /** Partition batches of one processor processed at once (default 1; see RunnerConfig.partitionsInFlight). */
+  readonly partitionsInFlight?: number;
   /** Longest a batch waits for the global tables it reads to catch up (ms, default 5000). */
   readonly globalsTimeoutMs?: number;
   /** Where new consumer groups start: 'earliest' (default: process everything retained) or 'latest'. */
@@ -162,7 +169,7 @@ export async function runWorker(o: WorkerOptions): Promise<Worker> {
   const emitter = new EventEmitter();
   const runners = o.processors.map(
     (p) =>
-      new ProcessorRunner({ app: o.app, instanceId, processor: p, kafka, codec, metrics, globals: globals.tables, globalsFreshness: globals, globalsTimeoutMs: o.globalsTimeoutMs, mode, side, changelog: changelogTopic(o.app, p.store), sessionTimeoutMs: o.sessionTimeoutMs, wallClockTickMs: o.wallClockTickMs, startFrom: o.startFrom }),
+      new ProcessorRunner({ app: o.app, instanceId, processor: p, kafka, codec, metrics, globals: globals.tables, globalsFreshness: globals, globalsTimeoutMs: o.globalsTimeoutMs, mode, side, changelog: changelogTopic(o.app, p.store), sessionTimeoutMs: o.sessionTimeoutMs, wallClockTickMs: o.wallClockTickMs, commitIntervalMs: o.commitIntervalMs, partitionsInFlight: o.partitionsInFlight, startFrom: o.startFrom }),
   );
   for (const r of runners) {
     r.on('committed', (e: CommitEvent) => emitter.emit('committed', e));

@@ -12,7 +12,7 @@ import { PartitionClock, type ClockSnapshot, type Upstream } from '../time/parti
 import { BucketedStore } from './bucketed-store.ts';
 import { SourceClock } from '../time/source-clock.ts';
 import { TimerQueue } from '../time/timer-queue.ts';
-import { redactText } from '../observability/redact.ts';
+import { deadLetterRecord } from './dead-letter.ts';
 
 /** Changelog keys the runtime reserves (NUL-prefixed, so no processor key collides in practice). */
 export const CLOCK_KEY = '\u0000clock';
@@ -190,23 +190,7 @@ export class PartitionTask<S = unknown> {
   /** Routes a record that could not be decoded or processed to the dead-letter topic. */
   deadLetter(input: TaskInput, err: FmeaflowError, nowMs: number, processor: string | null = null): void {
     this.dlq.push({ code: err.code });
-    this.outputs.push({
-      topic: this.side.dlq,
-      key: input.key,
-      value: {
-        sourceTopic: input.topic,
-        sourcePartition: input.partition,
-        sourceOffset: Number(input.offset),
-        errorCode: err.code,
-        errorMessage: redactText(err.message),
-        retriable: err.retriable,
-        processor,
-        rawKey: input.rawKey,
-        rawValue: input.rawValue,
-        headers: { ...input.headers },
-        failedAtMs: nowMs,
-      },
-    });
+    this.outputs.push({ topic: this.side.dlq, key: input.key, value: deadLetterRecord(input, err, nowMs, processor) });
   }
 
   private apply(result: ProcessResult<S>, headers: Readonly<Record<string, string>>): void {

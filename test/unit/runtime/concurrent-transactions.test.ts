@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { retryConcurrentTransactions } from '../../../streams/runtime/kafka/processor-runner.ts';
+import { retryConcurrentTransactions } from '../../../streams/runtime/kafka/committer.ts';
 
 const concurrent = (): Error => Object.assign(new Error('The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing'), { type: 'CONCURRENT_TRANSACTIONS' });
 
