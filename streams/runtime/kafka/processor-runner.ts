@@ -104,6 +104,12 @@ export class ProcessorRunner extends EventEmitter {
    * group expired cannot commit that partition's outputs and offsets any more (kafkajs has no KIP-447 group fencing).
    */
   private readonly producers = new Map<number, Promise<Producer>>();
+  /**
+   * Partitions whose transactional producer finished InitProducerId before the batch being processed was fetched.
+   * Only such a batch may be committed: a worker that fetched first and initialised after (stalled in between) would
+   * fence the partition's newer owner instead of being fenced, and commit outputs that owner already committed.
+   */
+  private readonly initialised = new Set<number>();
   private admin: Admin | undefined;
   private readonly tasks = new Map<number, PartitionTask<any>>();
   private assigned = new Set<number>();
@@ -144,8 +150,14 @@ export class ProcessorRunner extends EventEmitter {
       partition !== undefined
         ? this.cfg.kafka.producer({ transactionalId: this.transactionalIdOf(partition), idempotent: true, maxInFlightRequests: 1, transactionTimeout: 30_000, allowAutoTopicCreation: false })
         : this.cfg.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    // With a transactionalId, connect() runs InitProducerId: it fences older incarnations and aborts their open transaction.
     await p.connect();
+    if (partition !== undefined) {
+      // connect() does not run InitProducerId for a transactional id (kafkajs runs it at the first transaction()), and
+      // it is InitProducerId that fences older incarnations and aborts their open transaction. An empty transaction runs
+      // it now; ending it sends nothing (kafkajs skips EndTxn when no partition or offset was added).
+      const txn = await p.transaction();
+      await txn.abort();
+    }
     return p;
   }
 
@@ -165,6 +177,7 @@ export class ProcessorRunner extends EventEmitter {
     const p = this.producers.get(partition);
     if (!p) return;
     this.producers.delete(partition);
+    this.initialised.delete(partition);
     void p.then((x) => x.disconnect()).catch(() => undefined);
   }
 
@@ -196,8 +209,11 @@ export class ProcessorRunner extends EventEmitter {
       for (const p of [...this.tasks.keys()]) {
         if (!next.has(p) || expired) this.dropTask(p, expired ? 'rejoined as a new member' : 'revoked');
       }
-      for (const p of [...this.producers.keys()]) if (!next.has(p)) this.closeProducer(p);
+      // An expired member's producers may have been fenced meanwhile: start over with fresh ones.
+      for (const p of [...this.producers.keys()]) if (!next.has(p) || expired) this.closeProducer(p);
       this.assigned = next;
+      // Start fencing earlier owners now; onBatch waits for it (and re-reads from the committed offset) before processing.
+      if (this.cfg.mode === 'exactly-once') for (const p of next) void this.producerFor(p).catch(() => undefined);
       this.log.info('partitions assigned', { partitions: [...next].sort((a, b) => a - b) });
       // For what runs beside the worker per owned partition (the log-cluster embedding trainer).
       this.emit('assigned', { processor: this.name, partitions: this.assignedPartitions });
@@ -270,6 +286,19 @@ export class ProcessorRunner extends EventEmitter {
     // Reference time for the globals wait: the batch was fetched before this point, so end offsets
     // read after it cover every global record produced before the batch's records.
     const fetchedBy = performance.now();
+    if (this.cfg.mode === 'exactly-once' && !this.initialised.has(partition)) {
+      // This batch may have been fetched before the partition's producer was initialised: a later owner would not fence
+      // us, and an owner that committed since our fetch would be fenced by us instead. Initialise, then read again from
+      // the committed offset (an earlier owner's open transaction is aborted by now), and process only what comes then.
+      try {
+        await this.producerFor(partition);
+        this.initialised.add(partition);
+        await this.rewind(topic, partition, batch.messages[0]!.offset);
+      } catch (err) {
+        await this.recover(topic, partition, err);
+      }
+      return;
+    }
     await this.restoreMissing(partition, heartbeat);
     const globalTopics = this.cfg.processor.globalTopics ?? [];
     if (globalTopics.length > 0 && this.cfg.globalsFreshness) await this.cfg.globalsFreshness.caughtUp(globalTopics, { sinceMs: fetchedBy, timeoutMs: this.cfg.globalsTimeoutMs });
@@ -401,9 +430,13 @@ export class ProcessorRunner extends EventEmitter {
       if (nextOffset !== undefined) await this.consumer!.commitOffsets([{ topic, partition, offset: nextOffset }]);
       return;
     }
+    // Before the producer is touched: a test that freezes the worker here (a zombie) must find it exactly as a worker
+    // stalled between processing a batch and sending it.
+    this.emit('committing', { processor: this.name, partition, messages: topicMessages.reduce((n, t) => n + t.messages.length, 0) });
+    // Never initialise a producer here: after a batch was fetched it is too late to be fenced (see `initialised`).
+    if (!this.initialised.has(partition)) throw new FmeaflowError(ErrorCodes.TRANSACTION_ABORTED, `partition ${partition}'s transactional producer was closed after the batch was fetched; re-reading from the last commit`, { retriable: true });
     const producer = await this.producerFor(partition);
     const txn = await producer.transaction();
-    this.emit('committing', { processor: this.name, partition, messages: topicMessages.reduce((n, t) => n + t.messages.length, 0) });
     try {
       // Offsets go first: the first request of a transaction is the one that can meet the broker's
       // post-commit CONCURRENT_TRANSACTIONS window; ours retries it after 10 ms, whereas kafkajs'
@@ -434,6 +467,7 @@ export class ProcessorRunner extends EventEmitter {
   private async recover(topic: string, partition: number, err: unknown): Promise<void> {
     const e = asFmeaflowError(err, ErrorCodes.TRANSACTION_ABORTED);
     this.cfg.metrics.txnAborts.inc({ processor: this.name, reason: e.code });
+    this.emit('aborted', { processor: this.name, partition, code: e.code });
     this.dropTask(partition, 'transaction aborted');
     if (this.stopping) return;
     // Group-membership errors belong to kafkajs: it rejoins and reassigns; our state is already dropped.
@@ -445,14 +479,19 @@ export class ProcessorRunner extends EventEmitter {
     // An outside service is down (registry): do not re-read the partition in a tight loop while it is.
     if (e.retriable && e.code !== ErrorCodes.TRANSACTION_ABORTED) await new Promise((r) => setTimeout(r, RETRIABLE_BACKOFF_MS));
     try {
-      const [committed] = await this.admin!.fetchOffsets({ groupId: this.groupId, topics: [topic] });
-      let offset = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
-      if (offset === '-1') offset = (await this.admin!.fetchTopicOffsets(topic)).find((p) => p.partition === partition)?.low ?? '0';
-      this.consumer!.seek({ topic, partition, offset });
+      await this.rewind(topic, partition);
     } catch (seekErr) {
       this.log.error('could not rewind after abort; restarting the consumer', { err: seekErr });
       throw seekErr;
     }
+  }
+
+  /** Seeks `partition` to the group's committed offset; without one, to `uncommitted` (default: the log start). */
+  private async rewind(topic: string, partition: number, uncommitted?: string): Promise<void> {
+    const [committed] = await this.admin!.fetchOffsets({ groupId: this.groupId, topics: [topic] });
+    let offset = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+    if (offset === '-1') offset = uncommitted ?? (await this.admin!.fetchTopicOffsets(topic)).find((p) => p.partition === partition)?.low ?? '0';
+    this.consumer!.seek({ topic, partition, offset });
   }
 
   private async onTick(): Promise<void> {
@@ -483,6 +522,7 @@ export class ProcessorRunner extends EventEmitter {
     await this.producer?.disconnect().catch(() => undefined);
     await Promise.all([...this.producers.values()].map((p) => p.then((x) => x.disconnect()).catch(() => undefined)));
     this.producers.clear();
+    this.initialised.clear();
     await this.admin?.disconnect().catch(() => undefined);
   }
 }
