@@ -23,18 +23,21 @@ test(`whole topology, ${FAN_OUT}× fleet: 5 worker SIGKILLs, 1 broker SIGKILL, 1
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fmeaflow-chaos-logs-'));
   t.diagnostic(`worker logs: ${logDir}`);
 
-  const reference = await startPrivateBroker('chaos-ref');
+  const refBroker = await startPrivateBroker('chaos-ref');
   let expected;
   try {
-    const records = await seedFleet(reference.brokers, registryUrl, FAN_OUT);
+    const records = await seedFleet(refBroker.brokers, registryUrl, FAN_OUT);
     t.diagnostic(`input records: ${records}`);
     assert.ok(records >= 200_000, `at least 200k input records (got ${records}; raise CHAOS_FAN_OUT)`);
-    await runUninterrupted(reference, registryUrl, 'chaos-ref', logDir);
-    expected = await readRunOutputs(reference.brokers, registryUrl, 'chaos-ref');
+    await runUninterrupted(refBroker, registryUrl, 'chaos-ref', logDir);
+    expected = await readRunOutputs(refBroker.brokers, registryUrl, 'chaos-ref');
   } finally {
-    await reference.stop();
+    await refBroker.stop();
   }
-  t.diagnostic(`uninterrupted outputs: ${JSON.stringify(outputCounts(expected))}`);
+  const reference = outputCounts(expected);
+  t.diagnostic(`uninterrupted outputs: ${JSON.stringify(reference)}`);
+  // An empty reference would make any faulted run "equal": the drives must have produced actions, drift and baselines.
+  for (const topic of ['fmeaflow.actions.v1', 'fmeaflow.drift.v1', 'fmeaflow.baselines.v1']) assert.ok((reference[topic] ?? 0) > 0, `the uninterrupted run wrote ${topic}`);
 
   const faulted = await startPrivateBroker('chaos-run');
   t.after(() => faulted.stop());

@@ -40,6 +40,11 @@ export const SESSION_TIMEOUT_MS = 10_000;
  * - failedAtMs: when a record was dead-lettered (DeadLetter, runtime/kafka/processor-runner.ts).
  */
 export const WALL_CLOCK_FIELDS: readonly string[] = ['failedAtMs'];
+/**
+ * State entries left out of the store comparison for the same reason: pending wall-clock timers (changelog key
+ * `\0timer\0<id>`, value kind 'wall-clock', e.g. fmea-evaluate's rules check), whose due time `atMs` is wall time.
+ */
+export const WALL_CLOCK_STATE = 'wall-clock timers';
 
 export interface PrivateBroker {
   readonly config: KafkaInstanceConfig;
@@ -140,21 +145,36 @@ async function progressSnapshot(admin: Admin, processors: readonly Processor<any
   const described = await admin.describeGroups(groups);
   for (const g of described.groups) if (g.state !== 'Stable' || g.members.length === 0) stable = false;
   const topics = [...new Set(processors.flatMap((p) => p.inputTopics))].sort();
-  for (const t of topics) parts.push(`${t}:${(await admin.fetchTopicOffsets(t)).map((o) => o.high).join(',')}`);
+  const highs = new Map<string, Map<number, bigint>>();
+  for (const t of topics) {
+    const ends = await admin.fetchTopicOffsets(t);
+    highs.set(t, new Map(ends.map((o) => [o.partition, BigInt(o.high)])));
+    parts.push(`${t}:${ends.map((o) => o.high).join(',')}`);
+  }
+  // Topics no processor writes (the producer's, the rules) are not transactional: there, done means committed = end.
+  const written = new Set(processors.flatMap((p) => p.outputTopics));
   for (const p of processors) {
     const offsets = await admin.fetchOffsets({ groupId: `${app}-${p.name}`, topics: [...p.inputTopics] });
     parts.push(`${p.name}:${offsets.map((o) => o.partitions.map((x) => x.offset).join(',')).join('|')}`);
+    for (const o of offsets) {
+      if (written.has(o.topic)) continue;
+      for (const x of o.partitions) {
+        const high = highs.get(o.topic)?.get(x.partition) ?? 0n;
+        if (high > 0n && (x.offset === '-1' ? 0n : BigInt(x.offset)) < high) stable = false;
+      }
+    }
   }
   return { key: parts.join(';'), stable };
 }
 
 /**
- * Waits until the app has nothing left to do: every group stable with members, and no committed offset nor any topic the
- * app reads has moved for `quietMs` (a wall-clock timer that fires produces records, which moves a topic). Offsets alone
- * cannot say "done": a transactional topic can end in aborted records no read_committed consumer ever commits past.
+ * Waits until the app has nothing left to do: every group stable with members, every record of the topics no processor
+ * writes (the producer's) committed, and no committed offset nor any topic the app reads moved for `quietMs` (a wall-clock
+ * timer that fires produces records, which moves a topic). Offsets alone cannot say when the topics the workers write are
+ * done: a transactional topic can end in aborted records no read_committed consumer ever commits past.
  */
 export async function waitQuiescent(brokers: string[], app: string, opts: { quietMs?: number; timeoutMs?: number; onPoll?: () => void } = {}): Promise<void> {
-  const quietMs = opts.quietMs ?? 10_000;
+  const quietMs = opts.quietMs ?? 20_000;
   const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
   const kafka = createKafka(`${app}-watch`, brokers);
   const admin = kafka.admin();
@@ -231,8 +251,14 @@ export async function readRunOutputs(brokers: string[], registryUrl: string, app
     const s = new Map<string, string>();
     await readToEnd(kafka, changelogTopic(app, store), undefined, (r) => {
       const key = `${r.partition} ${r.key?.toString('utf8') ?? ''}`;
-      if (r.value === null) s.delete(key);
-      else s.set(key, canonical(JSON.parse(r.value.toString('utf8'))));
+      if (r.value === null) {
+        s.delete(key);
+        return;
+      }
+      const value = JSON.parse(r.value.toString('utf8')) as { kind?: unknown };
+      // A wall-clock timer's due time is processing time: see WALL_CLOCK_STATE.
+      if (r.key?.toString('utf8').startsWith('\u0000timer\u0000') && value?.kind === 'wall-clock') return;
+      s.set(key, canonical(value));
     });
     stores.set(store, s);
   }
