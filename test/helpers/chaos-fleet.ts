@@ -151,8 +151,9 @@ async function progressSnapshot(admin: Admin, processors: readonly Processor<any
     highs.set(t, new Map(ends.map((o) => [o.partition, BigInt(o.high)])));
     parts.push(`${t}:${ends.map((o) => o.high).join(',')}`);
   }
-  // Topics no processor writes (the producer's, the rules) are not transactional: there, done means committed = end.
-  const written = new Set(processors.flatMap((p) => p.outputTopics));
+  // The vehicle producer's topics are not transactional: there, done means committed = end. (The rules topic is written
+  // in a transaction, so it ends in a commit marker no consumer commits past.)
+  const written = new Set(topics.filter((t) => !t.startsWith('vehicle.')));
   for (const p of processors) {
     const offsets = await admin.fetchOffsets({ groupId: `${app}-${p.name}`, topics: [...p.inputTopics] });
     parts.push(`${p.name}:${offsets.map((o) => o.partitions.map((x) => x.offset).join(',')).join('|')}`);
@@ -168,8 +169,8 @@ async function progressSnapshot(admin: Admin, processors: readonly Processor<any
 }
 
 /**
- * Waits until the app has nothing left to do: every group stable with members, every record of the topics no processor
- * writes (the producer's) committed, and no committed offset nor any topic the app reads moved for `quietMs` (a wall-clock
+ * Waits until the app has nothing left to do: every group stable with members, every record of the vehicle producer's
+ * (non-transactional) topics committed, and no committed offset nor any topic the app reads moved for `quietMs` (a wall-clock
  * timer that fires produces records, which moves a topic). Offsets alone cannot say when the topics the workers write are
  * done: a transactional topic can end in aborted records no read_committed consumer ever commits past.
  */
