@@ -58,9 +58,14 @@ export const WALL_CLOCK_STATE = 'wall-clock timers';
  *   events a cluster names depends on how far the drift topic had arrived.
  * - fields held/caughtUp of a store's `\0clock` entry: the partition clock's per-upstream bookkeeping (last progress heard
  *   of each upstream), which depends on which upstream's record came last.
+ * - fleet-scope series (keys `…@fleet` of fmeaflow.baselines.v1 and fmeaflow.drift.v1, bucketed as `<topic> (fleet scope)`),
+ *   fmeaflow.canary-verdicts.v1, fmeaflow.alerts.v1, stores series-drift-fleet, canary, alerts: fed by repartitioned spans
+ *   under the same partition clock; CHAOS_SEED=3 moved the canary's watermark by 105 ms and dropped other spans as late.
  */
-export const ORDER_DEPENDENT_TOPICS: readonly string[] = ['fmeaflow.actions.v1', 'fmeaflow.can-clusters.v1', 'fmeaflow.log-clusters-fleet.v1'];
-export const ORDER_DEPENDENT_STORES: readonly string[] = ['fmea-evaluate', 'log-clusters-fleet'];
+export const ORDER_DEPENDENT_TOPICS: readonly string[] = ['fmeaflow.actions.v1', 'fmeaflow.can-clusters.v1', 'fmeaflow.log-clusters-fleet.v1', 'fmeaflow.canary-verdicts.v1', 'fmeaflow.alerts.v1', 'fmeaflow.baselines.v1 (fleet scope)', 'fmeaflow.drift.v1 (fleet scope)'];
+export const ORDER_DEPENDENT_STORES: readonly string[] = ['fmea-evaluate', 'log-clusters-fleet', 'series-drift-fleet', 'canary', 'alerts'];
+/** Topics whose fleet-scope keys (`…@fleet`) are compared apart from the per-vehicle ones. */
+const FLEET_SCOPE_SPLIT = ['fmeaflow.baselines.v1', 'fmeaflow.drift.v1'];
 const ORDER_DEPENDENT_FIELDS: Readonly<Record<string, readonly string[]>> = { 'fmeaflow.log-clusters.v1': ['correlatedDrift'] };
 const CLOCK_BOOKKEEPING_FIELDS = ['held', 'caughtUp'];
 
@@ -254,16 +259,20 @@ export async function readRunOutputs(brokers: string[], registryUrl: string, app
   const topics = new Map<string, Map<string, number>>();
   for (const t of outputs) {
     const m = new Map<string, number>();
+    const fleet = new Map<string, number>();
     const known = TOPIC_SPECS.some((s) => s.name === t);
     const pending: Promise<void>[] = [];
     await readToEnd(kafka, t, undefined, async (r) => {
       let value: unknown = null;
       if (r.value !== null) value = known ? await serde.decode(t, r.value) : JSON.parse(r.value.toString('utf8'));
-      const k = `${r.key?.toString('utf8') ?? ''} ${canonical(value, ORDER_DEPENDENT_FIELDS[t])}`;
-      m.set(k, (m.get(k) ?? 0) + 1);
+      const key = r.key?.toString('utf8') ?? '';
+      const k = `${key} ${canonical(value, ORDER_DEPENDENT_FIELDS[t])}`;
+      const bucket = FLEET_SCOPE_SPLIT.includes(t) && key.endsWith('@fleet') ? fleet : m;
+      bucket.set(k, (bucket.get(k) ?? 0) + 1);
     });
     await Promise.all(pending);
     topics.set(t, m);
+    if (FLEET_SCOPE_SPLIT.includes(t)) topics.set(`${t} (fleet scope)`, fleet);
   }
   const stores = new Map<string, Map<string, string>>();
   for (const store of [...new Set(processors.map((p) => p.store))].sort()) {
