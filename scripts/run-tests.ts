@@ -3,7 +3,7 @@
  * ones, starting the local stack otherwise), runs every test file with node:test in one
  * invocation so the summary line counts all of them, then stops what it started.
  *
- *   tsx scripts/run-tests.ts [--only unit|integration|e2e] [--concurrency N] [file-filter…]
+ *   tsx scripts/run-tests.ts [--only unit|integration|e2e|chaos] [--concurrency N] [file-filter…]
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { stackDown, stackUp } from '../streams/runtime/stack/stack.ts';
 import { PROJECT_ROOT } from '../streams/runtime/stack/stack-config.ts';
 
-const KINDS = ['unit', 'integration', 'e2e'] as const;
+const KINDS = ['unit', 'integration', 'e2e', 'chaos'] as const;
 
 function listTests(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];

@@ -29,9 +29,14 @@ export async function rewindAfterAbort(ctx: RewindContext, topic: string, partit
   // An outside service is down (registry): do not re-read the partition in a tight loop while it is.
   if (e.retriable && e.code !== ErrorCodes.TRANSACTION_ABORTED) await new Promise((r) => setTimeout(r, RETRIABLE_BACKOFF_MS));
   try {
-    ctx.consumer.seek({ topic, partition, offset: await committedOffset(ctx.admin, ctx.groupId, topic, partition) });
+    await rewindToCommit(ctx, topic, partition);
   } catch (seekErr) {
     ctx.log.error('could not rewind after abort; restarting the consumer', { err: seekErr });
     throw seekErr;
   }
+}
+
+/** Seeks `partition` to the group's last commit (or `uncommitted` when it has none), so what follows is read again. */
+export async function rewindToCommit(ctx: RewindContext, topic: string, partition: number, uncommitted?: string): Promise<void> {
+  ctx.consumer.seek({ topic, partition, offset: await committedOffset(ctx.admin, ctx.groupId, topic, partition, uncommitted) });
 }

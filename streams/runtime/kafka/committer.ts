@@ -29,8 +29,16 @@ export interface CommitWork {
 export interface Committer {
   /** Commits the work or throws, leaving nothing of it visible to read_committed readers. */
   commit(work: CommitWork): Promise<void>;
-  /** Releases what is held for partitions no longer assigned. */
-  retain(assigned: (partition: number) => boolean): void;
+  /**
+   * After a group join: releases what is held for partitions no longer assigned (all of it when the group expired us,
+   * since our producers may have been fenced meanwhile) and starts readying the assigned ones.
+   */
+  retain(assigned: readonly number[], expired: boolean): void;
+  /**
+   * Readies `partition` for commits before its batches are processed. True when the batch in hand was fetched before
+   * that and must be read again from the last commit (see ExactlyOnceCommitter.initialised).
+   */
+  refetchFirst(partition: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -68,15 +76,21 @@ export async function retryConcurrentTransactions<T>(fn: () => Promise<T>, backo
 
 /**
  * A connected producer: transactional when given a transactional id, else idempotent. Exactly-once relies on
- * the transactional id fencing the partition's previous owner.
+ * the transactional id fencing the partition's previous owner, so a transactional producer is returned initialised.
  */
 export async function connectProducer(kafka: KafkaClient, transactionalId?: string): Promise<Producer> {
   const p =
     transactionalId !== undefined
       ? kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 30_000, allowAutoTopicCreation: false })
       : kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  // With a transactionalId, connect() runs InitProducerId: it fences older incarnations and aborts their open transaction.
   await p.connect();
+  if (transactionalId !== undefined) {
+    // connect() does not run InitProducerId for a transactional id (kafkajs runs it at the first transaction()), and
+    // it is InitProducerId that fences older incarnations and aborts their open transaction. An empty transaction runs
+    // it now; ending it sends nothing (kafkajs skips EndTxn when no partition or offset was added).
+    const txn = await p.transaction();
+    await txn.abort();
+  }
   return p;
 }
 
@@ -100,6 +114,10 @@ class AtLeastOnceCommitter implements Committer {
 
   retain(): void {}
 
+  async refetchFirst(): Promise<boolean> {
+    return false;
+  }
+
   async close(): Promise<void> {
     await this.producer.disconnect().catch(() => undefined);
   }
@@ -112,6 +130,12 @@ class AtLeastOnceCommitter implements Committer {
  */
 class ExactlyOnceCommitter implements Committer {
   private readonly producers = new Map<number, Promise<Producer>>();
+  /**
+   * Partitions whose transactional producer finished InitProducerId before the batch being processed was fetched.
+   * Only such a batch may be committed: a worker that fetched first and initialised after (stalled in between) would
+   * fence the partition's newer owner instead of being fenced, and commit outputs that owner already committed.
+   */
+  private readonly initialised = new Set<number>();
 
   constructor(private readonly ctx: CommitterContext) {}
 
@@ -131,13 +155,25 @@ class ExactlyOnceCommitter implements Committer {
     const p = this.producers.get(partition);
     if (!p) return;
     this.producers.delete(partition);
+    this.initialised.delete(partition);
     void p.then((x) => x.disconnect()).catch(() => undefined);
   }
 
+  async refetchFirst(partition: number): Promise<boolean> {
+    if (this.initialised.has(partition)) return false;
+    await this.producerFor(partition);
+    this.initialised.add(partition);
+    return true;
+  }
+
   async commit({ topic, partition, nextOffset, messages, stale }: CommitWork): Promise<void> {
+    // Before the producer is touched: a test that freezes the worker here (a zombie) must find it exactly as a worker
+    // stalled between processing a batch and sending it.
+    this.ctx.onCommitting?.(partition, messages.reduce((n, t) => n + t.messages.length, 0));
+    // Never initialise a producer here: after a batch was fetched it is too late to be fenced (see `initialised`).
+    if (!this.initialised.has(partition)) throw new FmeaflowError(ErrorCodes.TRANSACTION_ABORTED, `partition ${partition}'s transactional producer was closed after the batch was fetched; re-reading from the last commit`, { retriable: true });
     const producer = await this.producerFor(partition);
     const txn = await producer.transaction();
-    this.ctx.onCommitting?.(partition, messages.reduce((n, t) => n + t.messages.length, 0));
     try {
       // Offsets go first: the first request of a transaction is the one that can meet the broker's
       // post-commit CONCURRENT_TRANSACTIONS window; ours retries it after 10 ms, whereas kafkajs'
@@ -164,13 +200,16 @@ class ExactlyOnceCommitter implements Committer {
     }
   }
 
-  retain(assigned: (partition: number) => boolean): void {
-    for (const p of [...this.producers.keys()]) if (!assigned(p)) this.closeProducer(p);
+  retain(assigned: readonly number[], expired: boolean): void {
+    for (const p of [...this.producers.keys()]) if (expired || !assigned.includes(p)) this.closeProducer(p);
+    // Start fencing earlier owners now; refetchFirst waits for it before the partition's first batch is processed.
+    for (const p of assigned) void this.producerFor(p).catch(() => undefined);
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.producers.values()].map((p) => p.then((x) => x.disconnect()).catch(() => undefined)));
     this.producers.clear();
+    this.initialised.clear();
   }
 }
 

@@ -21,10 +21,11 @@ export async function deleteConsumerGroup(kafka: KafkaClient, groupId: string): 
   }
 }
 
-/** Where the group resumes `partition`: its committed offset, or the partition's earliest when it has none. */
-export async function committedOffset(admin: Admin, groupId: string, topic: string, partition: number): Promise<string> {
+/** Where the group resumes `partition`: its committed offset, or when it has none `uncommitted` (default: the partition's earliest). */
+export async function committedOffset(admin: Admin, groupId: string, topic: string, partition: number, uncommitted?: string): Promise<string> {
   const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
   const offset = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
   if (offset !== '-1') return offset;
+  if (uncommitted !== undefined) return uncommitted;
   return (await admin.fetchTopicOffsets(topic)).find((p) => p.partition === partition)?.low ?? '0';
 }

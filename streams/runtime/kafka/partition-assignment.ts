@@ -13,6 +13,8 @@ export interface StaleState {
 export class PartitionAssignment {
   private assigned = new Set<number>();
   private memberId: string | undefined;
+  /** True when the last join came with a new member id: the group expired us and gave our partitions away meanwhile. */
+  rejoinedAsNewMember = false;
 
   constructor(private readonly inputTopics: readonly string[]) {}
 
@@ -35,6 +37,7 @@ export class PartitionAssignment {
     for (const t of this.inputTopics) for (const p of memberAssignment[t] ?? []) next.add(p);
     const expired = this.memberId !== undefined && memberId !== this.memberId;
     this.memberId = memberId;
+    this.rejoinedAsNewMember = expired;
     this.assigned = next;
     const stale: StaleState[] = [];
     for (const p of held) {

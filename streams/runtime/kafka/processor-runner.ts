@@ -1,8 +1,7 @@
 /**
- * Runs one processor under a Kafka consumer group. Per fetched partition batch it restores the
- * partition's task if needed, runs the batch through it, and commits outputs, changelog writes and
- * the input offset together (committer.ts). A failed or aborted commit drops the partition's
- * in-memory state and rewinds to the last committed offset, so nothing is ever half applied.
+ * Runs one processor under a Kafka consumer group: per fetched partition batch it restores the partition's task if needed,
+ * runs the batch through it, and commits outputs, changelog writes and the input offset together (committer.ts). A failed
+ * commit drops the partition's in-memory state and rewinds to the last committed offset: nothing is ever half applied.
  */
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
@@ -21,8 +20,7 @@ import { recordCommit, type CommittedBatch } from './commit-metrics.ts';
 import { fireIdleTimers, WallClockTicker } from './wall-clock-ticker.ts';
 import { PartitionLanes } from './partition-lanes.ts';
 import { CommitSchedule, type HeldWork } from './commit-schedule.ts';
-import { rewindAfterAbort, type RewindContext } from './abort-recovery.ts';
-
+import { rewindAfterAbort, rewindToCommit, type RewindContext } from './abort-recovery.ts';
 
 /** One processor's consumer, committer and partition tasks. */
 export class ProcessorRunner extends EventEmitter {
@@ -65,7 +63,7 @@ export class ProcessorRunner extends EventEmitter {
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       const { memberAssignment, memberId } = e.payload as { memberAssignment: Record<string, number[]>; memberId?: string };
       for (const s of this.assignment.join(memberAssignment, memberId, this.tasks.keys())) this.dropTask(s.partition, s.why);
-      this.committer!.retain((p) => this.assignment.has(p));
+      this.committer!.retain(this.assignment.partitions, this.assignment.rejoinedAsNewMember);
       this.log.info('partitions assigned', { partitions: this.assignedPartitions });
       // For what runs beside the worker per owned partition (the log-cluster embedding trainer).
       this.emit('assigned', { processor: this.cfg.processor.name, partitions: this.assignedPartitions });
@@ -100,9 +98,14 @@ export class ProcessorRunner extends EventEmitter {
     if (!isRunning() || isStale() || this.stopping || batch.messages.length === 0) return;
     const { topic, partition } = batch;
     const started = Date.now();
-    // Reference time for the globals wait: the batch was fetched before this point, so end offsets
-    // read after it cover every global record produced before the batch's records.
+    // The batch was fetched before this point: end offsets read after it cover every global record produced before it.
     const fetchedBy = performance.now();
+    // The batch may have been fetched before the partition's producer fenced earlier owners: read it again after.
+    try {
+      if (await this.committer!.refetchFirst(partition)) return await rewindToCommit(this.rewind(), topic, partition, batch.messages[0]!.offset);
+    } catch (err) {
+      return this.recover(topic, partition, err);
+    }
     await this.restoreMissing(partition, heartbeat);
     const globalTopics = this.cfg.processor.globalTopics ?? [];
     if (globalTopics.length > 0 && this.cfg.globalsFreshness) await this.cfg.globalsFreshness.caughtUp(globalTopics, { sinceMs: fetchedBy, timeoutMs: this.cfg.globalsTimeoutMs });
@@ -149,6 +152,7 @@ export class ProcessorRunner extends EventEmitter {
   private async recover(topic: string, partition: number, err: unknown): Promise<void> {
     const e = asFmeaflowError(err, ErrorCodes.TRANSACTION_ABORTED);
     this.cfg.metrics.txnAborts.inc({ processor: this.cfg.processor.name, reason: e.code });
+    this.emit('aborted', { processor: this.cfg.processor.name, partition, code: e.code });
     this.dropTask(partition, 'transaction aborted');
     if (this.stopping) return;
     await rewindAfterAbort(this.rewind(), topic, partition, err, e);

@@ -175,6 +175,7 @@ export async function runWorker(o: WorkerOptions): Promise<Worker> {
     r.on('committed', (e: CommitEvent) => emitter.emit('committed', e));
     r.on('restored', (e: unknown) => emitter.emit('restored', e));
     r.on('committing', (e: unknown) => emitter.emit('committing', e));
+    r.on('aborted', (e: unknown) => emitter.emit('aborted', e));
   }
   for (const r of runners) await r.start();
   const server = o.metricsPort === undefined ? undefined : await startMetricsServer(metrics.registry, o.metricsPort, { host: o.metricsHost ?? '127.0.0.1' });
