@@ -19,18 +19,28 @@ import { Topics } from '../../../streams/topic-catalog.ts';
 import { ErrorCodes } from '../../../streams/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'replay-inputs-'));
+/**
+ * Writes an Avro container file with avsc's own block encoder. Not avro.createFileEncoder: its 'finish' is the encoder's,
+ * not the file stream's, so the file could still be empty when read (seen failing on Node 22: 0 records instead of 30).
+ */
+async function writeContainer(file: string, schema: avro.Schema, values: readonly unknown[]): Promise<void> {
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const enc = new avro.streams.BlockEncoder(avro.Type.forSchema(schema));
+    enc.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve()).on('error', reject);
+    for (const v of values) enc.write(v);
+    enc.end();
+  });
+  writeFileSync(file, Buffer.concat(chunks));
+}
+
 const metric = (vehicleId: string, timestampMs: number) => ({ vehicleId, name: 'speed', labels: {}, kind: 'GAUGE', timestampMs, value: 1, histogram: null, unit: null });
 
 test('an Avro container file replays as records keyed by a field of each value', async () => {
   const schema = JSON.parse(readFileSync(join(PROJECT_ROOT, 'schemas', 'metric.avsc'), 'utf8')) as avro.Schema;
   const file = join(dir, 'metrics.avro');
   const values = Array.from({ length: 30 }, (_, i) => metric(`V${i % 3}`, 1_700_000_000_000 + i));
-  await new Promise<void>((resolve, reject) => {
-    const enc = avro.createFileEncoder(file, schema);
-    enc.on('finish', () => resolve()).on('error', reject);
-    for (const v of values) enc.write(v);
-    enc.end();
-  });
+  await writeContainer(file, schema, values);
   const recs = await avroContainerRecords(file, 'metrics', 'vehicleId');
   assert.equal(recs.length, 30);
   assert.deepEqual(recs.map((r) => r.key), values.map((v) => v.vehicleId));
@@ -43,11 +53,7 @@ test('a file that is not an Avro container, or a value without the key field, is
   writeFileSync(garbage, 'this is not avro');
   await assert.rejects(avroContainerRecords(garbage, 'metrics', 'vehicleId'), (e: { code?: string; message: string }) => e.code === ErrorCodes.PARSE_ERROR && e.message.includes(garbage));
   const noKey = join(dir, 'nokey.avro');
-  await new Promise<void>((resolve, reject) => {
-    const enc = avro.createFileEncoder(noKey, { type: 'record', name: 'X', fields: [{ name: 'n', type: 'int' }] });
-    enc.on('finish', () => resolve()).on('error', reject);
-    enc.end({ n: 1 });
-  });
+  await writeContainer(noKey, { type: 'record', name: 'X', fields: [{ name: 'n', type: 'int' }] }, [{ n: 1 }]);
   await assert.rejects(avroContainerRecords(noKey, 'metrics', 'vehicleId'), /no string field 'vehicleId'/);
 });
 
